@@ -1,0 +1,1 @@
+"""Provider-neutral core: messages and parts, responses, usage, options, stream events, tools."""

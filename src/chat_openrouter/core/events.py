@@ -1,0 +1,86 @@
+"""Stream events. Names mirror chat-rs. Every stream ends with exactly one :class:`Done`, or raises."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Any, Union
+
+from .parts import ToolPart
+
+if TYPE_CHECKING:
+    from .approval import Pause
+    from .response import ChatResponse
+
+__all__ = [
+    "Done",
+    "Paused",
+    "ReasoningChunk",
+    "StreamEvent",
+    "Structured",
+    "TextChunk",
+    "ToolCall",
+    "ToolCallChunk",
+    "ToolResult",
+]
+
+
+@dataclass(frozen=True, slots=True)
+class TextChunk:
+    """A piece of the answer's text."""
+
+    text: str
+
+
+@dataclass(frozen=True, slots=True)
+class ReasoningChunk:
+    """A piece of the model's visible reasoning (raw text or summary)."""
+
+    text: str
+
+
+@dataclass(frozen=True, slots=True)
+class ToolCallChunk:
+    """A tool call is being streamed: ``name`` is set on the first chunk, ``arguments_delta`` grows it."""
+
+    index: int
+    id: str | None
+    name: str | None
+    arguments_delta: str
+
+
+@dataclass(frozen=True, slots=True)
+class ToolCall:
+    """A tool call is complete (its arguments fully received)."""
+
+    part: ToolPart
+
+
+@dataclass(frozen=True, slots=True)
+class ToolResult:
+    """The Chat engine ran (or rejected) a tool; ``part`` carries the result or error."""
+
+    part: ToolPart
+
+
+@dataclass(frozen=True, slots=True)
+class Structured:
+    """The final structured output, validated (the Chat engine's ``with_structured_output``)."""
+
+    value: Any
+
+
+@dataclass(frozen=True, slots=True)
+class Paused:
+    """The run stopped for human approval; the stream ends after this event."""
+
+    pause: Pause
+
+
+@dataclass(frozen=True, slots=True)
+class Done:
+    """The last event: the complete response."""
+
+    response: ChatResponse
+
+
+StreamEvent = Union[TextChunk, ReasoningChunk, ToolCallChunk, ToolCall, ToolResult, Structured, Paused, Done]

@@ -1,0 +1,143 @@
+"""Conversations: :class:`Content` (one turn) and :class:`Messages` (the ordered list of turns).
+
+Typical use::
+
+    from chat_openrouter import messages
+    msgs = messages.from_system("Be brief.").user("Hello!")
+    msgs.push(response.content)      # keep the model's turn (text, reasoning, tool calls + results)
+    msgs.user("And then?")
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Iterator, Sequence
+from dataclasses import dataclass, field
+from typing import overload
+
+from .parts import FilePart, Part, ReasoningPart, Role, StructuredPart, TextPart, ToolPart
+
+__all__ = ["Content", "Messages", "from_model", "from_system", "from_user"]
+
+PartLike = str | Part
+
+
+def _as_parts(items: Iterable[PartLike]) -> list[Part]:
+    return [TextPart(p) if isinstance(p, str) else p for p in items]
+
+
+@dataclass(slots=True)
+class Content:
+    """One turn of the conversation: a role and its ordered parts."""
+
+    role: Role
+    parts: list[Part] = field(default_factory=list)
+
+    @classmethod
+    def user(cls, *parts: PartLike) -> Content:
+        return cls(Role.USER, _as_parts(parts))
+
+    @classmethod
+    def system(cls, *parts: PartLike) -> Content:
+        return cls(Role.SYSTEM, _as_parts(parts))
+
+    @classmethod
+    def model(cls, *parts: PartLike) -> Content:
+        return cls(Role.MODEL, _as_parts(parts))
+
+    @property
+    def text(self) -> str:
+        """All text parts joined (no separator: streamed text is split arbitrarily)."""
+        return "".join(p.text for p in self.parts if isinstance(p, TextPart))
+
+    @property
+    def reasoning(self) -> str:
+        return "".join(p.text for p in self.parts if isinstance(p, ReasoningPart))
+
+    @property
+    def tool_calls(self) -> list[ToolPart]:
+        return [p for p in self.parts if isinstance(p, ToolPart)]
+
+    @property
+    def files(self) -> list[FilePart]:
+        return [p for p in self.parts if isinstance(p, FilePart)]
+
+    @property
+    def structured(self) -> StructuredPart | None:
+        for p in self.parts:
+            if isinstance(p, StructuredPart):
+                return p
+        return None
+
+
+class Messages(Sequence[Content]):
+    """An ordered, mutable list of :class:`Content` turns. Methods that add return ``self`` for chaining."""
+
+    __slots__ = ("_items",)
+
+    def __init__(self, items: Iterable[Content] = ()) -> None:
+        self._items: list[Content] = list(items)
+
+    def push(self, content: Content) -> Messages:
+        """Append one turn (e.g. ``response.content``)."""
+        if not isinstance(content, Content):
+            raise TypeError(f"Messages.push expects a Content, got {type(content).__name__}")
+        self._items.append(content)
+        return self
+
+    def extend(self, contents: Iterable[Content]) -> Messages:
+        for c in contents:
+            self.push(c)
+        return self
+
+    def user(self, *parts: PartLike) -> Messages:
+        return self.push(Content.user(*parts))
+
+    def system(self, *parts: PartLike) -> Messages:
+        return self.push(Content.system(*parts))
+
+    def model(self, *parts: PartLike) -> Messages:
+        return self.push(Content.model(*parts))
+
+    def copy(self) -> Messages:
+        """A shallow copy (the turns are shared, the list is not)."""
+        return Messages(self._items)
+
+    @overload
+    def __getitem__(self, index: int) -> Content: ...
+    @overload
+    def __getitem__(self, index: slice) -> Messages: ...
+    def __getitem__(self, index: int | slice) -> Content | Messages:
+        if isinstance(index, slice):
+            return Messages(self._items[index])
+        return self._items[index]
+
+    def __len__(self) -> int:
+        return len(self._items)
+
+    def __iter__(self) -> Iterator[Content]:
+        return iter(self._items)
+
+    def __eq__(self, other: object) -> bool:
+        if isinstance(other, Messages):
+            return self._items == other._items
+        return NotImplemented
+
+    __hash__ = None  # type: ignore[assignment]
+
+    def __repr__(self) -> str:
+        return f"Messages({self._items!r})"
+
+
+def from_user(*parts: PartLike) -> Messages:
+    """A new conversation starting with a user turn: ``messages.from_user("Hello!")``."""
+    return Messages().user(*parts)
+
+
+def from_system(*parts: PartLike) -> Messages:
+    """A new conversation starting with a system prompt."""
+    return Messages().system(*parts)
+
+
+def from_model(*parts: PartLike) -> Messages:
+    """A new conversation starting with a model turn (e.g. a greeting, or a prefill)."""
+    return Messages().model(*parts)

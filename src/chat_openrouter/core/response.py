@@ -1,0 +1,93 @@
+"""The result of a model call (or of a whole Chat run)."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING, Any
+
+from .messages import Content
+from .parts import Role, TextPart, ToolPart
+from .usage import Usage
+
+if TYPE_CHECKING:
+    from .approval import Pause
+
+__all__ = ["FINISH_REASONS", "ChatResponse", "normalise_finish_reason"]
+
+#: The normalised finish reasons; anything else is kept as the raw string.
+FINISH_REASONS = frozenset({"stop", "length", "tool_calls", "content_filter", "error"})
+
+_ALIASES = {
+    # Responses API / provider-native spellings mapped onto the normalised set.
+    "completed": "stop",
+    "end_turn": "stop",
+    "stop_sequence": "stop",
+    "STOP": "stop",
+    "max_tokens": "length",
+    "max_output_tokens": "length",
+    "MAX_TOKENS": "length",
+    "tool_use": "tool_calls",
+    "function_call": "tool_calls",
+    "SAFETY": "content_filter",
+}
+
+
+def normalise_finish_reason(raw: str | None) -> str | None:
+    """Map a wire's finish reason onto ``stop``/``length``/``tool_calls``/``content_filter``/``error``.
+
+    Unknown values are returned unchanged, never an error (new providers invent new reasons).
+    """
+    if raw is None or raw in FINISH_REASONS:
+        return raw
+    return _ALIASES.get(raw, raw)
+
+
+@dataclass(slots=True)
+class ChatResponse:
+    """One model turn and everything known about how it was produced.
+
+    ``content`` is the model's turn (push it onto your :class:`~chat_openrouter.Messages` to continue);
+    ``text``/``reasoning`` are convenience strings (empty when absent); ``model`` is the model the server
+    reports, which may differ from the one requested (fallbacks, permaslugs).
+    The Chat engine also fills ``steps`` (one response per model call), ``output`` (the validated
+    structured value) and ``pause`` (tool calls waiting for approval).
+    """
+
+    content: Content = field(default_factory=lambda: Content(Role.MODEL))
+    id: str | None = None
+    model: str | None = None
+    provider: str | None = None
+    finish_reason: str | None = None
+    native_finish_reason: str | None = None
+    usage: Usage = field(default_factory=Usage)
+    created: int | None = None
+    raw: dict[str, Any] | None = None
+    steps: list[ChatResponse] = field(default_factory=list)
+    output: Any = None
+    pause: Pause | None = None
+
+    @property
+    def text(self) -> str:
+        return self.content.text
+
+    @property
+    def reasoning(self) -> str:
+        return self.content.reasoning
+
+    @property
+    def tool_calls(self) -> list[ToolPart]:
+        return self.content.tool_calls
+
+    @property
+    def annotations(self) -> list[dict[str, Any]]:
+        """Citations and file annotations from every text part, verbatim."""
+        return [a for p in self.content.parts if isinstance(p, TextPart) for a in p.annotations]
+
+    @property
+    def generation_id(self) -> str | None:
+        """OpenRouter's ``gen-...`` id (the response id on both wires): use it with ``get_generation``."""
+        return self.id
+
+    @property
+    def is_paused(self) -> bool:
+        return self.pause is not None

@@ -1,0 +1,343 @@
+"""The one error tree of chat-openrouter.
+
+Every exception this library raises on purpose derives from :class:`ChatOpenRouterError`::
+
+    ChatOpenRouterError
+    ├── ConfigurationError            bad builder input, missing API key (raised at build(), never sys.exit)
+    ├── APIError                      OpenRouter (or the provider behind it) said no
+    │   ├── APIStatusError            a non-2xx HTTP status; `.status` is the HTTP status
+    │   │   ├── BadRequestError               400 (invalid params, provider rejected a value, unknown model)
+    │   │   ├── AuthenticationError           401 (missing / invalid key)
+    │   │   ├── InsufficientCreditsError      402 (credits, key limit, max_tokens pre-authorisation)
+    │   │   ├── PermissionDeniedError         403 (moderation, guardrail, region, management key needed)
+    │   │   ├── NotFoundError                 404 (model/endpoint unavailable under your constraints)
+    │   │   ├── RequestTimeoutError           408
+    │   │   ├── PayloadTooLargeError          413
+    │   │   ├── UnprocessableEntityError      422
+    │   │   ├── RateLimitError                429 (rate limit, capacity exhausted)
+    │   │   └── ServerError                   5xx (500, 502 provider error, 503, 504, 524, 529)
+    │   └── StreamError               an error delivered inside an HTTP 200: a mid-stream `error` chunk,
+    │       │                         `finish_reason: "error"`, a Responses `response.failed`/`error` event,
+    │       │                         or a 200 JSON body carrying `error`. `.partial` holds what arrived.
+    │       └── IncompleteStreamError the stream ended (EOF, `[DONE]`) before any terminal event
+    ├── TransportError                we could not talk to OpenRouter at all (or stopped listening)
+    │   ├── ConnectionError           connect refused/reset, TLS, DNS; `.partial` if output had started
+    │   └── TimeoutError              connect / first byte / idle between events / overall deadline
+    ├── DecodeError                   what came back is not what the wire promises: invalid JSON,
+    │                                 invalid UTF-8, an SSE event or body over the size limit
+    └── ChatError                     raised by the Chat engine (tool loop)
+        ├── MaxStepsExceededError     the model kept calling tools; carries the conversation and usage
+        └── StructuredOutputError     the final answer never validated; carries the raw text
+
+`status → class` is decided in one place, :func:`error_for_status`. Every :class:`APIError` carries the
+HTTP status, OpenRouter's `code` (int **or** string: documented mid-stream errors use `"server_error"`),
+`message`, `metadata` (provider_name, raw upstream error, error_type, ...), the generation id when known,
+and whether a retry can help (:attr:`APIError.retryable`). Errors never contain the API key: messages
+are built from server text only, and :func:`redact` scrubs anything that looks like a bearer token.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Mapping
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    from .core.messages import Messages
+    from .core.response import ChatResponse
+    from .core.usage import Usage
+
+__all__ = [
+    "APIError",
+    "APIStatusError",
+    "AuthenticationError",
+    "BadRequestError",
+    "ChatError",
+    "ChatOpenRouterError",
+    "ConfigurationError",
+    "ConnectionError",
+    "DecodeError",
+    "IncompleteStreamError",
+    "InsufficientCreditsError",
+    "MaxStepsExceededError",
+    "NotFoundError",
+    "PayloadTooLargeError",
+    "PermissionDeniedError",
+    "RateLimitError",
+    "RequestTimeoutError",
+    "ServerError",
+    "StreamError",
+    "StructuredOutputError",
+    "TimeoutError",
+    "TransportError",
+    "UnprocessableEntityError",
+    "error_for_status",
+    "redact",
+]
+
+# Statuses where a second attempt can succeed (reference §9.2: 408, 429, 5xx incl. Cloudflare 524, 529).
+RETRYABLE_STATUSES = frozenset({408, 429, 500, 502, 503, 504, 524, 529})
+
+_BEARER = re.compile(r"(sk-or-[A-Za-z0-9_-]{4})[A-Za-z0-9_-]+|(Bearer\s+)\S+", re.IGNORECASE)
+
+
+def redact(text: str) -> str:
+    """Scrub anything that looks like an OpenRouter key or a bearer token from `text`."""
+    return _BEARER.sub(lambda m: (m.group(1) + "…") if m.group(1) else (m.group(2) + "[redacted]"), text)
+
+
+class ChatOpenRouterError(Exception):
+    """Base class of every error raised by chat-openrouter."""
+
+    def __init__(self, message: str) -> None:
+        self.message = redact(message)
+        super().__init__(self.message)
+
+
+class ConfigurationError(ChatOpenRouterError):
+    """The builder was given something unusable (e.g. no API key and no ``OPENROUTER_API_KEY``)."""
+
+
+class APIError(ChatOpenRouterError):
+    """OpenRouter, or the provider behind it, returned an error.
+
+    Attributes:
+        status: HTTP status of the response (200 for errors delivered inside a successful response).
+        code: OpenRouter's ``error.code`` -- an int (usually the HTTP status) or a string such as
+            ``"server_error"``; None when the body had none (availability errors omit it).
+        metadata: ``error.metadata`` verbatim (``provider_name``, ``raw``, ``error_type``, ...).
+        body: the whole decoded error body, when there was one.
+        generation_id: the ``gen-...`` id from ``X-Generation-Id`` or the body, when known.
+        retry_after: seconds the server asked us to wait (``Retry-After`` or ``availability.retry_after``).
+        attempts: how many HTTP attempts were made before giving up (set by the retry layer).
+    """
+
+    def __init__(
+        self,
+        message: str,
+        *,
+        status: int | None = None,
+        code: int | str | None = None,
+        metadata: Mapping[str, Any] | None = None,
+        body: Any = None,
+        generation_id: str | None = None,
+        retry_after: float | None = None,
+        attempts: int = 1,
+    ) -> None:
+        super().__init__(message)
+        self.status = status
+        self.code = code
+        self.metadata: dict[str, Any] = dict(metadata or {})
+        self.body = body
+        self.generation_id = generation_id
+        self.retry_after = retry_after
+        self.attempts = attempts
+
+    @property
+    def provider_name(self) -> str | None:
+        """The upstream provider that produced the error, when OpenRouter says."""
+        value = self.metadata.get("provider_name")
+        return value if isinstance(value, str) else None
+
+    @property
+    def error_type(self) -> str | None:
+        """OpenRouter's precise ``error_type`` (e.g. ``rate_limit_exceeded``), when present."""
+        value = self.metadata.get("error_type")
+        if value is None and isinstance(self.body, Mapping):
+            err = self.body.get("error")
+            value = err.get("error_type") if isinstance(err, Mapping) else self.body.get("error_type")
+        return value if isinstance(value, str) else None
+
+    @property
+    def retryable(self) -> bool:
+        """Whether sending the same request again may succeed."""
+        status = _effective_status(self.status, self.code)
+        return status in RETRYABLE_STATUSES
+
+    def __repr__(self) -> str:
+        return f"{type(self).__name__}(status={self.status!r}, code={self.code!r}, message={self.message!r})"
+
+
+class APIStatusError(APIError):
+    """A non-2xx HTTP response. ``status`` is the HTTP status code."""
+
+    status: int
+
+
+class BadRequestError(APIStatusError):
+    """400: invalid parameters, unknown model, or the provider rejected a value."""
+
+
+class AuthenticationError(APIStatusError):
+    """401: missing or invalid API key."""
+
+
+class InsufficientCreditsError(APIStatusError):
+    """402: not enough credits -- or ``max_tokens`` unset, so OpenRouter pre-authorised the model maximum."""
+
+
+class PermissionDeniedError(APIStatusError):
+    """403: moderation flag, guardrail, region restriction, or a management key is required."""
+
+
+class NotFoundError(APIStatusError):
+    """404: no endpoint serves this model under your routing constraints, or a deprecated model."""
+
+
+class RequestTimeoutError(APIStatusError):
+    """408: OpenRouter timed out the request."""
+
+
+class PayloadTooLargeError(APIStatusError):
+    """413: the request body is too large."""
+
+
+class UnprocessableEntityError(APIStatusError):
+    """422: the request was well-formed but could not be processed."""
+
+
+class RateLimitError(APIStatusError):
+    """429: rate limited, or every provider is at capacity. ``retry_after`` says how long to wait."""
+
+
+class ServerError(APIStatusError):
+    """5xx: OpenRouter or the upstream provider failed (500, 502, 503, 504, 524, 529)."""
+
+
+class StreamError(APIError):
+    """An error delivered inside an HTTP 200 response (mid-stream chunk, failed response, error body).
+
+    ``partial`` is the :class:`~chat_openrouter.ChatResponse` assembled from everything received before
+    the error -- text, reasoning, tool calls, usage -- so nothing is lost.
+    """
+
+    def __init__(self, message: str, *, partial: ChatResponse | None = None, **kwargs: Any) -> None:
+        kwargs.setdefault("status", 200)
+        super().__init__(message, **kwargs)
+        self.partial = partial
+
+    @property
+    def received_output(self) -> bool:
+        """True when any text, reasoning or tool call had arrived before the error."""
+        return self.partial is not None and bool(self.partial.content.parts)
+
+
+class IncompleteStreamError(StreamError):
+    """The stream ended without a terminal event: it must never be mistaken for a complete answer."""
+
+    @property
+    def retryable(self) -> bool:
+        return not self.received_output
+
+
+class TransportError(ChatOpenRouterError):
+    """The HTTP exchange itself failed. ``partial`` holds output received before the failure, if any."""
+
+    def __init__(self, message: str, *, partial: ChatResponse | None = None, attempts: int = 1) -> None:
+        super().__init__(message)
+        self.partial = partial
+        self.attempts = attempts
+
+    @property
+    def retryable(self) -> bool:
+        return self.partial is None or not self.partial.content.parts
+
+
+class ConnectionError(TransportError):  # noqa: A001 - deliberate, namespaced under chat_openrouter.errors
+    """Could not connect, or the connection broke (refused, reset, TLS failure)."""
+
+
+class TimeoutError(TransportError):  # noqa: A001 - deliberate, namespaced under chat_openrouter.errors
+    """A deadline passed. ``phase`` is one of ``connect``, ``first_byte``, ``idle``, ``total``, ``write``, ``pool``."""
+
+    def __init__(self, message: str, *, phase: str = "read", **kwargs: Any) -> None:
+        super().__init__(message, **kwargs)
+        self.phase = phase
+
+
+class DecodeError(ChatOpenRouterError):
+    """The response is not what the wire promises (invalid JSON/UTF-8, oversize event or body).
+
+    ``snippet`` is a truncated copy of the offending bytes/text, ``partial`` what was decoded before.
+    """
+
+    def __init__(self, message: str, *, snippet: str = "", partial: ChatResponse | None = None) -> None:
+        super().__init__(message + (f" (got: {snippet!r})" if snippet else ""))
+        self.snippet = snippet
+        self.partial = partial
+
+
+class ChatError(ChatOpenRouterError):
+    """Raised by the Chat engine."""
+
+
+class MaxStepsExceededError(ChatError):
+    """The model was still calling tools after ``max_steps`` model calls.
+
+    ``messages`` is the conversation so far (including every tool result), ``usage`` the summed usage.
+    """
+
+    def __init__(self, message: str, *, messages: Messages, usage: Usage, steps: int) -> None:
+        super().__init__(message)
+        self.messages = messages
+        self.usage = usage
+        self.steps = steps
+
+
+class StructuredOutputError(ChatError):
+    """The model's final answer did not validate against the requested output type, after all retries."""
+
+    def __init__(self, message: str, *, raw_text: str, attempts: int, errors: Any = None) -> None:
+        super().__init__(message)
+        self.raw_text = raw_text
+        self.attempts = attempts
+        self.errors = errors
+
+
+_STATUS_CLASSES: dict[int, type[APIStatusError]] = {
+    400: BadRequestError,
+    401: AuthenticationError,
+    402: InsufficientCreditsError,
+    403: PermissionDeniedError,
+    404: NotFoundError,
+    408: RequestTimeoutError,
+    413: PayloadTooLargeError,
+    422: UnprocessableEntityError,
+    429: RateLimitError,
+}
+
+
+def _effective_status(status: int | None, code: int | str | None) -> int | None:
+    # Inside a 200 the HTTP status says nothing; OpenRouter's numeric code is the real status.
+    if (status is None or status == 200) and isinstance(code, int):
+        return code
+    if (status is None or status == 200) and isinstance(code, str):
+        return _STRING_CODE_STATUS.get(code)
+    return status
+
+
+# String codes seen in documented errors and the Responses API's OpenAI-style code set (reference §7, §9).
+_STRING_CODE_STATUS: dict[str, int] = {
+    "server_error": 500,
+    "rate_limit_exceeded": 429,
+    "invalid_prompt": 400,
+    "invalid_request_error": 400,
+    "authentication_error": 401,
+    "insufficient_quota": 402,
+    "payment_required": 402,
+    "permission_denied": 403,
+    "content_policy_violation": 403,
+    "not_found": 404,
+    "timeout": 408,
+    "provider_overloaded": 529,
+    "provider_unavailable": 503,
+}
+
+
+def error_for_status(status: int) -> type[APIStatusError]:
+    """The error class for an HTTP status: the single place where status maps to class."""
+    if status in _STATUS_CLASSES:
+        return _STATUS_CLASSES[status]
+    if status >= 500:
+        return ServerError
+    return APIStatusError

@@ -1,0 +1,150 @@
+"""A pure (sans-I/O) Server-Sent Events decoder that works on bytes.
+
+Why not ``httpx2.EventSource``? It decodes with ``errors="replace"``, so invalid UTF-8 silently becomes
+U+FFFD inside tool arguments, and it hides comment lines, which we count as liveness (OpenRouter's
+``: OPENROUTER PROCESSING`` keep-alives). This decoder follows the same three-layer shape as httpx-sse
+(lines → fields → events) but splits lines on bytes, decodes each line strictly, and bounds the size of
+one event. Framing per the WHATWG SSE spec: ``\\n``, ``\\r\\n`` and ``\\r`` end lines; a blank line
+dispatches; ``:`` starts a comment; multi-line ``data:`` fields are joined with ``\\n``.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from ..errors import DecodeError
+
+__all__ = ["DEFAULT_MAX_EVENT_BYTES", "SSEDecoder", "ServerSentEvent"]
+
+#: 8 MiB: far above any real OpenRouter event (an encrypted reasoning blob is tens of KiB), far below harm.
+DEFAULT_MAX_EVENT_BYTES = 8 * 1024 * 1024
+
+
+@dataclass(frozen=True, slots=True)
+class ServerSentEvent:
+    event: str = "message"
+    data: str = ""
+    id: str = ""
+    retry: int | None = None
+
+
+def _snippet(raw: bytes, limit: int = 80) -> str:
+    return raw[:limit].decode("utf-8", errors="backslashreplace") + ("…" if len(raw) > limit else "")
+
+
+class SSEDecoder:
+    """Feed it bytes as they arrive; it returns complete events.
+
+    ``comments`` counts comment lines seen (keep-alives); callers use it as a liveness signal.
+    """
+
+    def __init__(self, max_event_bytes: int | None = DEFAULT_MAX_EVENT_BYTES) -> None:
+        self.max_event_bytes = max_event_bytes
+        self.comments = 0
+        self._buffer = bytearray()
+        self._trailing_cr = False
+        self._event = ""
+        self._data: list[str] = []
+        self._id = ""
+        self._retry: int | None = None
+        self._pending = False
+        self._event_bytes = 0
+
+    def feed(self, chunk: bytes) -> list[ServerSentEvent]:
+        """Decode ``chunk``; return every event it completes (possibly none)."""
+        if not chunk:
+            return []
+        events: list[ServerSentEvent] = []
+        buf = self._buffer
+        if self._trailing_cr:
+            # A "\r" ended the previous chunk: a following "\n" belongs to the same line ending.
+            self._trailing_cr = False
+            if chunk[:1] == b"\n":
+                chunk = chunk[1:]
+        buf += chunk
+        start = 0
+        length = len(buf)
+        while True:
+            nl = buf.find(b"\n", start)
+            cr = buf.find(b"\r", start, nl if nl != -1 else length)
+            if cr != -1:
+                end, nxt = cr, cr + 1
+                if nxt < length and buf[nxt] == 0x0A:
+                    nxt += 1
+                elif nxt == length:
+                    self._trailing_cr = True
+            elif nl != -1:
+                end, nxt = nl, nl + 1
+            else:
+                break
+            event = self._line(bytes(buf[start:end]))
+            if event is not None:
+                events.append(event)
+            start = nxt
+        del buf[:start]
+        self._check_size(len(buf))
+        return events
+
+    def flush(self) -> list[ServerSentEvent]:
+        """End of input: an unterminated last line still counts; a pending event is dispatched."""
+        events: list[ServerSentEvent] = []
+        if self._buffer:
+            line = bytes(self._buffer)
+            self._buffer.clear()
+            event = self._line(line)
+            if event is not None:
+                events.append(event)
+        event = self._line(b"")
+        if event is not None:
+            events.append(event)
+        return events
+
+    @property
+    def has_pending(self) -> bool:
+        """True when an event has started (fields seen) but no blank line dispatched it yet."""
+        return self._pending or bool(self._buffer)
+
+    def _check_size(self, pending: int = 0) -> None:
+        limit = self.max_event_bytes
+        if limit is not None and self._event_bytes + pending > limit:
+            raise DecodeError(
+                f"server-sent event exceeds the {limit}-byte limit",
+                snippet=_snippet(bytes(self._buffer[:80])) if self._buffer else "",
+            )
+
+    def _line(self, raw: bytes) -> ServerSentEvent | None:
+        if not raw:
+            self._event_bytes = 0
+            if not self._pending:
+                return None
+            sse = ServerSentEvent(self._event or "message", "\n".join(self._data), self._id, self._retry)
+            self._event, self._data, self._retry, self._pending = "", [], None, False
+            return sse
+        if raw[:1] == b":":
+            self.comments += 1
+            return None
+        self._event_bytes += len(raw)
+        self._check_size()
+        try:
+            line = raw.decode("utf-8")
+        except UnicodeDecodeError as exc:
+            raise DecodeError(
+                f"invalid UTF-8 in server-sent event at byte {exc.start}", snippet=_snippet(raw)
+            ) from None
+        name, _, value = line.partition(":")
+        if value[:1] == " ":
+            value = value[1:]
+        if name == "data":
+            self._data.append(value)
+            self._pending = True
+        elif name == "event":
+            self._event = value
+            self._pending = True
+        elif name == "id":
+            if "\0" not in value:
+                self._id = value
+                self._pending = True
+        elif name == "retry" and value.isdigit():
+            self._retry = int(value)
+            self._pending = True
+        return None
