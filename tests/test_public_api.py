@@ -1,0 +1,53 @@
+"""The public surface is curated: `__all__` is complete, resolvable, and sync/async twins match."""
+
+from __future__ import annotations
+
+import inspect
+import subprocess
+import sys
+
+import chat_openrouter
+
+
+def test_all_names_resolve() -> None:
+    for name in chat_openrouter.__all__:
+        assert getattr(chat_openrouter, name) is not None, name
+
+
+def test_all_is_sorted_and_unique() -> None:
+    names = list(chat_openrouter.__all__)
+    assert len(names) == len(set(names))
+    assert names == sorted(names, key=lambda n: (n[0].islower(), n))
+
+
+def test_public_classes_are_exported() -> None:
+    # Every public class defined in the package's public modules is reachable from the top level.
+    exported = {getattr(chat_openrouter, n) for n in chat_openrouter.__all__}
+    from chat_openrouter import errors
+
+    for name in errors.__all__:
+        obj = getattr(errors, name)
+        if inspect.isclass(obj) and obj.__module__ == "chat_openrouter.errors" and name not in ("ConnectionError", "TimeoutError", "PayloadTooLargeError", "UnprocessableEntityError"):
+            assert obj in exported, name
+
+
+def _twins(cls: type) -> list[tuple[str, str]]:
+    pairs = [("complete", "complete_sync"), ("stream", "stream_sync")]
+    return [(a, s) for a, s in pairs if hasattr(cls, a) and hasattr(cls, s)]
+
+
+def test_sync_and_async_signatures_match_on_wire_clients() -> None:
+    for cls in (chat_openrouter.ResponsesClient, chat_openrouter.CompletionsClient):
+        pairs = _twins(cls)
+        assert pairs, cls
+        for async_name, sync_name in pairs:
+            a = inspect.signature(getattr(cls, async_name))
+            s = inspect.signature(getattr(cls, sync_name))
+            assert list(a.parameters) == list(s.parameters), (cls, async_name)
+            assert [p.default for p in a.parameters.values()] == [p.default for p in s.parameters.values()]
+
+
+def test_import_is_cheap_and_offline() -> None:
+    code = "import sys, chat_openrouter; print(any(m.startswith(('httpx2', 'pydantic')) for m in sys.modules))"
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    assert out.stdout.strip() == "False"
