@@ -32,13 +32,15 @@ class CompletionsClient(WireClient):
         output: OutputSchema | None,
         stream: bool,
     ) -> dict[str, Any]:
-        return codec.encode_request(messages, model=self.model, tools=tools, options=options, output=output, stream=stream)
+        return codec.encode_request(
+            messages, model=self.model, tools=tools, options=options, output=output, stream=stream
+        )
 
     def _decode(self, body: Any, headers: Mapping[str, str]) -> ChatResponse:
         return codec.decode_response(body, generation_id=header(headers, "x-generation-id"))
 
     def _new_state(self) -> codec.CompletionsStreamState:
-        return codec.CompletionsStreamState()
+        return codec.CompletionsStreamState(max_tool_calls=self.endpoint.limits.max_tool_calls)
 
 
 class CompletionsBuilder(ClientBuilder[CompletionsClient]):
@@ -46,4 +48,6 @@ class CompletionsBuilder(ClientBuilder[CompletionsClient]):
 
     def build(self) -> CompletionsClient:
         cfg = self._config
-        return CompletionsClient(self._endpoint(), model=cfg.model, options=cfg.options, server_tools=cfg.server_tools)
+        return CompletionsClient(
+            self._endpoint(), model=cfg.model, options=cfg.options, server_tools=cfg.server_tools
+        )

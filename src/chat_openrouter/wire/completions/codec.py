@@ -1,0 +1,918 @@
+"""The Chat Completions codec: core objects <-> ``/chat/completions`` JSON. Pure: no I/O, no clocks.
+
+Three entry points, used by :class:`~chat_openrouter.wire.completions.client.CompletionsClient`:
+
+* :func:`encode_request` turns a conversation, tools and options into the request body;
+* :func:`decode_response` turns a non-streaming body into a :class:`~chat_openrouter.ChatResponse`;
+* :class:`CompletionsStreamState` folds streamed chunks (one SSE ``data`` payload at a time) into stream
+  events and, at the end, the same :class:`~chat_openrouter.ChatResponse`.
+
+Writing is strict (every body validates against the spec's ``ChatRequest``); reading is lenient: unknown
+fields, unknown finish reasons and missing sub-objects never crash. Errors delivered inside an HTTP 200
+(a top-level ``error``, ``finish_reason: "error"``) raise :class:`~chat_openrouter.errors.StreamError`
+carrying what was decoded so far as ``.partial``. Section numbers (§) refer to the OpenRouter reference.
+"""
+
+from __future__ import annotations
+
+import json
+import mimetypes
+from collections.abc import Iterable, Mapping, Sequence
+from typing import Any, cast
+
+from ...core.events import ReasoningChunk, StreamEvent, TextChunk, ToolCall, ToolCallChunk
+from ...core.messages import Content, Messages
+from ...core.options import ChatOptions, OutputSchema
+from ...core.parts import (
+    FilePart,
+    Part,
+    ReasoningPart,
+    Role,
+    StructuredPart,
+    TextPart,
+    ToolPart,
+    parse_arguments,
+)
+from ...core.response import ChatResponse, normalise_finish_reason
+from ...core.tools import ToolLike, ToolSpec
+from ...core.usage import Usage
+from ...errors import DecodeError, IncompleteStreamError, StreamError
+from ...transport.errors_mapping import stream_error_from_object
+from .types import (
+    ChatAudioPart,
+    ChatContentPart,
+    ChatFilePart,
+    ChatImagePart,
+    ChatMessage,
+    ChatTextPart,
+    ChatToolCall,
+    ChatVideoPart,
+    ReasoningDetail,
+)
+
+__all__ = [
+    "CompletionsStreamState",
+    "decode_response",
+    "decode_usage",
+    "encode_messages",
+    "encode_request",
+    "encode_tool",
+]
+
+_SNIPPET = 120
+
+
+# ======================================================================================================
+# Encoding
+# ======================================================================================================
+
+
+def encode_request(
+    messages: Messages | Sequence[Content],
+    *,
+    model: str | None,
+    tools: Sequence[ToolLike] | None,
+    options: ChatOptions,
+    output: OutputSchema | None,
+    stream: bool,
+) -> dict[str, Any]:
+    """The ``/chat/completions`` request body for a conversation.
+
+    ``options`` is already merged (client defaults + per-call); fields left None are not sent, because
+    OpenRouter does not default absent parameters (reference §3.1). ``options.extra_body`` is merged last,
+    so its top-level keys override anything computed here (``models``, ``provider``, ``plugins`` ...).
+
+    >>> from chat_openrouter import messages
+    >>> encode_request(messages.from_user("Hi"), model="openai/gpt-4o", tools=None,
+    ...                options=ChatOptions(max_tokens=50), output=None, stream=False)
+    {'model': 'openai/gpt-4o', 'messages': [{'role': 'user', 'content': 'Hi'}], 'max_completion_tokens': 50}
+    """
+    body: dict[str, Any] = {}
+    if model is not None:
+        body["model"] = model
+    body["messages"] = encode_messages(messages)
+    if tools:
+        body["tools"] = [encode_tool(tool) for tool in tools]
+    _encode_options(body, options)
+    if output is not None:
+        schema: dict[str, Any] = {"name": output.name, "schema": output.schema, "strict": output.strict}
+        if output.description is not None:
+            schema["description"] = output.description
+        body["response_format"] = {"type": "json_schema", "json_schema": schema}
+    if stream:
+        # Usage (with cost) arrives in the last chunk without asking: `stream_options` is deprecated (§3.1).
+        body["stream"] = True
+    if options.extra_body:
+        body.update(options.extra_body)
+    return body
+
+
+def _encode_options(body: dict[str, Any], options: ChatOptions) -> None:
+    if options.temperature is not None:
+        body["temperature"] = options.temperature
+    if options.top_p is not None:
+        body["top_p"] = options.top_p
+    if options.max_tokens is not None:
+        # `max_tokens` is deprecated on this wire in favour of `max_completion_tokens` (spec ChatRequest).
+        body["max_completion_tokens"] = options.max_tokens
+    if options.stop is not None:
+        body["stop"] = options.stop if isinstance(options.stop, str) else list(options.stop)
+    if options.seed is not None:
+        body["seed"] = options.seed
+    if options.tool_choice is not None:
+        body["tool_choice"] = _encode_tool_choice(options.tool_choice)
+    if options.parallel_tool_calls is not None:
+        body["parallel_tool_calls"] = options.parallel_tool_calls
+    if options.user is not None:
+        body["user"] = options.user
+    if options.reasoning is not None:
+        # OpenRouter's unified `reasoning` object is valid on this wire too (the Rust crate dropped it).
+        body["reasoning"] = options.reasoning.to_json()
+
+
+def _encode_tool_choice(choice: str | Mapping[str, Any]) -> str | dict[str, Any]:
+    """``tool_choice`` in Chat's form.
+
+    The neutral named choice ``{"type": "function", "name": X}`` becomes Chat's nested
+    ``{"type": "function", "function": {"name": X}}``; strings and any other dict (e.g.
+    ``{"type": "openrouter:web_search"}``) pass through unchanged.
+    """
+    if isinstance(choice, str):
+        return choice
+    if choice.get("type") == "function" and "function" not in choice and isinstance(choice.get("name"), str):
+        return {"type": "function", "function": {"name": choice["name"]}}
+    return dict(choice)
+
+
+def encode_tool(tool: ToolLike) -> dict[str, Any]:
+    """A :class:`ToolSpec` as a Chat function tool; a dict (a server tool) is passed through verbatim."""
+    if not isinstance(tool, ToolSpec):
+        return dict(tool)
+    function: dict[str, Any] = {"name": tool.name}
+    if tool.description is not None:
+        function["description"] = tool.description
+    function["parameters"] = tool.parameters
+    if tool.strict is not None:
+        function["strict"] = tool.strict
+    # `extra` goes at the tool's top level: that is where Chat puts `cache_control` (spec ChatFunctionTool).
+    return {"type": "function", "function": function, **tool.extra}
+
+
+def encode_messages(messages: Iterable[Content]) -> list[ChatMessage]:
+    """Every turn as Chat messages. A model turn can become several messages (see :func:`_encode_model`)."""
+    out: list[ChatMessage] = []
+    for content in messages:
+        if content.role == Role.MODEL:
+            out.extend(_encode_model(content.parts))
+        elif content.role == Role.SYSTEM:
+            out.append({"role": "system", "content": _encode_user_content(content.parts, system=True)})
+        else:
+            out.append({"role": "user", "content": _encode_user_content(content.parts, system=False)})
+    if not out:
+        raise ValueError("cannot send an empty conversation: add at least one message")
+    return out
+
+
+def _encode_user_content(parts: Sequence[Part], *, system: bool) -> str | list[ChatContentPart]:
+    role = "system" if system else "user"
+    items: list[ChatContentPart] = []
+    texts: list[str] = []
+    plain = True  # a single uncached text part goes out as a plain string, like every OpenAI client sends
+    for part in parts:
+        if isinstance(part, (TextPart, StructuredPart)):
+            text = _part_text(part)
+            texts.append(text)
+            text_item: ChatTextPart = {"type": "text", "text": text}
+            if isinstance(part, TextPart) and part.cache_control is not None:
+                text_item["cache_control"] = part.cache_control
+                plain = False
+            items.append(text_item)
+        elif isinstance(part, FilePart):
+            if system:
+                # Spec ChatSystemMessage: system content parts are text only.
+                raise ValueError(
+                    "a system message can only hold text on Chat Completions; send files as user"
+                )
+            items.append(_encode_file(part))
+            plain = False
+        else:
+            raise ValueError(f"a {role} message cannot hold a {part.kind} part (only the model's turn can)")
+    if not items:
+        return ""
+    if plain and len(texts) == 1:
+        return texts[0]
+    # Several text parts stay separate parts: joining them would invent (or drop) a separator.
+    return items
+
+
+def _part_text(part: TextPart | StructuredPart) -> str:
+    return part.text if isinstance(part, TextPart) else _json_text(part.value)
+
+
+def _encode_file(part: FilePart) -> ChatContentPart:
+    category = part.category
+    if category == "image":
+        image: ChatImagePart = {"type": "image_url", "image_url": {"url": part.data_url()}}
+        if part.detail is not None:
+            image["image_url"]["detail"] = part.detail
+        if part.cache_control is not None:
+            image["cache_control"] = part.cache_control
+        return image
+    if category == "audio":
+        return _encode_audio(part)
+    if category == "video":
+        video: ChatVideoPart = {"type": "video_url", "video_url": {"url": part.data_url()}}
+        return video
+    file: ChatFilePart = {"type": "file", "file": {}}
+    filename = part.filename
+    if filename is None and part.data is not None:
+        # OpenAI-backed endpoints reject inline `file_data` without a filename; give it a neutral one.
+        filename = "file" + (mimetypes.guess_extension(part.mime_type) or "")
+    if filename is not None:
+        file["file"]["filename"] = filename
+    file["file"]["file_data"] = part.data_url()
+    if part.cache_control is not None:
+        file["cache_control"] = part.cache_control
+    return file
+
+
+# MIME type -> `input_audio.format` (spec ChatContentAudio lists wav, mp3, flac, m4a, ogg, aiff, aac, pcm16).
+_AUDIO_FORMATS = {
+    "audio/wav": "wav",
+    "audio/wave": "wav",
+    "audio/x-wav": "wav",
+    "audio/vnd.wave": "wav",
+    "audio/mpeg": "mp3",
+    "audio/mp3": "mp3",
+    "audio/mpeg3": "mp3",
+    "audio/x-mpeg-3": "mp3",
+    "audio/flac": "flac",
+    "audio/x-flac": "flac",
+    "audio/mp4": "m4a",
+    "audio/m4a": "m4a",
+    "audio/x-m4a": "m4a",
+    "audio/ogg": "ogg",
+    "audio/aiff": "aiff",
+    "audio/x-aiff": "aiff",
+    "audio/aac": "aac",
+    "audio/x-aac": "aac",
+    "audio/l16": "pcm16",
+    "audio/pcm": "pcm16",
+}
+
+
+def _audio_format(mime_type: str) -> str:
+    mime = mime_type.split(";", 1)[0].strip().lower()
+    known = _AUDIO_FORMATS.get(mime)
+    if known is not None:
+        return known
+    subtype = mime.split("/", 1)[-1]
+    return subtype[2:] if subtype.startswith("x-") else subtype
+
+
+def _encode_audio(part: FilePart) -> ChatAudioPart:
+    """Audio goes inline as base64 (``input_audio``): the wire has no audio-by-URL part."""
+    if part.data is not None:
+        data = part.base64()
+    else:
+        url = part.url or ""
+        header, sep, payload = url.partition(",")
+        if not (url.startswith("data:") and sep and header.endswith(";base64")):
+            raise ValueError(
+                "Chat Completions accepts audio only as inline data (input_audio); "
+                "load it with FilePart.from_bytes/from_path instead of a URL"
+            )
+        data = payload
+    return {"type": "input_audio", "input_audio": {"data": data, "format": _audio_format(part.mime_type)}}
+
+
+def _encode_model(parts: Sequence[Part]) -> list[ChatMessage]:
+    """A model turn as ``assistant`` messages, each followed by its ``tool`` result messages.
+
+    Order is preserved: when the turn continues after tool results (text or reasoning following a tool
+    part that has a result, as when a later step is appended to the same turn), a new assistant message
+    starts. Consecutive tool parts stay in one message: they are parallel calls of one step.
+    """
+    out: list[ChatMessage] = []
+    segment: list[Part] = []
+    results: list[ToolPart] = []
+    for part in parts:
+        if results and not isinstance(part, ToolPart):
+            out.append(_assistant_message(segment))
+            out.extend(_tool_message(p) for p in results)
+            segment, results = [], []
+        segment.append(part)
+        if isinstance(part, ToolPart) and part.has_result:
+            results.append(part)
+    if segment or not out:
+        out.append(_assistant_message(segment))
+        out.extend(_tool_message(p) for p in results)
+    return out
+
+
+def _assistant_message(parts: Sequence[Part]) -> ChatMessage:
+    texts: list[TextPart] = []
+    tool_calls: list[ChatToolCall] = []
+    details: list[dict[str, Any]] = []
+    plain_reasoning: list[str] = []
+    annotations: list[dict[str, Any]] = []
+    images: list[FilePart] = []
+    for part in parts:
+        if isinstance(part, TextPart):
+            texts.append(part)
+            annotations.extend(part.annotations)
+        elif isinstance(part, StructuredPart):
+            texts.append(TextPart(_json_text(part.value)))
+        elif isinstance(part, ReasoningPart):
+            if part.details:
+                # Verbatim, in order (§3.3): encrypted blobs and signatures must round-trip untouched.
+                details.extend(part.details)
+            elif part.text:
+                plain_reasoning.append(part.text)
+        elif isinstance(part, ToolPart):
+            tool_calls.append(
+                {
+                    "id": part.id,
+                    "type": "function",
+                    "function": {"name": part.name, "arguments": part.raw_arguments or "{}"},
+                }
+            )
+        elif part.category == "image":
+            images.append(part)  # an image-output model's picture goes back where it came from
+        else:
+            raise ValueError(
+                f"a model turn can carry only image files on Chat Completions (got {part.mime_type})"
+            )
+    message: ChatMessage = {"role": "assistant"}
+    if any(t.cache_control is not None for t in texts):
+        items: list[ChatContentPart] = []
+        for t in texts:
+            item: ChatTextPart = {"type": "text", "text": t.text}
+            if t.cache_control is not None:
+                item["cache_control"] = t.cache_control
+            items.append(item)
+        message["content"] = items
+    elif texts:
+        message["content"] = "".join(t.text for t in texts)
+    else:
+        # null only alongside tool calls; a reasoning-only turn still needs a string for most providers.
+        message["content"] = None if tool_calls else ""
+    if tool_calls:
+        message["tool_calls"] = tool_calls
+    if details:
+        message["reasoning_details"] = cast("list[ReasoningDetail]", details)
+    if plain_reasoning:
+        message["reasoning"] = "".join(plain_reasoning)
+    if annotations:
+        # Sending file annotations back lets OpenRouter skip re-parsing the PDF (§4).
+        message["annotations"] = annotations
+    if images:
+        message["images"] = [{"type": "image_url", "image_url": {"url": f.data_url()}} for f in images]
+    return message
+
+
+def _tool_message(part: ToolPart) -> ChatMessage:
+    return {"role": "tool", "tool_call_id": part.id, "content": part.output_text()}
+
+
+def _json_text(value: Any) -> str:
+    return value if isinstance(value, str) else json.dumps(value, ensure_ascii=False)
+
+
+# ======================================================================================================
+# Decoding: shared helpers
+# ======================================================================================================
+
+
+def _as_int(value: Any) -> int:
+    if isinstance(value, bool):
+        return 0
+    if isinstance(value, int):
+        return value
+    if isinstance(value, float) and value.is_integer():
+        return int(value)
+    return 0
+
+
+def _opt_int(value: Any) -> int | None:
+    return value if isinstance(value, int) and not isinstance(value, bool) else None
+
+
+def _as_str(value: Any) -> str | None:
+    return value if isinstance(value, str) else None
+
+
+def _as_mapping(value: Any) -> Mapping[str, Any]:
+    return value if isinstance(value, Mapping) else {}
+
+
+def decode_usage(usage: Any) -> Usage:
+    """``usage`` as :class:`~chat_openrouter.Usage`; absent fields read as 0 or None (§4.2)."""
+    if not isinstance(usage, Mapping):
+        return Usage()
+    prompt_details = _as_mapping(usage.get("prompt_tokens_details"))
+    completion_details = _as_mapping(usage.get("completion_tokens_details"))
+    input_tokens = _as_int(usage.get("prompt_tokens"))
+    output_tokens = _as_int(usage.get("completion_tokens"))
+    total = usage.get("total_tokens")
+    cost = usage.get("cost")
+    is_byok = usage.get("is_byok")
+    cost_details = usage.get("cost_details")
+    return Usage(
+        input_tokens=input_tokens,
+        output_tokens=output_tokens,
+        total_tokens=_as_int(total) if total is not None else input_tokens + output_tokens,
+        reasoning_tokens=_as_int(completion_details.get("reasoning_tokens")),
+        cached_tokens=_as_int(prompt_details.get("cached_tokens")),
+        cache_write_tokens=_as_int(prompt_details.get("cache_write_tokens")),
+        cost=float(cost) if isinstance(cost, (int, float)) and not isinstance(cost, bool) else None,
+        is_byok=is_byok if isinstance(is_byok, bool) else None,
+        cost_details=dict(cost_details) if isinstance(cost_details, Mapping) else {},
+        raw=dict(usage),
+    )
+
+
+def _detail_text(detail: Mapping[str, Any]) -> str:
+    """The readable text of one reasoning detail (``text`` or ``summary``; encrypted ones have none)."""
+    text = detail.get("text")
+    if not isinstance(text, str):
+        text = detail.get("summary")
+    return text if isinstance(text, str) else ""
+
+
+def _last_signature(details: Sequence[Mapping[str, Any]]) -> str | None:
+    for detail in reversed(details):
+        signature = detail.get("signature")
+        if isinstance(signature, str) and signature:
+            return signature
+    return None
+
+
+def _content_text(content: Any) -> str:
+    """``content`` is a string; a few upstreams send an array of text parts instead."""
+    if isinstance(content, str):
+        return content
+    if isinstance(content, list):
+        return "".join(
+            p["text"] for p in content if isinstance(p, Mapping) and isinstance(p.get("text"), str)
+        )
+    return ""
+
+
+def _image_parts(images: Any) -> list[FilePart]:
+    """``message.images[]`` from image-output models, as URL file parts."""
+    out: list[FilePart] = []
+    if isinstance(images, list):
+        for image in images:
+            url = _as_mapping(_as_mapping(image).get("image_url")).get("url")
+            if isinstance(url, str) and url:
+                out.append(FilePart.from_url(url))
+    return out
+
+
+def _tool_part(call_id: str, name: str, raw_arguments: str) -> ToolPart:
+    part = ToolPart(id=call_id, name=name, raw_arguments=raw_arguments)
+    if not raw_arguments:
+        # An empty (or null) argument string means "no arguments" (pydantic/pydantic-ai#822).
+        part.arguments = parse_arguments(raw_arguments)
+    return part
+
+
+def _raw_arguments(arguments: Any) -> str:
+    if isinstance(arguments, str):
+        return arguments
+    if isinstance(arguments, (dict, list)):
+        # Some upstreams send the arguments as a JSON object instead of a string.
+        return json.dumps(arguments, ensure_ascii=False)
+    return ""
+
+
+def _failure(
+    error: Any,
+    choice: Mapping[str, Any],
+    *,
+    partial: ChatResponse,
+    body: Any,
+    generation_id: str | None,
+) -> StreamError:
+    """The StreamError for an error inside a 200: an ``error`` object or ``finish_reason: "error"``."""
+    native = _as_str(choice.get("native_finish_reason"))
+    fallback = "the model call failed (finish_reason 'error'" + (
+        f", native_finish_reason {native!r})" if native else ")"
+    )
+    err = error if isinstance(error, Mapping) else None
+    return stream_error_from_object(
+        err, partial=partial, body=body, fallback=fallback, generation_id=generation_id
+    )
+
+
+# ======================================================================================================
+# Decoding: non-streaming
+# ======================================================================================================
+
+
+def decode_response(body: Any, *, generation_id: str | None = None) -> ChatResponse:
+    """A non-streaming ``/chat/completions`` body as a :class:`~chat_openrouter.ChatResponse`.
+
+    ``generation_id`` (the ``X-Generation-Id`` header) is used when the body has no ``id``.
+
+    Raises:
+        DecodeError: the body is not a JSON object.
+        StreamError: the 200 body carries a top-level ``error`` or a choice with ``finish_reason:
+            "error"`` (reference §4); ``.partial`` holds whatever content came with it.
+    """
+    if not isinstance(body, Mapping):
+        raise DecodeError(
+            "a chat completion must be a JSON object", snippet=json.dumps(body, default=str)[:_SNIPPET]
+        )
+    choices = body.get("choices")
+    choice: Mapping[str, Any] = {}
+    if isinstance(choices, list) and choices:
+        choice = _as_mapping(choices[0])
+    message = _as_mapping(choice.get("message"))
+    response_id = _as_str(body.get("id")) or generation_id
+    raw_finish = _as_str(choice.get("finish_reason"))
+    response = ChatResponse(
+        content=Content(Role.MODEL, _message_parts(message)),
+        id=response_id,
+        model=_as_str(body.get("model")),
+        provider=_as_str(body.get("provider")),
+        finish_reason=normalise_finish_reason(raw_finish),
+        native_finish_reason=_as_str(choice.get("native_finish_reason")),
+        usage=decode_usage(body.get("usage")),
+        created=_opt_int(body.get("created")),
+        raw=dict(body),
+    )
+    error = body.get("error")
+    if isinstance(error, Mapping):
+        raise _failure(error, choice, partial=response, body=body, generation_id=response_id)
+    if raw_finish == "error":
+        raise _failure(choice.get("error"), choice, partial=response, body=body, generation_id=response_id)
+    return response
+
+
+def _message_parts(message: Mapping[str, Any]) -> list[Part]:
+    parts: list[Part] = []
+    raw_details = message.get("reasoning_details")
+    details: list[dict[str, Any]] = (
+        [d for d in raw_details if isinstance(d, dict)] if isinstance(raw_details, list) else []
+    )
+    reasoning = message.get("reasoning")
+    reasoning_text = reasoning if isinstance(reasoning, str) else ""
+    if not reasoning_text and details:
+        # Some providers fill only `reasoning_details`: read the text from there.
+        reasoning_text = "\n\n".join(t for t in map(_detail_text, details) if t)
+    if reasoning_text or details:
+        parts.append(ReasoningPart(text=reasoning_text, signature=_last_signature(details), details=details))
+    text = _content_text(message.get("content"))
+    raw_annotations = message.get("annotations")
+    annotations = (
+        [a for a in raw_annotations if isinstance(a, dict)] if isinstance(raw_annotations, list) else []
+    )
+    if text or annotations:
+        parts.append(TextPart(text, annotations=annotations))
+    tool_calls = message.get("tool_calls")
+    if isinstance(tool_calls, list):
+        for position, call in enumerate(tool_calls):
+            call = _as_mapping(call)
+            function = _as_mapping(call.get("function"))
+            parts.append(
+                _tool_part(
+                    _as_str(call.get("id")) or f"call_{position}",
+                    _as_str(function.get("name")) or "",
+                    _raw_arguments(function.get("arguments")),
+                )
+            )
+    parts.extend(_image_parts(message.get("images")))
+    return parts
+
+
+# ======================================================================================================
+# Decoding: streaming
+# ======================================================================================================
+
+
+class _ToolCallAccumulator:
+    """One tool call being streamed: fragments are kept in a list and joined once."""
+
+    __slots__ = ("arguments", "call_id", "emitted", "name", "part", "position")
+
+    def __init__(self, position: int, call_id: str | None) -> None:
+        self.position = position
+        self.call_id = call_id
+        self.name = ""
+        self.arguments: list[str] = []
+        self.emitted = False
+        self.part: ToolPart | None = None  # built once the call is complete, then shared with ToolCall
+
+    def build(self) -> ToolPart:
+        if self.part is None:
+            self.part = _tool_part(
+                self.call_id or f"call_{self.position}", self.name, "".join(self.arguments)
+            )
+        return self.part
+
+
+class _DetailAccumulator:
+    """One ``reasoning_details`` entry merged from its streamed fragments (§5.3).
+
+    ``text``/``summary`` fragments are appended; other fields keep the first value unless a later
+    fragment brings a non-empty one (the Anthropic ``signature`` arrives in its own fragment with empty
+    text; encrypted ``data`` arrives whole). Key order is that of the first fragment.
+    """
+
+    __slots__ = ("fields", "has_text", "summary", "text")
+
+    def __init__(self) -> None:
+        self.fields: dict[str, Any] = {}
+        self.text: list[str] = []
+        self.summary: list[str] = []
+        self.has_text = False  # whether any non-empty text has been appended (for "\n\n" separators)
+
+    @property
+    def type(self) -> Any:
+        return self.fields.get("type")
+
+    def merge(self, fragment: Mapping[str, Any]) -> str:
+        """Fold one fragment in; return its new readable text ("" if none)."""
+        new_text = ""
+        fields = self.fields
+        for key, value in fragment.items():
+            if key == "text" or key == "summary":
+                if key not in fields:
+                    fields[key] = value  # placeholder keeps the key order; replaced in build()
+                if isinstance(value, str) and value:
+                    (self.text if key == "text" else self.summary).append(value)
+                    new_text += value
+            elif key not in fields or (value is not None and value != ""):
+                fields[key] = value
+        return new_text
+
+    def build(self) -> dict[str, Any]:
+        detail = dict(self.fields)
+        if "text" in detail:
+            detail["text"] = "".join(self.text) if self.text else detail["text"]
+        if "summary" in detail:
+            detail["summary"] = "".join(self.summary) if self.summary else detail["summary"]
+        return detail
+
+
+class CompletionsStreamState:
+    """Sans-I/O accumulator of one streamed chat completion (implements ``core.stream.StreamState``).
+
+    Feed it each SSE ``data`` payload (``[DONE]`` excluded) with :meth:`handle`; it returns the events
+    that payload produces. :meth:`snapshot` is the response so far, :meth:`finish` the final one.
+    Use it directly to decode streams you obtained elsewhere::
+
+        state = CompletionsStreamState()
+        for data in payloads:
+            for event in state.handle(data):
+                ...
+        response = state.finish()
+
+    ``max_tool_calls`` bounds how many distinct tool calls one stream may open (hostile or broken
+    upstreams); going over raises :class:`~chat_openrouter.errors.DecodeError`.
+    """
+
+    def __init__(self, *, max_tool_calls: int = 256) -> None:
+        self.max_tool_calls = max_tool_calls
+        self.id: str | None = None
+        self.model: str | None = None
+        self.provider: str | None = None
+        self.created: int | None = None
+        self.finish_reason: str | None = None
+        self.native_finish_reason: str | None = None
+        self.usage: Mapping[str, Any] | None = None
+        self._text: list[str] = []
+        self._reasoning: list[str] = []
+        # Which source feeds ReasoningChunk: "string" (delta.reasoning) or "details" (only when a
+        # provider streams nothing but reasoning_details). Both carry the same text, so never both.
+        self._reasoning_source: str | None = None
+        self._details: list[_DetailAccumulator] = []
+        self._details_by_key: dict[tuple[int, Any], _DetailAccumulator] = {}
+        self._annotations: list[dict[str, Any]] = []
+        self._images: list[str] = []
+        self._tools: list[_ToolCallAccumulator] = []
+        self._tools_by_index: dict[int, _ToolCallAccumulator] = {}
+        self._tools_by_id: dict[str, _ToolCallAccumulator] = {}
+
+    # -- StreamState ------------------------------------------------------------------------------------
+    def handle(self, data: str) -> list[StreamEvent]:
+        """Decode one chunk and return its events.
+
+        Raises :class:`StreamError` on an in-band error and :class:`DecodeError` on invalid JSON.
+        """
+        try:
+            chunk = json.loads(data)
+        except ValueError:
+            raise DecodeError(
+                "a stream chunk is not valid JSON", snippet=data[:_SNIPPET], partial=self.snapshot()
+            ) from None
+        if not isinstance(chunk, dict):
+            return []  # lenient: nothing we know how to read
+        if self.id is None:
+            self.id = _as_str(chunk.get("id"))
+        if self.model is None:
+            self.model = _as_str(chunk.get("model"))
+        if self.provider is None:
+            self.provider = _as_str(chunk.get("provider"))
+        if self.created is None:
+            self.created = _opt_int(chunk.get("created"))
+        usage = chunk.get("usage")
+        if isinstance(usage, Mapping):
+            self.usage = usage
+
+        events: list[StreamEvent] = []
+        failed_choice: Mapping[str, Any] | None = None
+        choices = chunk.get("choices")
+        if choices:  # `[]` on usage and debug chunks (§5.2)
+            for choice in choices:
+                if not isinstance(choice, Mapping) or choice.get("index") not in (0, None):
+                    continue  # n > 1 is not modelled: follow the first choice only
+                delta = choice.get("delta")
+                if isinstance(delta, Mapping):
+                    self._handle_delta(delta, events)
+                finish = choice.get("finish_reason")
+                if isinstance(finish, str):
+                    self.finish_reason = normalise_finish_reason(finish)
+                    native = choice.get("native_finish_reason")
+                    if isinstance(native, str):
+                        self.native_finish_reason = native
+                    if finish == "error":
+                        failed_choice = choice
+
+        error = chunk.get("error")
+        if isinstance(error, Mapping) or failed_choice is not None:
+            # Any chunk with a top-level `error` is terminal (§5.5), whatever its finish_reason says.
+            choice = failed_choice or {}
+            raise _failure(
+                error if isinstance(error, Mapping) else choice.get("error"),
+                choice,
+                partial=self.snapshot(),
+                body=chunk,
+                generation_id=self.id,
+            )
+        if self.finish_reason is not None:
+            # Calls are complete once a finish reason arrived; `finish_reason: "tool_calls"` can come
+            # twice (agno-agi/agno#8880), the `emitted` flag keeps ToolCall to once per call.
+            for acc in self._tools:
+                if not acc.emitted:
+                    acc.emitted = True
+                    events.append(ToolCall(acc.build()))
+        return events
+
+    def snapshot(self) -> ChatResponse:
+        """The response assembled so far (used as ``.partial`` on errors).
+
+        Content parts come in a fixed order: reasoning, text, tool calls, images. ``raw`` is None: a
+        stream has no single body (the usage chunk is kept verbatim in ``usage.raw``).
+        """
+        parts: list[Part] = []
+        details = [acc.build() for acc in self._details]
+        reasoning = "".join(self._reasoning)
+        if reasoning or details:
+            parts.append(ReasoningPart(text=reasoning, signature=_last_signature(details), details=details))
+        text = "".join(self._text)
+        if text or self._annotations:
+            parts.append(TextPart(text, annotations=list(self._annotations)))
+        # Finished calls keep one shared ToolPart (the one in the ToolCall event); others are rebuilt.
+        parts.extend(acc.build() if acc.emitted else _fresh(acc) for acc in self._tools)
+        parts.extend(FilePart.from_url(url) for url in self._images)
+        return ChatResponse(
+            content=Content(Role.MODEL, parts),
+            id=self.id,
+            model=self.model,
+            provider=self.provider,
+            finish_reason=self.finish_reason,
+            native_finish_reason=self.native_finish_reason,
+            usage=decode_usage(self.usage),
+            created=self.created,
+            raw=None,
+        )
+
+    def finish(self) -> ChatResponse:
+        """The final response. A stream that never reported a finish reason is an error, not a success."""
+        if self.finish_reason is None:
+            raise IncompleteStreamError(
+                "the stream ended before the model finished (no finish_reason received)",
+                partial=self.snapshot(),
+                generation_id=self.id,
+            )
+        return self.snapshot()
+
+    # -- deltas -----------------------------------------------------------------------------------------
+    def _handle_delta(self, delta: Mapping[str, Any], events: list[StreamEvent]) -> None:
+        content = delta.get("content")
+        if content:
+            text = content if isinstance(content, str) else _content_text(content)
+            if text:
+                self._text.append(text)
+                events.append(TextChunk(text))
+
+        reasoning = delta.get("reasoning")
+        if isinstance(reasoning, str) and reasoning and self._reasoning_source != "details":
+            self._reasoning_source = "string"
+            self._reasoning.append(reasoning)
+            events.append(ReasoningChunk(reasoning))
+        details = delta.get("reasoning_details")
+        if details:
+            for fragment in details:
+                if isinstance(fragment, Mapping):
+                    self._merge_detail(fragment, events)
+
+        tool_calls = delta.get("tool_calls")
+        if tool_calls:
+            for position, call in enumerate(tool_calls):
+                if isinstance(call, Mapping):
+                    self._merge_tool_call(call, position, len(tool_calls), events)
+
+        annotations = delta.get("annotations")
+        if annotations:
+            for annotation in annotations:
+                # Some upstreams repeat the citation list on later chunks: keep each annotation once.
+                if isinstance(annotation, dict) and annotation not in self._annotations:
+                    self._annotations.append(annotation)
+
+        images = delta.get("images")
+        if images:
+            self._images.extend(p.url for p in _image_parts(images) if p.url)
+
+    def _merge_detail(self, fragment: Mapping[str, Any], events: list[StreamEvent]) -> None:
+        kind = fragment.get("type")
+        index = fragment.get("index")
+        acc: _DetailAccumulator | None
+        if isinstance(index, int) and not isinstance(index, bool):
+            acc = self._details_by_key.get((index, kind))
+            if acc is None:
+                acc = self._details_by_key[(index, kind)] = _DetailAccumulator()
+                self._details.append(acc)
+        else:
+            # No index: a text/summary fragment continues the previous entry of its type; anything
+            # else (an encrypted blob) is a whole entry of its own.
+            last = self._details[-1] if self._details else None
+            if last is not None and last.type == kind and kind in ("reasoning.text", "reasoning.summary"):
+                acc = last
+            else:
+                acc = _DetailAccumulator()
+                self._details.append(acc)
+        had_text = acc.has_text
+        text = acc.merge(fragment)
+        if text and self._reasoning_source != "string":
+            self._reasoning_source = "details"
+            if not had_text and self._reasoning:
+                text = "\n\n" + text  # a new entry: separate it as the non-stream decoder does
+            acc.has_text = True
+            self._reasoning.append(text)
+            events.append(ReasoningChunk(text))
+        elif text:
+            acc.has_text = True
+
+    def _merge_tool_call(
+        self, call: Mapping[str, Any], position: int, count: int, events: list[StreamEvent]
+    ) -> None:
+        index = call.get("index")
+        call_id = _as_str(call.get("id")) or None
+        acc: _ToolCallAccumulator | None
+        if isinstance(index, int) and not isinstance(index, bool):
+            acc = self._tools_by_index.get(index)
+            if acc is not None and call_id is not None and acc.call_id is not None and call_id != acc.call_id:
+                acc = None  # the upstream reused an index for a different call (§5.3)
+        elif call_id is not None:
+            acc = self._tools_by_id.get(call_id)
+        elif self._tools:
+            # Neither index nor id: a lone fragment continues the latest call; several fragments in one
+            # delta map by their position.
+            acc = self._tools[position] if count > 1 and position < len(self._tools) else self._tools[-1]
+        else:
+            acc = None
+        if acc is None:
+            if len(self._tools) >= self.max_tool_calls:
+                raise DecodeError(
+                    f"the stream opened more than {self.max_tool_calls} tool calls",
+                    partial=self.snapshot(),
+                )
+            acc = _ToolCallAccumulator(len(self._tools), call_id)
+            self._tools.append(acc)
+        if isinstance(index, int) and not isinstance(index, bool):
+            self._tools_by_index[index] = acc
+        if call_id is not None:
+            if acc.call_id is None:
+                acc.call_id = call_id
+            self._tools_by_id.setdefault(call_id, acc)
+
+        function = call.get("function")
+        fragment = ""
+        if isinstance(function, Mapping):
+            name = function.get("name")
+            if isinstance(name, str) and name and not acc.name:
+                acc.name = name
+            fragment = _raw_arguments(function.get("arguments"))
+            if fragment:
+                acc.arguments.append(fragment)
+                acc.part = None  # arguments changed: rebuild the part
+        events.append(ToolCallChunk(acc.position, acc.call_id, acc.name or None, fragment))
+
+
+def _fresh(acc: _ToolCallAccumulator) -> ToolPart:
+    """A throw-away part for a call still streaming (snapshots must not freeze it)."""
+    return _tool_part(acc.call_id or f"call_{acc.position}", acc.name, "".join(acc.arguments))
