@@ -5,7 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
-from .messages import Content
+from .messages import Content, Messages
 from .parts import Role, TextPart, ToolPart
 from .usage import Usage
 
@@ -50,7 +50,8 @@ class ChatResponse:
     ``text``/``reasoning`` are convenience strings (empty when absent); ``model`` is the model the server
     reports, which may differ from the one requested (fallbacks, permaslugs).
     The Chat engine also fills ``steps`` (one response per model call), ``output`` (the validated
-    structured value) and ``pause`` (tool calls waiting for approval).
+    structured value), ``pause`` (tool calls waiting for approval) and ``messages`` (the whole
+    conversation after the run: your input plus every model turn and tool result -- continue from it).
     """
 
     content: Content = field(default_factory=lambda: Content(Role.MODEL))
@@ -65,6 +66,7 @@ class ChatResponse:
     steps: list[ChatResponse] = field(default_factory=list)
     output: Any = None
     pause: Pause | None = None
+    messages: Messages | None = None
 
     @property
     def text(self) -> str:

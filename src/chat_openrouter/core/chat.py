@@ -1,0 +1,595 @@
+"""``ChatBuilder`` and ``Chat``: the tool loop, human approval, structured output and multi-step streaming.
+
+::
+
+    from chat_openrouter import ChatBuilder, OpenRouterBuilder, messages, tool
+
+    @tool
+    def add(a: int, b: int) -> int:
+        '''Add two integers.'''
+        return a + b
+
+    chat = (
+        ChatBuilder()
+        .with_model(OpenRouterBuilder().with_model("openai/gpt-4o").build())
+        .with_tools([add])
+        .build()
+    )
+    response = chat.complete_sync(messages.from_user("What is 2 + 40?"))
+    response.text                 # "42"
+    response.steps                # one ChatResponse per model call
+    response.usage.cost           # summed over every call
+    response.messages             # the conversation after the run, tool results included
+
+The loop itself lives in :mod:`chat_openrouter.core.engine` as a sans-I/O generator; this module holds
+the two thin shells that perform its effects (sync: one call after another; async: tools run
+concurrently) and the stream objects that span several model calls.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import inspect
+from collections.abc import AsyncIterator, Awaitable, Callable, Iterable, Iterator
+from dataclasses import dataclass, replace
+from types import TracebackType
+from typing import Any, TypeVar
+
+from ..errors import ConfigurationError
+from .approval import Pause
+from .engine import (
+    ApprovalPolicy,
+    CallHook,
+    CallModel,
+    Effect,
+    Emit,
+    Flow,
+    RunConfig,
+    RunTools,
+    ToolOutcome,
+    check_resumable,
+    run,
+)
+from .events import Done, StreamEvent, TextChunk
+from .messages import Messages
+from .options import ChatOptions
+from .provider import ChatProvider
+from .response import ChatResponse
+from .tool import ApprovalStrategy, Tool
+from .tools import ToolSpec
+
+__all__ = ["DEFAULT_MAX_STEPS", "AsyncChatRunStream", "Chat", "ChatBuilder", "ChatRunStream"]
+
+#: Model calls allowed per run. A tool round trip needs at least 2 (call the tool, then answer); the
+#: Rust crate's default of 1 made every tool call fail. 10 leaves room for a few dependent rounds (search,
+#: then read, then answer) yet stops a model stuck in a tool loop before it burns real money. Same order
+#: of magnitude as the OpenAI Agents SDK's ``max_turns=10``.
+DEFAULT_MAX_STEPS = 10
+#: Extra model calls allowed when the final answer does not validate against the output type.
+DEFAULT_OUTPUT_RETRIES = 2
+
+T = TypeVar("T")
+ToolInput = Tool | Callable[..., Any] | dict[str, Any]
+MessagesInput = Messages | str
+
+
+@dataclass(frozen=True)
+class _ChatConfig:
+    provider: ChatProvider | None = None
+    tools: tuple[Tool, ...] = ()
+    server_tools: tuple[dict[str, Any], ...] = ()
+    max_steps: int = DEFAULT_MAX_STEPS
+    output_type: Any = None
+    output_name: str | None = None
+    output_strict: bool = True
+    output_retries: int = DEFAULT_OUTPUT_RETRIES
+    options: ChatOptions | None = None
+    approval: ApprovalPolicy | None = None
+    before_model_call: Callable[..., Any] | None = None
+    after_step: Callable[..., Any] | None = None
+    has_output: bool = False
+
+
+class ChatBuilder:
+    """Configure a :class:`Chat`. Every ``with_*`` returns a new builder; the original is unchanged.
+
+    ``with_model`` is the only required call; it takes any :class:`~chat_openrouter.core.provider.ChatProvider`
+    (``ResponsesClient``, ``CompletionsClient``, ``testing.ScriptedProvider``).
+    """
+
+    __slots__ = ("_config",)
+
+    def __init__(self, _config: _ChatConfig | None = None) -> None:
+        self._config = _config or _ChatConfig()
+
+    def _with(self, **changes: Any) -> ChatBuilder:
+        return ChatBuilder(replace(self._config, **changes))
+
+    def with_model(self, provider: ChatProvider) -> ChatBuilder:
+        """The model client to call (a wire client built by ``OpenRouterBuilder``, or a fake)."""
+        if not isinstance(provider, ChatProvider):
+            raise ConfigurationError(
+                f"with_model expects a client with complete/complete_sync/stream/stream_sync, got {type(provider).__name__}"
+            )
+        return self._with(provider=provider)
+
+    def with_tools(self, tools: Iterable[ToolInput]) -> ChatBuilder:
+        """Add tools: :class:`Tool` objects, plain functions (wrapped with ``Tool.from_function``), or raw
+        server-tool dicts such as ``{"type": "openrouter:web_search"}`` (OpenRouter runs those itself).
+
+        Adds to the tools configured so far; a repeated name is a ``ConfigurationError`` at ``build()``.
+        """
+        local = list(self._config.tools)
+        server = list(self._config.server_tools)
+        for item in tools:
+            if isinstance(item, Tool):
+                local.append(item)
+            elif isinstance(item, dict):
+                server.append(dict(item))
+            elif isinstance(item, ToolSpec):
+                raise ConfigurationError(
+                    f"ToolSpec {item.name!r} has no function to run; use Tool(..., function=...) or @tool"
+                )
+            elif callable(item):
+                local.append(Tool.from_function(item))
+            else:
+                raise ConfigurationError(f"not a tool: {item!r}")
+        return self._with(tools=tuple(local), server_tools=tuple(server))
+
+    def with_max_steps(self, max_steps: int) -> ChatBuilder:
+        """How many model calls one run may make before :class:`MaxStepsExceededError` (default 10)."""
+        if max_steps < 1:
+            raise ConfigurationError("max_steps must be at least 1")
+        return self._with(max_steps=max_steps)
+
+    def with_structured_output(
+        self, output_type: Any, *, name: str | None = None, strict: bool = True
+    ) -> ChatBuilder:
+        """Ask for JSON matching ``output_type`` (a pydantic model, or any type pydantic's ``TypeAdapter``
+        accepts) and validate the final answer into ``response.output``.
+
+        The schema is sent strict (see :mod:`chat_openrouter.core.structured` for how it is made
+        strict-compatible); ``name`` defaults to the type's name.
+        """
+        return self._with(output_type=output_type, output_name=name, output_strict=strict, has_output=True)
+
+    def with_output_retries(self, retries: int) -> ChatBuilder:
+        """How many times to tell the model its structured answer was invalid and ask again (default 2)."""
+        if retries < 0:
+            raise ConfigurationError("output retries cannot be negative")
+        return self._with(output_retries=retries)
+
+    def with_options(self, options: ChatOptions) -> ChatBuilder:
+        """Default request options for every model call (merged over the client's, under per-call ones)."""
+        merged = self._config.options.merged(options) if self._config.options is not None else options
+        return self._with(options=merged)
+
+    def with_approval(self, policy: ApprovalStrategy | ApprovalPolicy) -> ChatBuilder:
+        """Override the tools' own approval strategies.
+
+        ``policy`` is ``"execute"``, ``"require"`` or ``"reject"`` for every call, or a function
+        ``(call: ToolPart) -> "execute" | "require" | "reject" | None`` deciding per call (None keeps
+        the tool's strategy) -- e.g. require approval only when ``call.arguments["amount"] > 100``.
+        """
+        if isinstance(policy, str):
+            if policy not in ("execute", "require", "reject"):
+                raise ConfigurationError(f"unknown approval strategy {policy!r}")
+            strategy: ApprovalStrategy = policy
+
+            def fixed(_call: Any) -> ApprovalStrategy:
+                return strategy
+
+            return self._with(approval=fixed)
+        return self._with(approval=policy)
+
+    def with_hooks(
+        self,
+        *,
+        before_model_call: Callable[[Messages, int], Any] | None = None,
+        after_step: Callable[[ChatResponse], Any] | None = None,
+    ) -> ChatBuilder:
+        """Observe the run (logging, metrics). Hooks may be sync or async functions.
+
+        ``before_model_call(messages, step)`` gets the conversation about to be sent and the 1-based step;
+        ``after_step(response)`` gets each model call's response once its tool calls were answered
+        (statuses and results are filled in). An exception in a hook aborts the run.
+        """
+        changes: dict[str, Any] = {}
+        if before_model_call is not None:
+            changes["before_model_call"] = before_model_call
+        if after_step is not None:
+            changes["after_step"] = after_step
+        return self._with(**changes)
+
+    def build(self) -> Chat:
+        """The configured :class:`Chat` (immutable, safe to share between threads and tasks)."""
+        cfg = self._config
+        if cfg.provider is None:
+            raise ConfigurationError("ChatBuilder needs a model: call .with_model(client) before .build()")
+        names = [t.name for t in cfg.tools]
+        duplicates = sorted({n for n in names if names.count(n) > 1})
+        if duplicates:
+            raise ConfigurationError(f"two tools share the name(s) {duplicates}")
+        output = None
+        if cfg.has_output:
+            from .structured import StructuredOutput
+
+            try:
+                output = StructuredOutput.for_type(cfg.output_type, name=cfg.output_name, strict=cfg.output_strict)
+            except Exception as exc:  # pydantic cannot describe the type: say so at build time
+                raise ConfigurationError(f"cannot use {cfg.output_type!r} as structured output: {exc}") from exc
+        run_config = RunConfig(
+            tools={t.name: t for t in cfg.tools},
+            tool_specs=(*(t.spec for t in cfg.tools), *cfg.server_tools),
+            options=cfg.options,
+            output=output,
+            max_steps=cfg.max_steps,
+            output_retries=cfg.output_retries,
+            approval=cfg.approval,
+            before_model_call=cfg.before_model_call,
+            after_step=cfg.after_step,
+        )
+        return Chat(cfg.provider, run_config)
+
+
+class Chat:
+    """Runs conversations through the tool loop. Build one with :class:`ChatBuilder`.
+
+    Each method has a sync twin (``complete``/``complete_sync``, ``stream``/``stream_sync``,
+    ``resume``/``resume_sync``, ``resume_stream``/``resume_stream_sync``). The messages you pass are
+    never modified: the conversation after the run is ``response.messages``.
+    """
+
+    __slots__ = ("_config", "provider")
+
+    def __init__(self, provider: ChatProvider, config: RunConfig) -> None:
+        self.provider = provider
+        self._config = config
+
+    def __repr__(self) -> str:
+        tools = ", ".join(self._config.tools) or "none"
+        return f"Chat(provider={self.provider!r}, tools=[{tools}], max_steps={self._config.max_steps})"
+
+    @property
+    def tools(self) -> tuple[Tool, ...]:
+        return tuple(self._config.tools.values())
+
+    @property
+    def max_steps(self) -> int:
+        return self._config.max_steps
+
+    @property
+    def output_type(self) -> Any:
+        """The structured output type, or None."""
+        return self._config.output.output_type if self._config.output is not None else None
+
+    def _flow(self, messages: MessagesInput, options: ChatOptions | None) -> Flow:
+        msgs = Messages().user(messages) if isinstance(messages, str) else messages
+        return run(self._config, messages=msgs, options=options)
+
+    def _resume_flow(self, pause: Pause, options: ChatOptions | None) -> Flow:
+        check_resumable(pause)  # fail here, not on first iteration of a stream
+        return run(self._config, pause=pause, options=options)
+
+    # -- async ------------------------------------------------------------------------------------------
+    async def complete(self, messages: MessagesInput, *, options: ChatOptions | None = None) -> ChatResponse:
+        """Run the loop until the model answers without calling tools; return the aggregated response.
+
+        Returns early with ``response.pause`` set when a tool call needs approval. Raises
+        ``MaxStepsExceededError`` or ``StructuredOutputError`` when the run cannot finish.
+        """
+        return await _drive_async(self.provider, self._flow(messages, options))
+
+    def stream(self, messages: MessagesInput, *, options: ChatOptions | None = None) -> AsyncChatRunStream:
+        """Stream the whole run: ``async for event in chat.stream(msgs)``; ends with one ``Done``."""
+        return AsyncChatRunStream(self.provider, self._flow(messages, options))
+
+    async def resume(self, pause: Pause, *, options: ChatOptions | None = None) -> ChatResponse:
+        """Continue a paused run once every pending call was approved or rejected."""
+        return await _drive_async(self.provider, self._resume_flow(pause, options))
+
+    def resume_stream(self, pause: Pause, *, options: ChatOptions | None = None) -> AsyncChatRunStream:
+        """Continue a paused run, streaming (tool results of the decided calls come first)."""
+        return AsyncChatRunStream(self.provider, self._resume_flow(pause, options))
+
+    # -- sync -------------------------------------------------------------------------------------------
+    def complete_sync(self, messages: MessagesInput, *, options: ChatOptions | None = None) -> ChatResponse:
+        """Synchronous twin of :meth:`complete` (tools run one after another; works inside a running loop)."""
+        return _drive_sync(self.provider, self._flow(messages, options))
+
+    def stream_sync(self, messages: MessagesInput, *, options: ChatOptions | None = None) -> ChatRunStream:
+        """Synchronous twin of :meth:`stream`: ``for event in chat.stream_sync(msgs)``."""
+        return ChatRunStream(self.provider, self._flow(messages, options))
+
+    def resume_sync(self, pause: Pause, *, options: ChatOptions | None = None) -> ChatResponse:
+        """Synchronous twin of :meth:`resume`."""
+        return _drive_sync(self.provider, self._resume_flow(pause, options))
+
+    def resume_stream_sync(self, pause: Pause, *, options: ChatOptions | None = None) -> ChatRunStream:
+        """Synchronous twin of :meth:`resume_stream`."""
+        return ChatRunStream(self.provider, self._resume_flow(pause, options))
+
+
+# -- the sync shell ------------------------------------------------------------------------------------------
+def _call_model_sync(provider: ChatProvider, effect: CallModel) -> ChatResponse:
+    return provider.complete_sync(effect.messages, tools=effect.tools, options=effect.options, output=effect.output)
+
+
+def _perform_sync(effect: Effect) -> Any:
+    """Everything but model calls, the sync way."""
+    if isinstance(effect, RunTools):
+        return [_run_tool_sync(call.tool.function, call.arguments) for call in effect.calls]
+    if isinstance(effect, CallHook):
+        result = effect.function(*effect.args)
+        if inspect.isawaitable(result):
+            run_awaitable_sync(result)
+        return None
+    return None  # Emit: only streams care
+
+
+def _run_tool_sync(function: Callable[..., Any], arguments: dict[str, Any]) -> ToolOutcome:
+    try:
+        value = function(**arguments)
+        if inspect.isawaitable(value):
+            value = run_awaitable_sync(value)
+    except Exception as exc:  # reported to the model, never aborts the loop
+        return ToolOutcome(error=exc)
+    return ToolOutcome(value=value)
+
+
+def run_awaitable_sync(awaitable: Awaitable[T]) -> T:
+    """Run an awaitable to completion from sync code, even when this thread already runs an event loop
+    (then on a fresh loop in a worker thread: ``asyncio.run`` refuses to nest)."""
+
+    async def main() -> T:
+        return await awaitable
+
+    try:
+        asyncio.get_running_loop()
+    except RuntimeError:
+        return asyncio.run(main())
+    from concurrent.futures import ThreadPoolExecutor
+
+    with ThreadPoolExecutor(max_workers=1, thread_name_prefix="chat-openrouter-tool") as pool:
+        return pool.submit(asyncio.run, main()).result()
+
+
+def _drive_sync(provider: ChatProvider, flow: Flow) -> ChatResponse:
+    reply: Any = None
+    try:
+        while True:
+            try:
+                effect = flow.send(reply)
+            except StopIteration as stop:
+                result: ChatResponse = stop.value
+                return result
+            reply = _call_model_sync(provider, effect) if isinstance(effect, CallModel) else _perform_sync(effect)
+    finally:
+        flow.close()
+
+
+# -- the async shell -----------------------------------------------------------------------------------------
+async def _perform_async(effect: Effect) -> Any:
+    if isinstance(effect, RunTools):
+        # Parallel tool calls run concurrently; gather keeps the outcomes in call order.
+        return list(await asyncio.gather(*(_run_tool_async(c.tool, c.arguments) for c in effect.calls)))
+    if isinstance(effect, CallHook):
+        result = effect.function(*effect.args)
+        if inspect.isawaitable(result):
+            await result
+        return None
+    return None
+
+
+async def _run_tool_async(tool: Tool, arguments: dict[str, Any]) -> ToolOutcome:
+    try:
+        if tool.is_async:
+            value = await tool.function(**arguments)
+        else:
+            # A sync tool may block (files, HTTP, subprocesses): keep the event loop free.
+            value = await asyncio.to_thread(tool.function, **arguments)
+            if inspect.isawaitable(value):
+                value = await value
+    except Exception as exc:  # CancelledError is a BaseException: cancellation still propagates
+        return ToolOutcome(error=exc)
+    return ToolOutcome(value=value)
+
+
+async def _drive_async(provider: ChatProvider, flow: Flow) -> ChatResponse:
+    reply: Any = None
+    try:
+        while True:
+            try:
+                effect = flow.send(reply)
+            except StopIteration as stop:
+                result: ChatResponse = stop.value
+                return result
+            if isinstance(effect, CallModel):
+                reply = await provider.complete(
+                    effect.messages, tools=effect.tools, options=effect.options, output=effect.output
+                )
+            else:
+                reply = await _perform_async(effect)
+    finally:
+        flow.close()
+
+
+# -- streams spanning several model calls --------------------------------------------------------------------
+class _RunStreamBase:
+    def __init__(self, provider: ChatProvider, flow: Flow) -> None:
+        self._provider = provider
+        self._flow = flow
+        self._response: ChatResponse | None = None
+        self._started = False
+
+    @property
+    def response(self) -> ChatResponse | None:
+        """The run's final response once the stream has ended successfully, else None."""
+        return self._response
+
+    def _check_fresh(self) -> None:
+        if self._started:
+            raise RuntimeError("a stream can be iterated only once")
+        self._started = True
+
+
+class ChatRunStream(_RunStreamBase):
+    """A synchronous stream over a whole Chat run (every model call, tool result and the final ``Done``).
+
+    Events: ``TextChunk``/``ReasoningChunk``/``ToolCallChunk``/``ToolCall`` as each model call streams them;
+    ``ToolResult`` once a call was answered; ``Structured`` before ``Done`` with structured output;
+    ``Paused`` before ``Done`` when a call awaits approval (``Done.response.pause`` is set too).
+    Each model call's own ``Done`` is folded into ``Done.response.steps``, never yielded.
+    Ends with exactly one ``Done``, or raises. Leaving early (``break``, an exception, ``close()``)
+    closes the model's HTTP stream.
+    """
+
+    def __init__(self, provider: ChatProvider, flow: Flow) -> None:
+        super().__init__(provider, flow)
+        self._iterator: Iterator[StreamEvent] | None = None
+
+    def _events(self) -> Iterator[StreamEvent]:
+        flow, reply = self._flow, None
+        try:
+            while True:
+                try:
+                    effect = flow.send(reply)
+                except StopIteration as stop:
+                    self._response = stop.value
+                    break
+                if isinstance(effect, CallModel):
+                    reply = None
+                    options = effect.options
+                    with self._provider.stream_sync(
+                        effect.messages, tools=effect.tools, options=options, output=effect.output
+                    ) as model_stream:
+                        for event in model_stream:
+                            if isinstance(event, Done):
+                                reply = event.response
+                            else:
+                                yield event
+                    if reply is None:
+                        raise RuntimeError("the model stream ended without a Done event")
+                elif isinstance(effect, Emit):
+                    reply = None
+                    yield effect.event
+                else:
+                    reply = _perform_sync(effect)
+        finally:
+            flow.close()
+        assert self._response is not None
+        yield Done(self._response)
+
+    def __iter__(self) -> Iterator[StreamEvent]:
+        if self._iterator is None:
+            self._check_fresh()
+            self._iterator = self._events()
+        return self._iterator
+
+    def __next__(self) -> StreamEvent:
+        return next(iter(self))
+
+    def __enter__(self) -> ChatRunStream:
+        return self
+
+    def __exit__(
+        self, exc_type: type[BaseException] | None, exc: BaseException | None, tb: TracebackType | None
+    ) -> None:
+        self.close()
+
+    def close(self) -> None:
+        """Stop the run and release the model's connection (safe to call more than once)."""
+        if self._iterator is not None and hasattr(self._iterator, "close"):
+            self._iterator.close()
+        else:
+            self._flow.close()
+
+    def final_response(self) -> ChatResponse:
+        """Consume the rest of the stream and return the run's final response."""
+        for _ in self:
+            pass
+        assert self._response is not None
+        return self._response
+
+    def text_stream(self) -> Iterator[str]:
+        """Only the answer's text fragments (of every model call)."""
+        for event in self:
+            if isinstance(event, TextChunk):
+                yield event.text
+
+
+class AsyncChatRunStream(_RunStreamBase):
+    """The asynchronous twin of :class:`ChatRunStream`: ``async for event in chat.stream(msgs)``."""
+
+    def __init__(self, provider: ChatProvider, flow: Flow) -> None:
+        super().__init__(provider, flow)
+        self._iterator: AsyncIterator[StreamEvent] | None = None
+
+    async def _events(self) -> AsyncIterator[StreamEvent]:
+        flow, reply = self._flow, None
+        try:
+            while True:
+                try:
+                    effect = flow.send(reply)
+                except StopIteration as stop:
+                    self._response = stop.value
+                    break
+                if isinstance(effect, CallModel):
+                    reply = None
+                    async with self._provider.stream(
+                        effect.messages, tools=effect.tools, options=effect.options, output=effect.output
+                    ) as model_stream:
+                        async for event in model_stream:
+                            if isinstance(event, Done):
+                                reply = event.response
+                            else:
+                                yield event
+                    if reply is None:
+                        raise RuntimeError("the model stream ended without a Done event")
+                elif isinstance(effect, Emit):
+                    reply = None
+                    yield effect.event
+                else:
+                    reply = await _perform_async(effect)
+        finally:
+            flow.close()
+        assert self._response is not None
+        yield Done(self._response)
+
+    def __aiter__(self) -> AsyncIterator[StreamEvent]:
+        if self._iterator is None:
+            self._check_fresh()
+            self._iterator = self._events()
+        return self._iterator
+
+    async def __anext__(self) -> StreamEvent:
+        return await self.__aiter__().__anext__()
+
+    async def __aenter__(self) -> AsyncChatRunStream:
+        return self
+
+    async def __aexit__(
+        self, exc_type: type[BaseException] | None, exc: BaseException | None, tb: TracebackType | None
+    ) -> None:
+        await self.aclose()
+
+    async def aclose(self) -> None:
+        """Stop the run and release the model's connection (safe to call more than once)."""
+        if self._iterator is not None:
+            await self._iterator.aclose()  # type: ignore[attr-defined]
+        else:
+            self._flow.close()
+
+    async def final_response(self) -> ChatResponse:
+        """Consume the rest of the stream and return the run's final response."""
+        async for _ in self:
+            pass
+        assert self._response is not None
+        return self._response
+
+    async def text_stream(self) -> AsyncIterator[str]:
+        """Only the answer's text fragments (of every model call)."""
+        async for event in self:
+            if isinstance(event, TextChunk):
+                yield event.text
+

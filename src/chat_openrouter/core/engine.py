@@ -1,0 +1,358 @@
+"""The Chat engine's logic, written once and free of I/O.
+
+:func:`run` is a generator: it *yields* effects -- "call the model with these messages", "run these tool
+functions", "call this hook", "emit this stream event" -- and is *sent* their results. It returns the
+run's final :class:`ChatResponse` (``StopIteration.value``) or raises a :class:`ChatError`. The sync and
+async shells in :mod:`chat_openrouter.core.chat` perform the effects (``complete_sync`` vs ``await
+complete``, one tool after another vs concurrently); the decisions -- which tool runs, what the model
+is told when arguments do not validate, when to pause, when to give up -- live here, and only here.
+It is the trick of httpx's ``Auth.auth_flow``, applied to a tool loop.
+
+One run::
+
+    step = 1, 2, ...
+      before_model_call hook
+      CallModel            -> the model's turn is pushed onto the conversation
+      no tool calls        -> (structured output: validate; on failure tell the model and retry) -> done
+      tool calls           -> each one is: unknown / bad JSON / invalid arguments / rejected -> error
+                              result for the model; needs approval -> pending; else RunTools
+      after_step hook
+      pending approvals    -> emit Paused, return a response with .pause
+      step == max_steps    -> raise MaxStepsExceededError (the tool results are in its .messages)
+
+Tool results are written into the model turn's own :class:`ToolPart` (status, result, error): the wire
+codecs encode a model turn with answered tool calls as assistant tool calls followed by their outputs.
+Everything else in that turn -- reasoning parts with their opaque details and signatures -- is left
+untouched, so it is replayed verbatim on the next step (reasoning models reject a tool turn without it).
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+from collections.abc import Callable, Generator, Mapping, Sequence
+from dataclasses import dataclass, field
+from typing import Any
+
+from ..errors import MaxStepsExceededError, StructuredOutputError
+from .approval import Pause
+from .events import Paused, StreamEvent, Structured, ToolResult
+from .messages import Content, Messages
+from .options import ChatOptions, OutputSchema
+from .parts import ToolPart, ToolStatus
+from .response import ChatResponse
+from .structured import InvalidStructuredOutput, StructuredOutput
+from .tool import ApprovalStrategy, Tool, ToolArgumentsError
+from .tools import ToolLike
+from .usage import Usage
+
+__all__ = [
+    "ApprovalPolicy",
+    "CallHook",
+    "CallModel",
+    "Effect",
+    "Emit",
+    "RunConfig",
+    "RunTools",
+    "ToolInvocation",
+    "ToolOutcome",
+    "check_resumable",
+    "run",
+    "to_jsonable",
+]
+
+logger = logging.getLogger("chat_openrouter")
+
+#: Decides per call, overriding the tool's own strategy; return None to keep the tool's strategy.
+ApprovalPolicy = Callable[[ToolPart], ApprovalStrategy | None]
+
+
+# -- effects: what the engine asks its shell to do ----------------------------------------------------------
+@dataclass(frozen=True, slots=True)
+class CallModel:
+    """Call the model once; send back its :class:`ChatResponse` (streaming shells forward its events)."""
+
+    messages: Messages
+    tools: Sequence[ToolLike] | None
+    options: ChatOptions | None
+    output: OutputSchema | None
+    step: int
+
+
+@dataclass(frozen=True, slots=True)
+class ToolInvocation:
+    """One validated call: ``tool.function(**arguments)``."""
+
+    part: ToolPart
+    tool: Tool
+    arguments: dict[str, Any]
+
+
+@dataclass(frozen=True, slots=True)
+class ToolOutcome:
+    """What a tool function did: returned ``value``, or raised ``error``."""
+
+    value: Any = None
+    error: Exception | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class RunTools:
+    """Run these calls (concurrently in async shells, in order in sync ones); send back one
+    :class:`ToolOutcome` per call, in the same order."""
+
+    calls: tuple[ToolInvocation, ...]
+
+
+@dataclass(frozen=True, slots=True)
+class CallHook:
+    """Call a user hook with ``args`` (it may be sync or async); send back None."""
+
+    function: Callable[..., Any]
+    args: tuple[Any, ...]
+
+
+@dataclass(frozen=True, slots=True)
+class Emit:
+    """A stream event produced by the engine itself (not by the model): streaming shells yield it."""
+
+    event: StreamEvent
+
+
+Effect = CallModel | RunTools | CallHook | Emit
+Flow = Generator[Effect, Any, ChatResponse]
+
+
+@dataclass(frozen=True)
+class RunConfig:
+    """Everything a run needs to know about the Chat (built once by ``ChatBuilder.build``)."""
+
+    tools: Mapping[str, Tool] = field(default_factory=dict)
+    #: Declarations sent to the model: each Tool's spec plus raw server tools, in configured order.
+    tool_specs: tuple[ToolLike, ...] = ()
+    options: ChatOptions | None = None
+    output: StructuredOutput | None = None
+    max_steps: int = 10
+    output_retries: int = 2
+    approval: ApprovalPolicy | None = None
+    before_model_call: Callable[..., Any] | None = None
+    after_step: Callable[..., Any] | None = None
+
+
+@dataclass
+class _RunState:
+    conversation: Messages
+    steps: list[ChatResponse] = field(default_factory=list)
+    output_retries_used: int = 0
+
+    def usage(self) -> Usage:
+        if len(self.steps) == 1:
+            return self.steps[0].usage  # keep the step's raw usage when there is nothing to sum
+        total = Usage()
+        for step in self.steps:
+            total = total + step.usage
+        return total
+
+
+# -- the flow ------------------------------------------------------------------------------------------------
+def check_resumable(pause: Pause) -> None:
+    """Raise ``ValueError`` unless every pending call of ``pause`` was approved or rejected."""
+    undecided = [p.id for p in pause.undecided]
+    if undecided:
+        raise ValueError(f"approve or reject every pending tool call before resuming (undecided: {undecided})")
+
+
+def run(
+    config: RunConfig,
+    *,
+    messages: Messages | None = None,
+    pause: Pause | None = None,
+    options: ChatOptions | None = None,
+) -> Flow:
+    """The engine: start from ``messages``, or continue from a decided ``pause``.
+
+    The caller's ``messages`` object is never modified (the run works on a copy; the final response's
+    ``messages`` is the continued conversation).
+    """
+    if pause is not None:
+        check_resumable(pause)
+        state = _RunState(pause.messages.copy(), list(pause.steps), pause.output_retries_used)
+        approved = [p for p in pause.pending if p.status is ToolStatus.APPROVED]
+        yield from _finish_tool_round(config, approved, report=pause.pending)
+        _check_step_budget(config, state)
+    else:
+        state = _RunState((messages if messages is not None else Messages()).copy())
+
+    call_options = config.options.merged(options) if config.options is not None else options
+    output_schema = config.output.schema if config.output is not None else None
+    tool_specs = config.tool_specs or None
+    while True:
+        step = len(state.steps) + 1
+        if config.before_model_call is not None:
+            yield CallHook(config.before_model_call, (state.conversation, step))
+        response: ChatResponse = yield CallModel(state.conversation, tool_specs, call_options, output_schema, step)
+        state.steps.append(response)
+        state.conversation.push(response.content)
+
+        calls = [p for p in response.content.tool_calls if p.status is ToolStatus.PENDING]
+        if calls:
+            pending = yield from _tool_round(config, calls)
+            if config.after_step is not None:
+                yield CallHook(config.after_step, (response,))
+            if pending:
+                paused = Pause(pending, state.conversation, list(state.steps), state.usage(), state.output_retries_used)
+                yield Emit(Paused(paused))
+                return _final(state, pause=paused)
+            _check_step_budget(config, state)
+            continue
+
+        if config.after_step is not None:
+            yield CallHook(config.after_step, (response,))
+        if config.output is None:
+            return _final(state)
+        try:
+            value = config.output.parse(response)
+        except InvalidStructuredOutput as invalid:
+            if state.output_retries_used >= config.output_retries:
+                attempts = state.output_retries_used + 1
+                raise StructuredOutputError(
+                    f"the answer did not match the output type after {attempts} attempt(s): {invalid}",
+                    raw_text=response.text,
+                    attempts=attempts,
+                    errors=invalid.errors or str(invalid),
+                ) from None
+            state.output_retries_used += 1
+            state.conversation.push(Content.user(config.output.retry_message(invalid)))
+            continue
+        yield Emit(Structured(value))
+        return _final(state, output=value)
+
+
+def _tool_round(config: RunConfig, calls: list[ToolPart]) -> Generator[Effect, Any, list[ToolPart]]:
+    """Decide each call of a model turn, run the runnable ones, report results. Returns those awaiting approval."""
+    pending: list[ToolPart] = []
+    runnable: list[ToolPart] = []
+    for part in calls:
+        tool = config.tools.get(part.name)
+        if tool is None or part.arguments is None:
+            runnable.append(part)  # _finish_tool_round turns these into error results for the model
+            continue
+        strategy = (config.approval(part) if config.approval is not None else None) or tool.approval
+        if strategy == "reject":
+            part.status = ToolStatus.REJECTED
+            part.error = f"rejected: tool {part.name!r} is not allowed to run"
+        elif strategy == "require":
+            pending.append(part)
+        else:
+            part.status = ToolStatus.APPROVED
+            runnable.append(part)
+    yield from _finish_tool_round(config, runnable, report=calls)
+    return pending
+
+
+def _finish_tool_round(
+    config: RunConfig, approved: list[ToolPart], *, report: list[ToolPart]
+) -> Generator[Effect, Any, None]:
+    """Validate and run the ``approved`` calls, then emit one ToolResult per answered call of ``report``
+    (in the model's order, so sync and async runs emit the same sequence)."""
+    invocations: list[ToolInvocation] = []
+    for part in approved:
+        invocation = _prepare(config, part)
+        if invocation is not None:
+            part.status = ToolStatus.RUNNING
+            invocations.append(invocation)
+    if invocations:
+        outcomes: list[ToolOutcome] = yield RunTools(tuple(invocations))
+        for invocation, outcome in zip(invocations, outcomes, strict=True):
+            _record(invocation, outcome)
+    for part in report:
+        if part.has_result:
+            yield Emit(ToolResult(part))
+
+
+def _prepare(config: RunConfig, part: ToolPart) -> ToolInvocation | None:
+    """A ready-to-run invocation, or None after marking ``part`` failed with a message for the model."""
+    tool = config.tools.get(part.name)
+    if tool is None:
+        available = ", ".join(sorted(config.tools)) or "none"
+        _fail(part, f"unknown tool {part.name!r}; available tools: {available}")
+        return None
+    if part.arguments is None:
+        _fail(part, f"invalid JSON arguments for tool {part.name!r}: {_json_problem(part.raw_arguments)}")
+        return None
+    try:
+        arguments = tool.validate(part.arguments)
+    except ToolArgumentsError as invalid:
+        _fail(part, str(invalid))
+        return None
+    return ToolInvocation(part, tool, arguments)
+
+
+def _fail(part: ToolPart, message: str) -> None:
+    part.status = ToolStatus.FAILED
+    part.error = message
+    part.result = None
+
+
+def _json_problem(raw: str) -> str:
+    try:
+        value = json.loads(raw)
+    except ValueError as exc:
+        return f"{exc}; send the arguments as one JSON object"
+    return f"expected a JSON object, got {type(value).__name__}"
+
+
+def _record(invocation: ToolInvocation, outcome: ToolOutcome) -> None:
+    part = invocation.part
+    if outcome.error is not None:
+        error = outcome.error
+        logger.warning("tool %r (call %s) raised %s: %s", part.name, part.id, type(error).__name__, error)
+        _fail(part, f"{type(error).__name__}: {error}")
+        return
+    try:
+        part.result = to_jsonable(outcome.value)
+    except Exception as exc:  # an unserialisable return value is the tool's bug: tell the model, go on
+        _fail(part, f"the tool returned a value that cannot be sent as JSON: {exc}")
+        return
+    part.status = ToolStatus.COMPLETED
+    part.error = None
+
+
+def to_jsonable(value: Any) -> Any:
+    """A tool's return value as JSON-able data: strings as they are, pydantic models/dataclasses dumped."""
+    if value is None or isinstance(value, (str, int, float, bool)):
+        return value
+    from pydantic_core import to_jsonable_python
+
+    return to_jsonable_python(value)
+
+
+def _check_step_budget(config: RunConfig, state: _RunState) -> None:
+    if len(state.steps) >= config.max_steps:
+        raise MaxStepsExceededError(
+            f"the model was still calling tools after {len(state.steps)} model calls "
+            f"(max_steps={config.max_steps}); raise it with ChatBuilder.with_max_steps(), or continue "
+            "from this error's .messages",
+            messages=state.conversation,
+            usage=state.usage(),
+            steps=len(state.steps),
+        )
+
+
+def _final(state: _RunState, *, pause: Pause | None = None, output: Any = None) -> ChatResponse:
+    last = state.steps[-1]
+    return ChatResponse(
+        content=last.content,
+        id=last.id,
+        model=last.model,
+        provider=last.provider,
+        finish_reason=last.finish_reason,
+        native_finish_reason=last.native_finish_reason,
+        usage=state.usage(),
+        created=last.created,
+        raw=last.raw,
+        steps=list(state.steps),
+        output=output,
+        pause=pause,
+        messages=state.conversation,
+    )

@@ -1,0 +1,215 @@
+"""Structured output: a Python type → a strict JSON schema for the wire, and the model's answer → a value.
+
+Used by ``ChatBuilder().with_structured_output(MyModel)``; usable on its own with a wire client::
+
+    spec = StructuredOutput.for_type(MyModel)
+    response = client.complete_sync(msgs, output=spec.schema)
+    value = spec.parse(response)          # MyModel, or raises InvalidStructuredOutput
+
+Strict schemas (OpenAI-style ``strict: true``, which OpenRouter forwards) accept a subset of JSON Schema, so
+:func:`clean_schema` rewrites what pydantic generates:
+
+* every object gets ``additionalProperties: false`` and lists *all* its properties in ``required`` --
+  a field with a default is therefore still sent by the model (validation keeps accepting it missing);
+  make it ``X | None`` if the model should be able to say "no value";
+* ``default`` and ``title`` keywords are dropped (not part of the strict subset; titles only cost tokens);
+* a ``$ref`` with sibling keywords (pydantic emits that for a described model-typed field) is inlined;
+* a root that is not an object (``list[int]``, a union, ``int``) is wrapped as ``{"value": ...}``
+  because strict mode requires an object at the root; :meth:`StructuredOutput.parse` unwraps it.
+
+Constraints strict mode ignores or rejects on some providers (``pattern``, ``minLength``, ``format``)
+are kept: OpenRouter passes the schema to the provider, which decides. Validation on our side always
+applies the full pydantic type, so a value that reaches ``response.output`` is valid.
+pydantic is imported only when a :class:`StructuredOutput` is created.
+"""
+
+from __future__ import annotations
+
+import copy
+import json
+import re
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Any
+
+from .options import OutputSchema
+
+if TYPE_CHECKING:
+    import pydantic
+
+    from .response import ChatResponse
+
+__all__ = ["InvalidStructuredOutput", "StructuredOutput", "clean_schema"]
+
+_WRAPPER_KEY = "value"
+_FENCE = re.compile(r"^```[A-Za-z0-9_-]*\s*\n(.*?)\n?```\s*$", re.DOTALL)
+
+
+class InvalidStructuredOutput(ValueError):
+    """The answer is not valid JSON for the requested type. ``str()`` is a message the model can act on."""
+
+    def __init__(self, message: str, *, errors: list[Any] | None = None) -> None:
+        super().__init__(message)
+        self.errors = errors or []
+
+
+@dataclass(frozen=True, eq=False)
+class StructuredOutput:
+    """A requested output type: the ``schema`` to send, and how to validate an answer into the type."""
+
+    output_type: Any
+    schema: OutputSchema
+    adapter: pydantic.TypeAdapter[Any]
+    #: True when the type's schema is not an object and is sent wrapped as ``{"value": ...}``.
+    wrapped: bool = False
+
+    @classmethod
+    def for_type(
+        cls, output_type: Any, *, name: str | None = None, description: str | None = None, strict: bool = True
+    ) -> StructuredOutput:
+        """Describe ``output_type`` (a pydantic model, dataclass, TypedDict, ``list[...]``, ...)."""
+        import pydantic
+
+        adapter: pydantic.TypeAdapter[Any] = pydantic.TypeAdapter(output_type)
+        raw = _resolve_root_ref(adapter.json_schema())
+        wrapped = raw.get("type") != "object"
+        if wrapped:
+            defs = raw.pop("$defs", None)
+            raw = {"type": "object", "properties": {_WRAPPER_KEY: raw}, "required": [_WRAPPER_KEY]}
+            if defs:
+                raw["$defs"] = defs
+        schema_name = name or _schema_name(output_type)
+        doc = description if description is not None else raw.get("description")
+        return cls(
+            output_type=output_type,
+            schema=OutputSchema(
+                name=schema_name,
+                schema=clean_schema(raw, strict=strict),
+                strict=strict,
+                description=doc if isinstance(doc, str) else None,
+            ),
+            adapter=adapter,
+            wrapped=wrapped,
+        )
+
+    def parse(self, response: ChatResponse) -> Any:
+        """Validate the model's answer into the output type, or raise :class:`InvalidStructuredOutput`.
+
+        A ``StructuredPart`` in the content wins over the text; otherwise the text is parsed, tolerating
+        surrounding whitespace and a single Markdown code fence (some models add one despite the schema).
+        """
+        import pydantic
+
+        from .tool import format_validation_errors
+
+        part = response.content.structured
+        try:
+            if part is not None:
+                value = part.value
+                return self.adapter.validate_python(value[_WRAPPER_KEY] if self.wrapped else value)
+            text = _strip_fence(response.text)
+            if not text:
+                raise InvalidStructuredOutput("the answer was empty; a JSON value matching the schema is required")
+            if not self.wrapped:
+                return self.adapter.validate_json(text)
+            try:
+                document = json.loads(text)
+            except ValueError as exc:
+                raise InvalidStructuredOutput(f"the answer is not valid JSON: {exc}") from None
+            if not isinstance(document, dict) or _WRAPPER_KEY not in document:
+                raise InvalidStructuredOutput(f'the answer must be a JSON object with a "{_WRAPPER_KEY}" key')
+            return self.adapter.validate_python(document[_WRAPPER_KEY])
+        except pydantic.ValidationError as exc:
+            message = format_validation_errors(exc, what="structured output")
+            raise InvalidStructuredOutput(message, errors=exc.errors(include_url=False)) from None
+        except (KeyError, TypeError) as exc:  # a StructuredPart without the wrapper key
+            raise InvalidStructuredOutput(f"the answer does not match the schema: {exc!r}") from None
+
+    @staticmethod
+    def retry_message(error: InvalidStructuredOutput) -> str:
+        """What the engine tells the model after an invalid answer (a user turn)."""
+        return (
+            f"Your previous answer could not be accepted: {error}\n"
+            "Reply again with only the JSON value, matching the required JSON schema exactly."
+        )
+
+
+def _resolve_root_ref(schema: dict[str, Any]) -> dict[str, Any]:
+    # A recursive model's schema is {"$ref": "#/$defs/Node", "$defs": {...}}: put the referenced object at
+    # the root (strict mode wants an object there) and keep the definition for the inner references.
+    ref = schema.get("$ref")
+    defs = schema.get("$defs", {})
+    if isinstance(ref, str) and ref.startswith("#/$defs/") and isinstance(defs, dict):
+        target = defs.get(ref.removeprefix("#/$defs/"))
+        if isinstance(target, dict):
+            merged = {**copy.deepcopy(target), **{k: v for k, v in schema.items() if k != "$ref"}}
+            return merged
+    return schema
+
+
+def _schema_name(output_type: Any) -> str:
+    # OpenAI-wire schema names: ^[a-zA-Z0-9_-]{1,64}$. A generic alias (list[int]) has its origin's
+    # name, which says nothing: call it "output".
+    import typing
+
+    if typing.get_origin(output_type) is not None:
+        return "output"
+    raw = getattr(output_type, "__name__", None) or "output"
+    cleaned = re.sub(r"[^A-Za-z0-9_-]", "_", str(raw))[:64]
+    return cleaned or "output"
+
+
+def _strip_fence(text: str) -> str:
+    stripped = text.strip()
+    match = _FENCE.match(stripped)
+    return match.group(1).strip() if match else stripped
+
+
+def clean_schema(schema: dict[str, Any], *, strict: bool) -> dict[str, Any]:
+    """A copy of a pydantic JSON schema without ``title`` noise, made strict-compatible if ``strict``.
+
+    See the module docstring for the exact rewrites.
+    """
+    root = copy.deepcopy(schema)
+    defs: dict[str, Any] = root.get("$defs", {})
+
+    def visit(node: Any, expanding: frozenset[str] = frozenset()) -> Any:
+        if not isinstance(node, dict):
+            return node
+        if strict:
+            ref = node.get("$ref")
+            # Inline a $ref that has siblings (strict mode rejects them), but never a ref inside its own
+            # expansion: a recursive model would expand forever.
+            if isinstance(ref, str) and len(node) > 1 and ref.startswith("#/$defs/") and ref not in expanding:
+                target = defs.get(ref.removeprefix("#/$defs/"))
+                if isinstance(target, dict):
+                    siblings = {k: v for k, v in node.items() if k != "$ref"}
+                    node.clear()
+                    node.update(copy.deepcopy(target))
+                    node.update(siblings)
+                    expanding = expanding | {ref}
+            node.pop("default", None)
+        node.pop("title", None)
+        properties = node.get("properties")
+        if isinstance(properties, dict):
+            for value in properties.values():
+                visit(value, expanding)
+            if strict:
+                node["required"] = list(properties)
+                node["additionalProperties"] = False
+        elif strict and node.get("type") == "object" and "additionalProperties" not in node:
+            node["additionalProperties"] = False
+        for key in ("items", "additionalProperties", "not", "contains"):
+            if isinstance(node.get(key), dict):
+                visit(node[key], expanding)
+        for key in ("anyOf", "oneOf", "allOf", "prefixItems"):
+            if isinstance(node.get(key), list):
+                for item in node[key]:
+                    visit(item, expanding)
+        for key in ("$defs", "definitions"):
+            if isinstance(node.get(key), dict):
+                for item in node[key].values():
+                    visit(item, expanding)
+        return node
+
+    result: dict[str, Any] = visit(root)
+    return result
