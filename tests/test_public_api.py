@@ -32,14 +32,16 @@ def test_public_classes_are_exported() -> None:
 
 
 def _twins(cls: type) -> list[tuple[str, str]]:
-    pairs = [("complete", "complete_sync"), ("stream", "stream_sync")]
-    return [(a, s) for a, s in pairs if hasattr(cls, a) and hasattr(cls, s)]
+    # Every public `x_sync` method has an async twin `x` with the same parameters (httpx-style pairing).
+    names = [n for n in dir(cls) if n.endswith("_sync") and not n.startswith("_")]
+    return [(n.removesuffix("_sync"), n) for n in names if hasattr(cls, n.removesuffix("_sync"))]
 
 
-def test_sync_and_async_signatures_match_on_wire_clients() -> None:
-    for cls in (chat_openrouter.ResponsesClient, chat_openrouter.CompletionsClient):
+def test_sync_and_async_signatures_match() -> None:
+    classes = (chat_openrouter.ResponsesClient, chat_openrouter.CompletionsClient, chat_openrouter.Chat)
+    for cls in classes:
         pairs = _twins(cls)
-        assert pairs, cls
+        assert len(pairs) >= 2, cls
         for async_name, sync_name in pairs:
             a = inspect.signature(getattr(cls, async_name))
             s = inspect.signature(getattr(cls, sync_name))

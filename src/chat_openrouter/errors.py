@@ -4,6 +4,7 @@ Every exception this library raises on purpose derives from :class:`ChatOpenRout
 
     ChatOpenRouterError
     ├── ConfigurationError            bad builder input, missing API key (raised at build(), never sys.exit)
+    │   └── ModelCapabilityError      the model's supported_parameters lack what the request uses (opt-in check)
     ├── APIError                      OpenRouter (or the provider behind it) said no
     │   ├── APIStatusError            a non-2xx HTTP status; `.status` is the HTTP status
     │   │   ├── BadRequestError               400 (invalid params, provider rejected a value, unknown model)
@@ -39,7 +40,7 @@ are built from server text only, and :func:`redact` scrubs anything that looks l
 from __future__ import annotations
 
 import re
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
@@ -60,6 +61,7 @@ __all__ = [
     "IncompleteStreamError",
     "InsufficientCreditsError",
     "MaxStepsExceededError",
+    "ModelCapabilityError",
     "NotFoundError",
     "PayloadTooLargeError",
     "PermissionDeniedError",
@@ -87,7 +89,13 @@ def redact(text: str) -> str:
 
 
 class ChatOpenRouterError(Exception):
-    """Base class of every error raised by chat-openrouter."""
+    """Base class of every error raised by chat-openrouter.
+
+    ``attempts`` is how many HTTP attempts the call made before this error was raised (set by the
+    retry layer on every error it raises; 1 when the error did not come from a request).
+    """
+
+    attempts: int = 1
 
     def __init__(self, message: str) -> None:
         self.message = redact(message)
@@ -96,6 +104,24 @@ class ChatOpenRouterError(Exception):
 
 class ConfigurationError(ChatOpenRouterError):
     """The builder was given something unusable (e.g. no API key and no ``OPENROUTER_API_KEY``)."""
+
+
+class ModelCapabilityError(ConfigurationError):
+    """The chosen model cannot do what the request asks (raised before sending, by the capability check).
+
+    ``model`` is the model id; ``missing`` maps each missing ``supported_parameters`` name to the request
+    feature that needs it (e.g. ``{"tools": "2 function tools"}``).
+    """
+
+    def __init__(self, model: str, missing: Mapping[str, str], supported: Sequence[str]) -> None:
+        needs = "; ".join(f"{param!r} (the request uses {why})" for param, why in missing.items())
+        super().__init__(
+            f"model {model!r} does not list {needs} in its supported_parameters "
+            f"{sorted(supported)}. Pick a model that supports it, drop the option, or build the client "
+            "without with_capability_check()."
+        )
+        self.model = model
+        self.missing = dict(missing)
 
 
 class APIError(ChatOpenRouterError):
@@ -243,16 +269,22 @@ class TransportError(ChatOpenRouterError):
         return self.partial is None or not self.partial.content.parts
 
 
-class ConnectionError(TransportError):  # noqa: A001 - deliberate, namespaced under chat_openrouter.errors
+class ConnectionError(TransportError):  # shadows the builtin on purpose: namespaced
     """Could not connect, or the connection broke (refused, reset, TLS failure)."""
 
 
-class TimeoutError(TransportError):  # noqa: A001 - deliberate, namespaced under chat_openrouter.errors
+class TimeoutError(TransportError):  # shadows the builtin on purpose: namespaced
     """A deadline passed. ``phase`` is one of ``connect``, ``first_byte``, ``idle``, ``total``, ``write``, ``pool``."""
 
     def __init__(self, message: str, *, phase: str = "read", **kwargs: Any) -> None:
         super().__init__(message, **kwargs)
         self.phase = phase
+
+    @property
+    def retryable(self) -> bool:
+        # Only a timeout before the request fully reached OpenRouter is retried: after that the model may
+        # be generating (and billing), and a retry would stack another full wait on a long one.
+        return self.phase in ("connect", "pool", "write") and super().retryable
 
 
 class DecodeError(ChatOpenRouterError):

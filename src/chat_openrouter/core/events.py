@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Any, Union
+from typing import TYPE_CHECKING, Any
 
 from .parts import ToolPart
 
@@ -83,4 +83,4 @@ class Done:
     response: ChatResponse
 
 
-StreamEvent = Union[TextChunk, ReasoningChunk, ToolCallChunk, ToolCall, ToolResult, Structured, Paused, Done]
+StreamEvent = TextChunk | ReasoningChunk | ToolCallChunk | ToolCall | ToolResult | Structured | Paused | Done

@@ -16,7 +16,7 @@ import mimetypes
 from dataclasses import dataclass, field
 from enum import Enum
 from pathlib import Path
-from typing import Any, Literal, Union
+from typing import Any, Literal
 
 __all__ = [
     "FilePart",
@@ -225,4 +225,4 @@ class StructuredPart:
     kind: Literal["structured"] = field(default="structured", init=False)
 
 
-Part = Union[TextPart, ReasoningPart, ToolPart, FilePart, StructuredPart]
+Part = TextPart | ReasoningPart | ToolPart | FilePart | StructuredPart
