@@ -50,3 +50,12 @@ def test_messages_are_redacted() -> None:
 def test_error_metadata_views() -> None:
     err = errors.APIError("x", metadata={"provider_name": "Google", "error_type": "rate_limit_exceeded"})
     assert err.provider_name == "Google" and err.error_type == "rate_limit_exceeded"
+
+
+def test_error_type_and_availability_win_over_the_code() -> None:
+    # doc-responses-failed-body: lossy code "server_error" but error_type "authentication" -> not retryable.
+    assert not errors.StreamError("x", code="server_error", metadata={"error_type": "authentication"}).retryable
+    assert errors.StreamError("x", code=400, metadata={"error_type": "provider_overloaded"}).retryable
+    capacity = errors.RateLimitError("x", status=429, metadata={"availability": {"retryable": False}})
+    assert not capacity.retryable
+    assert errors.NotFoundError("x", status=404, metadata={"availability": {"retryable": True}}).retryable

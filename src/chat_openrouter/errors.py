@@ -176,7 +176,20 @@ class APIError(ChatOpenRouterError):
 
     @property
     def retryable(self) -> bool:
-        """Whether sending the same request again may succeed."""
+        """Whether sending the same request again may succeed.
+
+        OpenRouter's own signals win over the status code (reference §9.2, §9.4): an
+        ``availability.retryable`` flag, then the precise ``error_type`` (a Responses ``failed`` body
+        says ``code: "server_error"`` even for an ``authentication`` failure), then the status.
+        """
+        availability = self.metadata.get("availability")
+        if isinstance(availability, Mapping) and isinstance(availability.get("retryable"), bool):
+            return bool(availability["retryable"])
+        error_type = self.error_type
+        if error_type in _RETRYABLE_ERROR_TYPES:
+            return True
+        if error_type in _PERMANENT_ERROR_TYPES:
+            return False
         status = _effective_status(self.status, self.code)
         return status in RETRYABLE_STATUSES
 
@@ -364,6 +377,16 @@ _STRING_CODE_STATUS: dict[str, int] = {
     "provider_overloaded": 529,
     "provider_unavailable": 503,
 }
+
+
+# OpenRouter's typed `error_type` vocabulary (reference §9.2), split by whether a retry can help.
+_RETRYABLE_ERROR_TYPES = frozenset({"rate_limit_exceeded", "provider_overloaded", "provider_unavailable", "server", "timeout"})
+_PERMANENT_ERROR_TYPES = frozenset({
+    "context_length_exceeded", "max_tokens_exceeded", "token_limit_exceeded", "string_too_long", "authentication",
+    "permission_denied", "payment_required", "invalid_request", "invalid_prompt", "not_found", "precondition_failed",
+    "payload_too_large", "unprocessable", "content_policy_violation", "refusal", "invalid_image", "image_too_large",
+    "image_too_small", "unsupported_image_format", "image_not_found", "image_download_failed",
+})
 
 
 def error_for_status(status: int) -> type[APIStatusError]:

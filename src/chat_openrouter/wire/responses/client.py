@@ -38,7 +38,7 @@ class ResponsesClient(WireClient):
         return codec.decode_response(body, generation_id=header(headers, "x-generation-id"))
 
     def _new_state(self) -> codec.ResponsesStreamState:
-        return codec.ResponsesStreamState()
+        return codec.ResponsesStreamState(max_output_items=self.endpoint.limits.max_output_items)
 
 
 class ResponsesBuilder(ClientBuilder[ResponsesClient]):
