@@ -78,7 +78,13 @@ if TYPE_CHECKING:
         WebSearch,
         citations,
     )
-    from .openrouter.routing import CacheControl, MaxPrice, OpenRouterOptions, ProviderPreferences, request_options
+    from .openrouter.routing import (
+        CacheControl,
+        MaxPrice,
+        OpenRouterOptions,
+        ProviderPreferences,
+        request_options,
+    )
     from .wire.completions.client import CompletionsBuilder, CompletionsClient
     from .wire.responses.client import ResponsesBuilder, ResponsesClient
 
