@@ -8,7 +8,15 @@ the two, once, for both wires and both I/O flavours:
 * it always ends with exactly one :class:`~chat_openrouter.core.events.Done`, or raises;
 * the connection is released on normal end, ``break``, an exception in the caller's loop, task
   cancellation and garbage collection (the generator's ``finally`` runs in every case);
-* an error raised mid-stream carries ``.partial``: the response assembled so far.
+* an error raised mid-stream carries ``.partial``: the response assembled so far;
+* only our typed errors escape: a codec that trips over a payload (``KeyError``, ``TypeError``, ...)
+  surfaces as :class:`~chat_openrouter.errors.DecodeError` naming the payload (truncated);
+* until the first event reaches the caller, a failed attempt -- a transport error, an ``error`` chunk or
+  ``response.failed`` event, a stream that ended before it started -- may be retried: when the source's
+  payload iterator supports it (:class:`RetryablePayloads`, the transport's ``PayloadStream``), the driver
+  reports the error with ``retry(error)`` and decodes the next attempt with a fresh state. Once an event
+  was yielded it calls ``commit()``, and nothing is retried any more (that would repeat output); errors
+  still go through ``retry``, which then only stamps them with the number of attempts and raises them.
 """
 
 from __future__ import annotations
@@ -16,13 +24,16 @@ from __future__ import annotations
 from collections.abc import AsyncIterator, Callable, Iterator
 from contextlib import AbstractAsyncContextManager, AbstractContextManager
 from types import TracebackType
-from typing import Protocol
+from typing import Protocol, runtime_checkable
 
-from ..errors import ChatOpenRouterError
+from ..errors import ChatOpenRouterError, DecodeError
 from .events import Done, StreamEvent
 from .response import ChatResponse
 
-__all__ = ["AsyncChatStream", "ChatStream", "StreamState"]
+__all__ = ["AsyncChatStream", "AsyncRetryablePayloads", "ChatStream", "RetryablePayloads", "StreamState"]
+
+#: How much of an offending payload a DecodeError quotes.
+_SNIPPET = 120
 
 
 class StreamState(Protocol):
@@ -41,31 +52,91 @@ class StreamState(Protocol):
         ...
 
 
+@runtime_checkable
+class RetryablePayloads(Protocol):
+    """A payload iterator that can start a new attempt (``transport.endpoint.PayloadStream``)."""
+
+    def commit(self) -> None:
+        """Output reached the caller: never retry from now on."""
+        ...
+
+    def retry(self, error: ChatOpenRouterError) -> None:
+        """Start the next attempt (then iterate on, decoding afresh), or raise ``error`` / a later one."""
+        ...
+
+
+@runtime_checkable
+class AsyncRetryablePayloads(Protocol):
+    """Async twin of :class:`RetryablePayloads` (``transport.endpoint.AsyncPayloadStream``)."""
+
+    def commit(self) -> None: ...
+
+    async def retry(self, error: ChatOpenRouterError) -> None: ...
+
+
 SyncSource = Callable[[], AbstractContextManager[Iterator[str]]]
 AsyncSource = Callable[[], AbstractAsyncContextManager[AsyncIterator[str]]]
+StateFactory = Callable[[], StreamState]
+
+
+def _handle(state: StreamState, data: str) -> list[StreamEvent]:
+    # The codec's own errors pass through; anything else it raises is a payload it could not read.
+    try:
+        return state.handle(data)
+    except ChatOpenRouterError:
+        raise
+    except (ValueError, TypeError, KeyError, IndexError, AttributeError, RecursionError) as exc:
+        raise DecodeError(
+            f"could not decode a stream event ({type(exc).__name__}: {exc})",
+            snippet=data[:_SNIPPET] + ("…" if len(data) > _SNIPPET else ""),
+        ) from exc
 
 
 def _attach_partial(error: ChatOpenRouterError, state: StreamState) -> None:
     # Transport and decode errors are raised below the codec, without knowing what was received;
     # give them the partial response so the caller loses nothing.
     if getattr(error, "partial", "absent") is None:
-        error.partial = state.snapshot()  # type: ignore[attr-defined]
+        try:
+            error.partial = state.snapshot()  # type: ignore[attr-defined]
+        except Exception:  # a state that cannot snapshot must not hide the real error
+            pass
+
+
+class _Progress:
+    """What a running stream knows: the current state and, at the end, the response.
+
+    Kept apart from the stream object on purpose: the event generators reference this, never the
+    stream, so a stream dropped mid-iteration (``for ev in client.stream_sync(...): break``) is freed by
+    reference counting at once -- its generator closes and the connection is released without waiting
+    for the cycle collector.
+    """
+
+    __slots__ = ("new_state", "response", "state")
+
+    def __init__(self, state: StreamState, new_state: StateFactory | None) -> None:
+        self.state = state
+        self.new_state = new_state
+        self.response: ChatResponse | None = None
 
 
 class _StreamBase:
-    def __init__(self, state: StreamState) -> None:
-        self.state = state
-        self._response: ChatResponse | None = None
+    def __init__(self, state: StreamState, new_state: StateFactory | None = None) -> None:
+        self._progress = _Progress(state, new_state)
         self._started = False
+
+    @property
+    def state(self) -> StreamState:
+        """The codec's accumulator for the current attempt (public: inspect it, snapshot it)."""
+        return self._progress.state
 
     @property
     def response(self) -> ChatResponse | None:
         """The final response once the stream has ended successfully, else None."""
-        return self._response
+        return self._progress.response
 
     def snapshot(self) -> ChatResponse:
         """What has been received so far."""
-        return self.state.snapshot()
+        return self._progress.state.snapshot()
 
     def _check_fresh(self) -> None:
         if self._started:
@@ -73,30 +144,96 @@ class _StreamBase:
         self._started = True
 
 
-class ChatStream(_StreamBase):
-    """A synchronous stream of :data:`StreamEvent`. Iterate it, or use ``with client.stream_sync(...) as s``."""
+def _sync_events(progress: _Progress, source: SyncSource) -> Iterator[StreamEvent]:
+    try:
+        with source() as payloads:
+            yield from _sync_drive(progress, payloads)
+    except ChatOpenRouterError as error:
+        _attach_partial(error, progress.state)
+        raise
+    assert progress.response is not None
+    yield Done(progress.response)
 
-    def __init__(self, state: StreamState, source: SyncSource) -> None:
-        super().__init__(state)
+
+def _sync_drive(progress: _Progress, payloads: Iterator[str]) -> Iterator[StreamEvent]:
+    new_state = progress.new_state
+    retrying = payloads if isinstance(payloads, RetryablePayloads) else None
+    if retrying is not None and new_state is None:
+        retrying.commit()  # no fresh state to decode another attempt with: errors are only stamped
+    delivered = False
+    while True:
+        try:
+            for data in payloads:
+                events = _handle(progress.state, data)
+                if events:
+                    if not delivered:
+                        delivered = True
+                        if retrying is not None:
+                            retrying.commit()
+                    yield from events
+            progress.response = progress.state.finish()
+            return
+        except ChatOpenRouterError as error:
+            if retrying is None:
+                raise
+            failure = error
+        # Outside the except block, so a later attempt's error does not chain to this one. Raises
+        # `failure` (stamped with the attempts made) unless it started a new attempt.
+        retrying.retry(failure)
+        assert new_state is not None
+        progress.state = new_state()
+
+
+async def _async_events(progress: _Progress, source: AsyncSource) -> AsyncIterator[StreamEvent]:
+    new_state = progress.new_state
+    try:
+        async with source() as payloads:
+            retrying = payloads if isinstance(payloads, AsyncRetryablePayloads) else None
+            if retrying is not None and new_state is None:
+                retrying.commit()
+            delivered = False
+            while True:
+                try:
+                    async for data in payloads:
+                        events = _handle(progress.state, data)
+                        if events:
+                            if not delivered:
+                                delivered = True
+                                if retrying is not None:
+                                    retrying.commit()
+                            for event in events:
+                                yield event
+                    progress.response = progress.state.finish()
+                    break
+                except ChatOpenRouterError as error:
+                    if retrying is None:
+                        raise
+                    failure = error
+                await retrying.retry(failure)  # outside the except block: no chaining across attempts
+                assert new_state is not None
+                progress.state = new_state()
+    except ChatOpenRouterError as error:
+        _attach_partial(error, progress.state)
+        raise
+    assert progress.response is not None
+    yield Done(progress.response)
+
+
+class ChatStream(_StreamBase):
+    """A synchronous stream of :data:`StreamEvent`: iterate it, or ``with client.stream_sync(...) as s``."""
+
+    def __init__(
+        self, state: StreamState, source: SyncSource, *, new_state: StateFactory | None = None
+    ) -> None:
+        """``new_state`` makes a fresh state for a retried attempt; without it no attempt is retried."""
+        super().__init__(state, new_state)
         self._source = source
         self._iterator: Iterator[StreamEvent] | None = None
-
-    def _events(self) -> Iterator[StreamEvent]:
-        state = self.state
-        try:
-            with self._source() as data_payloads:
-                for data in data_payloads:
-                    yield from state.handle(data)
-                self._response = state.finish()
-        except ChatOpenRouterError as error:
-            _attach_partial(error, state)
-            raise
-        yield Done(self._response)
 
     def __iter__(self) -> Iterator[StreamEvent]:
         if self._iterator is None:
             self._check_fresh()
-            self._iterator = self._events()
+            self._iterator = _sync_events(self._progress, self._source)
         return self._iterator
 
     def __next__(self) -> StreamEvent:
@@ -119,8 +256,8 @@ class ChatStream(_StreamBase):
         """Consume the rest of the stream and return the final response."""
         for _ in self:
             pass
-        assert self._response is not None
-        return self._response
+        assert self._progress.response is not None
+        return self._progress.response
 
     def text_stream(self) -> Iterator[str]:
         """Only the answer's text fragments."""
@@ -134,28 +271,18 @@ class ChatStream(_StreamBase):
 class AsyncChatStream(_StreamBase):
     """An asynchronous stream of :data:`StreamEvent`: ``async for ev in client.stream(msgs)``."""
 
-    def __init__(self, state: StreamState, source: AsyncSource) -> None:
-        super().__init__(state)
+    def __init__(
+        self, state: StreamState, source: AsyncSource, *, new_state: StateFactory | None = None
+    ) -> None:
+        """``new_state`` makes a fresh state for a retried attempt; without it no attempt is retried."""
+        super().__init__(state, new_state)
         self._source = source
         self._iterator: AsyncIterator[StreamEvent] | None = None
-
-    async def _events(self) -> AsyncIterator[StreamEvent]:
-        state = self.state
-        try:
-            async with self._source() as data_payloads:
-                async for data in data_payloads:
-                    for event in state.handle(data):
-                        yield event
-                self._response = state.finish()
-        except ChatOpenRouterError as error:
-            _attach_partial(error, state)
-            raise
-        yield Done(self._response)
 
     def __aiter__(self) -> AsyncIterator[StreamEvent]:
         if self._iterator is None:
             self._check_fresh()
-            self._iterator = self._events()
+            self._iterator = _async_events(self._progress, self._source)
         return self._iterator
 
     async def __anext__(self) -> StreamEvent:
@@ -178,8 +305,8 @@ class AsyncChatStream(_StreamBase):
         """Consume the rest of the stream and return the final response."""
         async for _ in self:
             pass
-        assert self._response is not None
-        return self._response
+        assert self._progress.response is not None
+        return self._progress.response
 
     async def text_stream(self) -> AsyncIterator[str]:
         """Only the answer's text fragments."""

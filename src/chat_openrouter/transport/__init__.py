@@ -4,7 +4,7 @@ from .base import HttpRequest, HttpResponse, Timeouts, Transport
 from .endpoint import Endpoint, Limits
 from .httpx_transport import HttpxTransport
 from .retry import RetryPolicy
-from .sse import SSEDecoder, ServerSentEvent
+from .sse import ServerSentEvent, SSEDecoder
 
 __all__ = [
     "Endpoint",

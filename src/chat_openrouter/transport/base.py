@@ -13,34 +13,29 @@ from contextlib import AbstractAsyncContextManager, AbstractContextManager
 from dataclasses import dataclass, field
 from typing import Protocol, runtime_checkable
 
+# Timeouts lives in core so per-call `ChatOptions(timeouts=...)` can name it; re-exported here, its home
+# for transports.
+from ..core.options import Timeouts
+
 __all__ = ["AsyncHttpStream", "HttpRequest", "HttpResponse", "HttpStream", "Timeouts", "Transport"]
 
 
 @dataclass(frozen=True, slots=True)
-class Timeouts:
-    """Timeouts sized for LLMs, in seconds (None = no limit for that phase).
+class HttpRequest:
+    """One HTTP request, as a transport receives it.
 
-    ``connect``: TCP/TLS connect. ``first_byte``: from sending the request until the first response
-    byte (headers). ``idle``: the longest silence between two body chunks -- OpenRouter's
-    ``: OPENROUTER PROCESSING`` comments count as activity, so a slow reasoning model that keeps the
-    connection alive never trips it. ``total``: a deadline for the whole call, including retries' waits.
+    ``deadline`` is the call's overall deadline on the :func:`time.monotonic` clock (None: no deadline).
+    A transport bounds every phase by the time left before it and raises
+    ``TimeoutError(phase="total")`` once it has passed.
     """
 
-    connect: float | None = 10.0
-    first_byte: float | None = 600.0
-    idle: float | None = 300.0
-    total: float | None = None
-    write: float | None = 60.0
-
-
-@dataclass(frozen=True, slots=True)
-class HttpRequest:
     method: str
     url: str
     headers: Mapping[str, str]
     json_body: bytes | None = None
     params: Mapping[str, str] | None = None
     timeouts: Timeouts = field(default_factory=Timeouts)
+    deadline: float | None = None
 
     def __repr__(self) -> str:  # headers carry the API key: never show them
         return f"HttpRequest({self.method} {self.url})"

@@ -1,13 +1,38 @@
-"""The default transport, on ``httpx2`` (pooled connections, sync and async)."""
+"""The default transport, on ``httpx2`` (pooled connections, sync and async).
+
+How the four timeouts of :class:`~chat_openrouter.core.options.Timeouts` map onto httpx2, which only
+knows per-operation ``connect``/``read``/``write``/``pool`` timeouts:
+
+* ``connect`` → httpx2 ``connect`` and ``pool``;
+* ``first_byte`` → httpx2 ``read`` while waiting for the response headers;
+* ``idle`` → httpx2 ``read`` once the headers are in: httpcore2 reads ``request.extensions["timeout"]``
+  when the body iteration *starts*, so swapping the value after the headers arrived gives each socket
+  read of the body the idle budget (:func:`_use_idle_timeout`; tests/transport/test_timeouts.py proves it
+  on a stalling loopback server, sync and async). Keep-alive comments are socket reads, so they count as
+  liveness;
+* ``total`` (the overall deadline, :attr:`HttpRequest.deadline`) → every phase budget above is capped by
+  the time left. Async: a read whose budget would run past the deadline is wrapped in
+  :func:`asyncio.wait_for`. Sync: a blocking read cannot be interrupted from inside, so a shared watchdog
+  thread shuts the socket down at the deadline (:class:`_Watchdog`), which wakes the read.
+
+Errors are mapped to :class:`~chat_openrouter.errors.TransportError` subclasses and raised *outside*
+the ``except`` block that caught httpx2's exception: an httpx2 exception carries the request, whose
+headers hold the API key, and ``raise ... from None`` would still leave it reachable as ``__context__``.
+"""
 
 from __future__ import annotations
 
+import heapq
+import itertools
+import os
+import socket
 import threading
+import time
 from collections.abc import AsyncIterator, Iterator, Mapping
 from contextlib import asynccontextmanager, contextmanager
 from typing import TYPE_CHECKING, Any
 
-from ..errors import ConnectionError, DecodeError, TimeoutError, TransportError, redact
+from ..errors import ChatOpenRouterError, ConnectionError, DecodeError, TimeoutError, redact
 from .base import HttpRequest, HttpResponse, Timeouts
 
 if TYPE_CHECKING:
@@ -15,85 +40,276 @@ if TYPE_CHECKING:
 
 __all__ = ["HttpxTransport"]
 
+#: Error bodies (4xx/5xx) are read up to this many bytes; the rest is dropped, never an error of its own.
+MAX_ERROR_BODY_BYTES = 64 * 1024
 
-def _httpx_timeout(t: Timeouts) -> httpx2.Timeout:
+# A read that ends this close to the deadline is blamed on the deadline (timer granularity).
+_DEADLINE_SLACK = 0.005
+
+
+def _remaining(deadline: float | None) -> float | None:
+    """Seconds left before ``deadline``; raises the total-deadline timeout when none are left."""
+    if deadline is None:
+        return None
+    left = deadline - time.monotonic()
+    if left <= 0:
+        raise _total_timeout()
+    return left
+
+
+def _total_timeout() -> TimeoutError:
+    return TimeoutError("the call's overall deadline (Timeouts.total) passed", phase="total")
+
+
+def _deadline_passed(deadline: float | None) -> bool:
+    return deadline is not None and time.monotonic() >= deadline - _DEADLINE_SLACK
+
+
+def _cap(value: float | None, remaining: float | None) -> float | None:
+    if remaining is None:
+        return value
+    return remaining if value is None else min(value, remaining)
+
+
+def _httpx_timeout(t: Timeouts, remaining: float | None) -> httpx2.Timeout:
     import httpx2
 
-    # `read` covers the wait for the response headers (first byte); `_use_idle_timeout` narrows it to
+    # `read` covers the wait for the response headers (first byte); `_use_idle_timeout` switches it to
     # the idle budget once headers have arrived.
-    return httpx2.Timeout(connect=t.connect, read=t.first_byte, write=t.write, pool=t.connect)
+    connect = _cap(t.connect, remaining)
+    return httpx2.Timeout(
+        connect=connect, read=_cap(t.first_byte, remaining), write=_cap(t.write, remaining), pool=connect
+    )
 
 
-def _use_idle_timeout(response: httpx2.Response, t: Timeouts) -> None:
-    # httpcore2 reads `request.extensions["timeout"]["read"]` when it starts receiving the body, after
-    # the headers: swapping the value here gives a first-byte budget and a separate idle-between-chunks
-    # budget on one connection, in sync and async alike.
+def _use_idle_timeout(response: httpx2.Response, t: Timeouts, deadline: float | None) -> float | None:
+    """Give every body read the idle budget (capped by the time left); return that budget.
+
+    httpcore2 reads ``request.extensions["timeout"]["read"]`` when it starts receiving the body, after the
+    headers: swapping the value here gives a first-byte budget and a separate idle-between-chunks budget
+    on one connection, in sync and async alike. The dict is per request (httpx2 ``build_request``).
+    """
+    budget = t.idle if deadline is None else _cap(t.idle, max(0.0, deadline - time.monotonic()))
     timeout = response.request.extensions.get("timeout")
     if isinstance(timeout, dict):
-        timeout["read"] = t.idle
+        timeout["read"] = budget
+    return budget
 
 
-def _map_error(exc: Exception, phase: str) -> TransportError:
+def _fmt(seconds: float | None) -> str:
+    return "no limit" if seconds is None else f"{seconds:g} s"
+
+
+def _map_error(
+    exc: Exception, phase: str, request: HttpRequest, *, deadline_hit: bool = False
+) -> ChatOpenRouterError:
+    """Our error for an httpx2 one. Never chain the result to ``exc`` (see the module docstring)."""
     import httpx2
 
-    # Raise our own error *without* chaining the httpx2 one: its `.request` carries the Authorization
-    # header, and a `__cause__` is printed in tracebacks and serialised by error trackers.
     detail = redact(str(exc)) or type(exc).__name__
-    if isinstance(exc, httpx2.ConnectTimeout | httpx2.PoolTimeout):
-        return TimeoutError(f"timed out connecting to OpenRouter ({detail})", phase="connect")
-    if isinstance(exc, httpx2.ReadTimeout):
+    t = request.timeouts
+    if deadline_hit or (isinstance(exc, httpx2.TimeoutException) and _deadline_passed(request.deadline)):
+        return _total_timeout()
+    if isinstance(exc, httpx2.PoolTimeout):
         return TimeoutError(
-            f"no data from OpenRouter within the {phase.replace('_', ' ')} timeout", phase=phase
+            f"no free connection within the connect timeout ({_fmt(t.connect)})", phase="pool"
+        )
+    if isinstance(exc, httpx2.ConnectTimeout):
+        return TimeoutError(f"timed out connecting to OpenRouter ({_fmt(t.connect)})", phase="connect")
+    if isinstance(exc, httpx2.WriteTimeout):
+        return TimeoutError(f"timed out sending the request ({_fmt(t.write)})", phase="write")
+    if isinstance(exc, httpx2.ReadTimeout):
+        if phase == "first_byte":
+            return TimeoutError(
+                f"no response from OpenRouter within the first-byte timeout ({_fmt(t.first_byte)})",
+                phase="first_byte",
+            )
+        return TimeoutError(
+            f"the response went silent for longer than the idle timeout ({_fmt(t.idle)})", phase="idle"
         )
     if isinstance(exc, httpx2.TimeoutException):
-        return TimeoutError(f"timed out talking to OpenRouter ({detail})", phase="write")
+        return TimeoutError(f"timed out talking to OpenRouter ({detail})", phase=phase)
     if isinstance(exc, httpx2.ConnectError):
         return ConnectionError(f"could not connect to OpenRouter: {detail}")
     if isinstance(exc, httpx2.DecodingError):
-        return DecodeError(f"could not decode the response body: {detail}")  # type: ignore[return-value]
-    return ConnectionError(f"connection to OpenRouter failed: {type(exc).__name__}: {detail}")
+        return DecodeError(f"could not decode the response body: {detail}")
+    if phase == "first_byte":
+        return ConnectionError(
+            f"the connection to OpenRouter failed before a response: {type(exc).__name__}: {detail}"
+        )
+    return ConnectionError(f"the connection to OpenRouter broke mid-response: {type(exc).__name__}: {detail}")
 
 
+# -- the sync deadline watchdog --------------------------------------------------------------------------
+class _Watch:
+    """One armed deadline: the socket to shut down, and whether that happened."""
+
+    __slots__ = ("cancelled", "fired", "sock")
+
+    def __init__(self, sock: socket.socket) -> None:
+        self.sock = sock
+        self.cancelled = False
+        self.fired = False
+
+
+class _Watchdog:
+    """One daemon thread for all sync streams: at a call's deadline it shuts the socket down.
+
+    A blocking ``recv`` cannot be given a new timeout once it started, and httpcore2 fixes the read
+    timeout when the body iteration starts, so without this a read begun just before the deadline could
+    run a whole idle budget past it. ``shutdown`` (not ``close``: the reading thread still owns the file
+    descriptor) makes the pending ``recv`` return at once; the stream then reports the total timeout.
+    Cancelled entries are dropped lazily and compacted when they dominate the heap.
+    """
+
+    def __init__(self) -> None:
+        self._cond = threading.Condition()
+        self._heap: list[tuple[float, int, _Watch]] = []
+        self._order = itertools.count()
+        self._cancelled = 0
+        self._thread: threading.Thread | None = None
+
+    def arm(self, deadline: float, sock: socket.socket) -> _Watch:
+        watch = _Watch(sock)
+        with self._cond:
+            heapq.heappush(self._heap, (deadline, next(self._order), watch))
+            if self._thread is None:
+                self._thread = threading.Thread(
+                    target=self._run, name="chat-openrouter-deadlines", daemon=True
+                )
+                self._thread.start()
+            self._cond.notify()
+        return watch
+
+    def cancel(self, watch: _Watch) -> None:
+        with self._cond:
+            if watch.cancelled or watch.fired:
+                return
+            watch.cancelled = True
+            self._cancelled += 1
+            if self._cancelled > 64 and self._cancelled * 2 > len(self._heap):
+                self._heap = [item for item in self._heap if not item[2].cancelled]
+                heapq.heapify(self._heap)
+                self._cancelled = 0
+
+    def _run(self) -> None:
+        while True:
+            with self._cond:
+                while True:
+                    while self._heap and self._heap[0][2].cancelled:
+                        heapq.heappop(self._heap)
+                        self._cancelled = max(0, self._cancelled - 1)
+                    if not self._heap:
+                        self._cond.wait()
+                        continue
+                    wait = self._heap[0][0] - time.monotonic()
+                    if wait <= 0:
+                        watch = heapq.heappop(self._heap)[2]
+                        # Under the lock, so a stream that ends now either cancels first or sees `fired`.
+                        watch.fired = True
+                        try:
+                            socket.socket.shutdown(watch.sock, socket.SHUT_RDWR)  # base method: TLS too
+                        except OSError:
+                            pass  # already closed: the stream ended on its own
+                        break
+                    self._cond.wait(wait)
+
+
+_WATCHDOG = _Watchdog()
+
+
+def _reset_watchdog_after_fork() -> None:
+    # A forked child has no watchdog thread, only the parent's bookkeeping: start afresh.
+    global _WATCHDOG
+    _WATCHDOG = _Watchdog()
+
+
+if hasattr(os, "register_at_fork"):
+    os.register_at_fork(after_in_child=_reset_watchdog_after_fork)
+
+
+def _socket_of(response: httpx2.Response) -> socket.socket | None:
+    stream = response.extensions.get("network_stream")
+    get_extra_info = getattr(stream, "get_extra_info", None)
+    sock = get_extra_info("socket") if get_extra_info is not None else None
+    return sock if isinstance(sock, socket.socket) else None
+
+
+# -- open responses ------------------------------------------------------------------------------------
 class _SyncStream:
-    def __init__(self, response: httpx2.Response, timeouts: Timeouts) -> None:
+    def __init__(self, response: httpx2.Response, request: HttpRequest, watch: _Watch | None) -> None:
         self._response = response
-        self._timeouts = timeouts
+        self._request = request
+        self._watch = watch
         self.status = response.status_code
         self.headers: Mapping[str, str] = response.headers
 
     def iter_bytes(self) -> Iterator[bytes]:
         import httpx2
 
-        try:
-            yield from self._response.iter_bytes()
-        except httpx2.HTTPError as exc:
-            raise _map_error(exc, "idle") from None
+        chunks = self._response.iter_bytes()
+        watch = self._watch
+        while True:
+            error: ChatOpenRouterError | None = None
+            try:
+                chunk = next(chunks)
+            except StopIteration:
+                break
+            except httpx2.HTTPError as exc:
+                error = _map_error(exc, "idle", self._request, deadline_hit=watch is not None and watch.fired)
+            if error is not None:
+                raise error
+            yield chunk
+        if watch is not None and watch.fired:
+            raise _total_timeout()  # the shut-down socket looked like a clean end of a close-delimited body
 
     def read(self, limit: int) -> bytes:
         return _read_limited(self.iter_bytes(), limit)
 
 
 class _AsyncStream:
-    def __init__(self, response: httpx2.Response, timeouts: Timeouts) -> None:
+    def __init__(self, response: httpx2.Response, request: HttpRequest, read_budget: float | None) -> None:
         self._response = response
+        self._request = request
+        self._read_budget = read_budget
         self.status = response.status_code
         self.headers: Mapping[str, str] = response.headers
 
     async def aiter_bytes(self) -> AsyncIterator[bytes]:
+        import asyncio
+
         import httpx2
 
+        chunks = self._response.aiter_bytes()
+        deadline, budget = self._request.deadline, self._read_budget
         try:
-            async for chunk in self._response.aiter_bytes():
+            while True:
+                error: ChatOpenRouterError | None = None
+                try:
+                    left = _remaining(deadline)
+                    if left is not None and (budget is None or left < budget):
+                        # Only a read that could outlive the deadline pays for a wait_for task.
+                        chunk = await asyncio.wait_for(chunks.__anext__(), left)
+                    else:
+                        chunk = await chunks.__anext__()
+                except StopAsyncIteration:
+                    break
+                except httpx2.HTTPError as exc:
+                    error = _map_error(exc, "idle", self._request)
+                except asyncio.TimeoutError:
+                    error = _total_timeout()
+                if error is not None:
+                    raise error
                 yield chunk
-        except httpx2.HTTPError as exc:
-            raise _map_error(exc, "idle") from None
+        finally:
+            await chunks.aclose()
 
     async def aread(self, limit: int) -> bytes:
         out = bytearray()
         async for chunk in self.aiter_bytes():
             out += chunk
             if len(out) > limit:
-                raise DecodeError(f"response body exceeds the {limit}-byte limit")
+                raise DecodeError(f"response body exceeds the {limit}-byte limit (Limits.max_body_bytes)")
         return bytes(out)
 
 
@@ -102,8 +318,26 @@ def _read_limited(chunks: Iterator[bytes], limit: int) -> bytes:
     for chunk in chunks:
         out += chunk
         if len(out) > limit:
-            raise DecodeError(f"response body exceeds the {limit}-byte limit")
+            raise DecodeError(f"response body exceeds the {limit}-byte limit (Limits.max_body_bytes)")
     return bytes(out)
+
+
+def _truncated(chunks: Iterator[bytes], limit: int) -> bytes:
+    out = bytearray()
+    for chunk in chunks:
+        out += chunk
+        if len(out) >= limit:
+            break
+    return bytes(out[:limit])
+
+
+async def _atruncated(chunks: AsyncIterator[bytes], limit: int) -> bytes:
+    out = bytearray()
+    async for chunk in chunks:
+        out += chunk
+        if len(out) >= limit:
+            break
+    return bytes(out[:limit])
 
 
 class HttpxTransport:
@@ -138,10 +372,7 @@ class HttpxTransport:
                 if self._client is None:
                     import httpx2
 
-                    kwargs: dict[str, Any] = {"follow_redirects": False}
-                    if self._transport is not None:
-                        kwargs["transport"] = self._transport
-                    self._client = httpx2.Client(**kwargs)
+                    self._client = httpx2.Client(**self._client_kwargs())
         return self._client
 
     def _async(self) -> httpx2.AsyncClient:
@@ -150,11 +381,14 @@ class HttpxTransport:
                 if self._async_client is None:
                     import httpx2
 
-                    kwargs: dict[str, Any] = {"follow_redirects": False}
-                    if self._transport is not None:
-                        kwargs["transport"] = self._transport
-                    self._async_client = httpx2.AsyncClient(**kwargs)
+                    self._async_client = httpx2.AsyncClient(**self._client_kwargs())
         return self._async_client
+
+    def _client_kwargs(self) -> dict[str, Any]:
+        kwargs: dict[str, Any] = {"follow_redirects": False}
+        if self._transport is not None:
+            kwargs["transport"] = self._transport
+        return kwargs
 
     def _build(self, client: httpx2.Client | httpx2.AsyncClient, request: HttpRequest) -> httpx2.Request:
         return client.build_request(
@@ -163,18 +397,25 @@ class HttpxTransport:
             headers=dict(request.headers),
             content=request.json_body,
             params=dict(request.params) if request.params else None,
-            timeout=_httpx_timeout(request.timeouts),
+            timeout=_httpx_timeout(request.timeouts, _remaining(request.deadline)),
         )
 
     # -- whole responses -------------------------------------------------------------------------------
     def send(self, request: HttpRequest, *, max_bytes: int) -> HttpResponse:
         with self.stream(request) as response:
-            content = response.read(max_bytes)
+            if response.status >= 400:
+                # An error page is evidence, not payload: keep its start, never fail on its size.
+                content = _truncated(response.iter_bytes(), min(max_bytes, MAX_ERROR_BODY_BYTES))
+            else:
+                content = response.read(max_bytes)
             return HttpResponse(response.status, response.headers, content)
 
     async def asend(self, request: HttpRequest, *, max_bytes: int) -> HttpResponse:
         async with self.astream(request) as response:
-            content = await response.aread(max_bytes)
+            if response.status >= 400:
+                content = await _atruncated(response.aiter_bytes(), min(max_bytes, MAX_ERROR_BODY_BYTES))
+            else:
+                content = await response.aread(max_bytes)
             return HttpResponse(response.status, response.headers, content)
 
     # -- streams ---------------------------------------------------------------------------------------
@@ -183,31 +424,54 @@ class HttpxTransport:
         import httpx2
 
         client = self._sync()
+        httpx_request = self._build(client, request)
+        error: ChatOpenRouterError | None = None
         try:
-            response = client.send(self._build(client, request), stream=True)
+            response = client.send(httpx_request, stream=True)
         except httpx2.HTTPError as exc:
-            raise _map_error(exc, "first_byte") from None
+            error = _map_error(exc, "first_byte", request)
+        if error is not None:
+            raise error
+        watch: _Watch | None = None
         try:
-            _use_idle_timeout(response, request.timeouts)
-            yield _SyncStream(response, request.timeouts)
+            _use_idle_timeout(response, request.timeouts, request.deadline)
+            sock = _socket_of(response) if request.deadline is not None else None
+            if sock is not None and request.deadline is not None:
+                watch = _WATCHDOG.arm(request.deadline, sock)
+            yield _SyncStream(response, request, watch)
         finally:
+            if watch is not None:
+                _WATCHDOG.cancel(watch)
             response.close()
 
     @asynccontextmanager
     async def astream(self, request: HttpRequest) -> AsyncIterator[_AsyncStream]:
+        import asyncio
+
         import httpx2
 
         client = self._async()
+        httpx_request = self._build(client, request)
+        left = _remaining(request.deadline)
+        error: ChatOpenRouterError | None = None
         try:
-            response = await client.send(self._build(client, request), stream=True)
+            if left is None:
+                response = await client.send(httpx_request, stream=True)
+            else:
+                response = await asyncio.wait_for(client.send(httpx_request, stream=True), left)
         except httpx2.HTTPError as exc:
-            raise _map_error(exc, "first_byte") from None
+            error = _map_error(exc, "first_byte", request)
+        except asyncio.TimeoutError:
+            error = _total_timeout()
+        if error is not None:
+            raise error
         try:
-            _use_idle_timeout(response, request.timeouts)
-            yield _AsyncStream(response, request.timeouts)
+            budget = _use_idle_timeout(response, request.timeouts, request.deadline)
+            yield _AsyncStream(response, request, budget)
         finally:
             await response.aclose()
 
+    # -- lifecycle -------------------------------------------------------------------------------------
     def close(self) -> None:
         if self._client is not None and self._owns_client:
             self._client.close()
@@ -216,3 +480,15 @@ class HttpxTransport:
         if self._async_client is not None and self._owns_async_client:
             await self._async_client.aclose()
         self.close()
+
+    def pool_is_idle(self) -> bool:
+        """True when no pooled connection is in the middle of a response (nothing leaked).
+
+        For tests and health checks: inspects httpcore2's pools of the clients this transport created.
+        """
+        for client in (self._client, self._async_client):
+            pool = getattr(getattr(client, "_transport", None), "_pool", None)
+            for connection in getattr(pool, "connections", ()):
+                if not (connection.is_idle() or connection.is_closed()):
+                    return False
+        return True

@@ -61,12 +61,17 @@ class SSEDecoder:
             self._trailing_cr = False
             if chunk[:1] == b"\n":
                 chunk = chunk[1:]
+        # What is left in the buffer from earlier chunks holds no line ending (every complete line was
+        # consumed), so searches start at the new bytes: a long line arriving in many chunks is scanned
+        # once, not once per chunk.
+        scanned = len(buf)
         buf += chunk
         start = 0
         length = len(buf)
         while True:
-            nl = buf.find(b"\n", start)
-            cr = buf.find(b"\r", start, nl if nl != -1 else length)
+            pos = start if start > scanned else scanned
+            nl = buf.find(b"\n", pos)
+            cr = buf.find(b"\r", pos, nl if nl != -1 else length)
             if cr != -1:
                 end, nxt = cr, cr + 1
                 if nxt < length and buf[nxt] == 0x0A:

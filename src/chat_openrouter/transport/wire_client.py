@@ -4,19 +4,36 @@ decode with the codec. A wire's ``client.py`` only names its path and its codec 
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from collections.abc import AsyncIterator, Mapping, Sequence
+from contextlib import asynccontextmanager
+from dataclasses import replace
 from types import TracebackType
-from typing import Any, ClassVar
+from typing import TYPE_CHECKING, Any, ClassVar, Protocol
 
 from ..core.messages import Messages
-from ..core.options import ChatOptions, OutputSchema
+from ..core.options import ChatOptions, OutputSchema, Timeouts
 from ..core.response import ChatResponse
-from ..core.stream import AsyncChatStream, ChatStream, StreamState
+from ..core.stream import AsyncChatStream, AsyncSource, ChatStream, StreamState
 from ..core.tools import ToolLike
 from .endpoint import Endpoint
 from .retry import RetryPolicy
 
-__all__ = ["WireClient"]
+if TYPE_CHECKING:  # OpenRouter-only types, implemented in chat_openrouter.openrouter (imported lazily below)
+    from ..openrouter.account import Credits, Generation, KeyInfo, OpenRouterAPI
+    from ..openrouter.catalog import ModelInfo
+
+__all__ = ["RequestCheck", "WireClient"]
+
+
+class RequestCheck(Protocol):
+    """A pre-flight check run on every encoded request body before it is sent; raise to refuse it.
+
+    Sync and async twins: ``check`` runs for ``complete_sync``/``stream_sync``, ``acheck`` for
+    ``complete``/``stream`` (so a check that needs I/O never blocks the event loop).
+    """
+
+    def check(self, client: WireClient, body: Mapping[str, Any]) -> None: ...
+    async def acheck(self, client: WireClient, body: Mapping[str, Any]) -> None: ...
 
 
 class WireClient:
@@ -30,6 +47,9 @@ class WireClient:
     path: ClassVar[str]
     #: Short wire name used in reprs and logs.
     wire: ClassVar[str]
+    #: Optional pre-flight check (``OpenRouterBuilder.with_capability_check()`` installs one).
+    preflight: RequestCheck | None = None
+    _openrouter: OpenRouterAPI | None = None
 
     def __init__(
         self,
@@ -92,7 +112,15 @@ class WireClient:
         opts = self.options.merged(options)
         all_tools: list[ToolLike] = [*self.server_tools, *(tools or ())]
         body = self._encode(messages, tools=all_tools or None, options=opts, output=output, stream=stream)
-        return body, opts, None
+        retry = None if opts.retries is None else replace(self._endpoint.retry, max_retries=opts.retries)
+        return body, opts, retry
+
+    def _timeouts(self, opts: ChatOptions) -> Timeouts | None:
+        """Per-call timeouts: ``options.timeouts`` replaces the builder's, ``options.timeout`` its total."""
+        if opts.timeouts is None and opts.timeout is None:
+            return None
+        timeouts = opts.timeouts or self._endpoint.timeouts
+        return timeouts if opts.timeout is None else replace(timeouts, total=opts.timeout)
 
     async def complete(
         self,
@@ -104,10 +132,13 @@ class WireClient:
     ) -> ChatResponse:
         """Send the conversation and return the model's answer."""
         body, opts, retry = self._prepare(messages, tools, options, output, stream=False)
-        data, headers = await self._endpoint.arequest_json(
-            "POST", self.path, body, extra_headers=opts.extra_headers or None, retry=retry
+        if self.preflight is not None:
+            await self.preflight.acheck(self, body)
+        # Decoding runs inside the retry loop: an error object in a 200 body is retried like its status.
+        return await self._endpoint.arequest_decoded(
+            "POST", self.path, body, decode=self._decode,
+            extra_headers=opts.extra_headers or None, retry=retry, timeouts=self._timeouts(opts),
         )
-        return self._decode(data, headers)
 
     def complete_sync(
         self,
@@ -119,10 +150,12 @@ class WireClient:
     ) -> ChatResponse:
         """Synchronous twin of :meth:`complete` (real sync I/O: safe inside a running event loop)."""
         body, opts, retry = self._prepare(messages, tools, options, output, stream=False)
-        data, headers = self._endpoint.request_json(
-            "POST", self.path, body, extra_headers=opts.extra_headers or None, retry=retry
+        if self.preflight is not None:
+            self.preflight.check(self, body)
+        return self._endpoint.request_decoded(
+            "POST", self.path, body, decode=self._decode,
+            extra_headers=opts.extra_headers or None, retry=retry, timeouts=self._timeouts(opts),
         )
-        return self._decode(data, headers)
 
     def stream(
         self,
@@ -135,7 +168,15 @@ class WireClient:
         """Stream the answer: ``async for event in client.stream(msgs)``. Ends with one ``Done``."""
         body, opts, retry = self._prepare(messages, tools, options, output, stream=True)
         endpoint, path, headers = self._endpoint, self.path, opts.extra_headers or None
-        return AsyncChatStream(self._new_state(), lambda: endpoint.astream(path, body, extra_headers=headers, retry=retry))
+        timeouts = self._timeouts(opts)
+        if self.preflight is not None:
+            source = self._checked_source(body, headers, retry, timeouts)
+            return AsyncChatStream(self._new_state(), source, new_state=self._new_state)
+        return AsyncChatStream(
+            self._new_state(),
+            lambda: endpoint.astream(path, body, extra_headers=headers, retry=retry, timeouts=timeouts),
+            new_state=self._new_state,
+        )
 
     def stream_sync(
         self,
@@ -147,8 +188,81 @@ class WireClient:
     ) -> ChatStream:
         """Synchronous twin of :meth:`stream`: ``for event in client.stream_sync(msgs)``."""
         body, opts, retry = self._prepare(messages, tools, options, output, stream=True)
+        if self.preflight is not None:
+            self.preflight.check(self, body)
         endpoint, path, headers = self._endpoint, self.path, opts.extra_headers or None
-        return ChatStream(self._new_state(), lambda: endpoint.stream(path, body, extra_headers=headers, retry=retry))
+        timeouts = self._timeouts(opts)
+        return ChatStream(
+            self._new_state(),
+            lambda: endpoint.stream(path, body, extra_headers=headers, retry=retry, timeouts=timeouts),
+            new_state=self._new_state,
+        )
+
+    def _checked_source(
+        self,
+        body: dict[str, Any],
+        headers: Mapping[str, str] | None,
+        retry: RetryPolicy | None,
+        timeouts: Timeouts | None = None,
+    ) -> AsyncSource:
+        # `stream()` is not a coroutine, so its async pre-flight runs when the stream is opened.
+        @asynccontextmanager
+        async def source() -> AsyncIterator[AsyncIterator[str]]:
+            if self.preflight is not None:
+                await self.preflight.acheck(self, body)
+            async with self._endpoint.astream(
+                self.path, body, extra_headers=headers, retry=retry, timeouts=timeouts
+            ) as payloads:
+                yield payloads
+
+        return source
+
+    # -- OpenRouter catalogue and account ---------------------------------------------------------------
+    # Implemented in chat_openrouter.openrouter.account and imported on first use: the wires stay free of
+    # OpenRouter's account vocabulary, yet `client.get_generation(id)` works on every built client.
+    @property
+    def openrouter(self) -> OpenRouterAPI:
+        """OpenRouter's models / generation / key / credits endpoints, sharing this client's connection."""
+        if self._openrouter is None:
+            from ..openrouter.account import OpenRouterAPI
+
+            self._openrouter = OpenRouterAPI(self._endpoint)
+        return self._openrouter
+
+    async def list_models(self, *, refresh: bool = False) -> list[ModelInfo]:
+        """Every model OpenRouter lists, typed (``GET /models``, cached with a TTL)."""
+        return await self.openrouter.list_models(refresh=refresh)
+
+    def list_models_sync(self, *, refresh: bool = False) -> list[ModelInfo]:
+        return self.openrouter.list_models_sync(refresh=refresh)
+
+    async def get_model(self, model_id: str) -> ModelInfo | None:
+        """One model from the cached catalogue, or None when OpenRouter does not list it."""
+        return await self.openrouter.get_model(model_id)
+
+    def get_model_sync(self, model_id: str) -> ModelInfo | None:
+        return self.openrouter.get_model_sync(model_id)
+
+    async def get_generation(self, generation_id: str, *, wait: float = 15.0) -> Generation:
+        """OpenRouter's record of a generation (cost, tokens, provider); retries its early 404s politely."""
+        return await self.openrouter.get_generation(generation_id, wait=wait)
+
+    def get_generation_sync(self, generation_id: str, *, wait: float = 15.0) -> Generation:
+        return self.openrouter.get_generation_sync(generation_id, wait=wait)
+
+    async def get_key(self) -> KeyInfo:
+        """Limits and usage of the calling API key (``GET /key``)."""
+        return await self.openrouter.get_key()
+
+    def get_key_sync(self) -> KeyInfo:
+        return self.openrouter.get_key_sync()
+
+    async def get_credits(self) -> Credits:
+        """Credits bought and used (``GET /credits``; needs a management key)."""
+        return await self.openrouter.get_credits()
+
+    def get_credits_sync(self) -> Credits:
+        return self.openrouter.get_credits_sync()
 
     # -- lifecycle -------------------------------------------------------------------------------------
     def close(self) -> None:

@@ -1,4 +1,7 @@
-"""Responses API client: ``POST {base}/responses`` (stateless: the whole conversation every turn). Thin: the codec does the work."""
+"""Responses API client: ``POST {base}/responses``. Thin: the codec does the work.
+
+Stateless: every request carries the whole conversation (reference §6).
+"""
 
 from __future__ import annotations
 
@@ -32,7 +35,9 @@ class ResponsesClient(WireClient):
         output: OutputSchema | None,
         stream: bool,
     ) -> dict[str, Any]:
-        return codec.encode_request(messages, model=self.model, tools=tools, options=options, output=output, stream=stream)
+        return codec.encode_request(
+            messages, model=self.model, tools=tools, options=options, output=output, stream=stream
+        )
 
     def _decode(self, body: Any, headers: Mapping[str, str]) -> ChatResponse:
         return codec.decode_response(body, generation_id=header(headers, "x-generation-id"))
@@ -42,8 +47,11 @@ class ResponsesClient(WireClient):
 
 
 class ResponsesBuilder(ClientBuilder[ResponsesClient]):
-    """Builds a :class:`ResponsesClient`: ``ResponsesBuilder().with_model("anthropic/claude-sonnet-4").build()``."""
+    """Builds a :class:`ResponsesClient`:
+    ``ResponsesBuilder().with_model("anthropic/claude-sonnet-4").build()``."""
 
     def build(self) -> ResponsesClient:
         cfg = self._config
-        return ResponsesClient(self._endpoint(), model=cfg.model, options=cfg.options, server_tools=cfg.server_tools)
+        return ResponsesClient(
+            self._endpoint(), model=cfg.model, options=cfg.options, server_tools=cfg.server_tools
+        )

@@ -1,0 +1,319 @@
+"""What each wire sends, in the shapes the fault tests need, and a uniform way to call a client.
+
+Both wires are described by a :class:`Wire`: SSE bodies for a good stream, a stream cut after some
+output, an error chunk mid-stream and before any output, and non-streamed bodies. The shapes follow the
+reference (§5.2/§5.5 for Chat Completions, §8.1/§8.5 for the Responses API) and the recorded fixtures.
+
+:func:`call` runs one model call -- streamed or not, sync or async -- inside a watchdog thread (so a hang
+fails the test instead of stalling the suite), and returns an :class:`Outcome` with the events, the
+final response or the error, and whether the client's connection pool was idle afterwards.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import threading
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from typing import Any
+
+from chat_openrouter import ChatOptions, RetryPolicy, Timeouts, messages
+from chat_openrouter.core.events import StreamEvent, TextChunk
+from chat_openrouter.core.response import ChatResponse
+from chat_openrouter.transport.endpoint import Limits
+from chat_openrouter.transport.httpx_transport import HttpxTransport
+from chat_openrouter.transport.wire_client import WireClient
+from chat_openrouter.wire.completions.client import CompletionsBuilder
+from chat_openrouter.wire.responses.client import ResponsesBuilder
+
+API_KEY = "sk-or-v1-faultinjection0123456789abcdef0123456789abcdef"
+HANG_GUARD = 20.0  # seconds; far above any scripted timeout, only reached if something hangs
+
+
+def event(payload: Any) -> bytes:
+    return b"data: " + json.dumps(payload).encode() + b"\n\n"
+
+
+DONE = b"data: [DONE]\n\n"
+KEEPALIVE = b": OPENROUTER PROCESSING\n\n"
+
+
+@dataclass(frozen=True)
+class Wire:
+    name: str
+    build: Callable[[], Any]
+    #: a stream that starts and says nothing the caller sees yet (role chunk / response.created)
+    preamble: list[bytes]
+    #: one chunk of visible output per item
+    text: Callable[[str], bytes]
+    #: the terminal events of a successful stream (finish + usage, or response.completed)
+    finish: list[bytes]
+    #: an in-band error chunk with the given code
+    error: Callable[[int | str], bytes]
+    #: a successful non-streamed body saying "Hello"
+    ok_body: dict[str, Any]
+
+    def good_stream(self, *words: str) -> list[bytes]:
+        return [*self.preamble, *(self.text(w) for w in words), *self.finish, DONE]
+
+
+def _chat_chunk(delta: dict[str, Any], finish: str | None = None, **extra: Any) -> dict[str, Any]:
+    return {
+        "id": "gen-fault-1",
+        "object": "chat.completion.chunk",
+        "created": 1739458867,
+        "model": "openai/gpt-4o-mini",
+        "provider": "OpenAI",
+        "choices": [{"index": 0, "delta": delta, "finish_reason": finish, "native_finish_reason": finish}],
+        **extra,
+    }
+
+
+COMPLETIONS = Wire(
+    name="completions",
+    build=CompletionsBuilder,
+    preamble=[event(_chat_chunk({"role": "assistant", "content": ""}))],
+    text=lambda word: event(_chat_chunk({"role": "assistant", "content": word})),
+    finish=[
+        event(_chat_chunk({"role": "assistant", "content": ""}, "stop")),
+        event(
+            {
+                **_chat_chunk({}),
+                "choices": [],
+                "usage": {"prompt_tokens": 5, "completion_tokens": 2, "total_tokens": 7},
+            }
+        ),
+    ],
+    # §5.5, fixture doc-chat-midstream-error-typed: top-level error + finish_reason "error"
+    error=lambda code: event(
+        {
+            **_chat_chunk({"content": ""}, "error"),
+            "error": {"code": code, "message": f"scripted in-band {code}"},
+        }
+    ),
+    ok_body={
+        "id": "gen-fault-1",
+        "object": "chat.completion",
+        "created": 1739458867,
+        "model": "openai/gpt-4o-mini",
+        "choices": [
+            {"index": 0, "message": {"role": "assistant", "content": "Hello"}, "finish_reason": "stop"}
+        ],
+        "usage": {"prompt_tokens": 5, "completion_tokens": 1, "total_tokens": 6},
+    },
+)
+
+
+_RESPONSE = {"id": "gen-fault-1", "object": "response", "created_at": 1785882264, "model": "openai/gpt-4o"}
+_MESSAGE_ID = "msg_tmp_fault"
+
+
+def _responses_completed() -> bytes:
+    return event(
+        {
+            "type": "response.completed",
+            "response": {
+                **_RESPONSE,
+                "status": "completed",
+                "output": [],
+                "usage": {"input_tokens": 5, "output_tokens": 2, "total_tokens": 7},
+            },
+        }
+    )
+
+
+RESPONSES = Wire(
+    name="responses",
+    build=ResponsesBuilder,
+    preamble=[
+        event({"type": "response.created", "response": {**_RESPONSE, "status": "in_progress", "output": []}}),
+        event(
+            {
+                "type": "response.output_item.added",
+                "output_index": 0,
+                "item": {
+                    "id": _MESSAGE_ID,
+                    "type": "message",
+                    "status": "in_progress",
+                    "role": "assistant",
+                    "content": [],
+                },
+            }
+        ),
+    ],
+    text=lambda word: event(
+        {
+            "type": "response.output_text.delta",
+            "output_index": 0,
+            "item_id": _MESSAGE_ID,
+            "content_index": 0,
+            "delta": word,
+        }
+    ),
+    finish=[_responses_completed()],
+    # §8.5, fixture doc-responses-stream-error-events: `{"type": "error", "error": {code, message}}`
+    error=lambda code: event(
+        {"type": "error", "error": {"code": code, "message": f"scripted in-band {code}"}}
+    ),
+    ok_body={
+        **_RESPONSE,
+        "status": "completed",
+        "output": [
+            {
+                "type": "message",
+                "id": "msg_1",
+                "role": "assistant",
+                "status": "completed",
+                "content": [{"type": "output_text", "text": "Hello", "annotations": []}],
+            }
+        ],
+        "usage": {"input_tokens": 5, "output_tokens": 1, "total_tokens": 6},
+    },
+)
+
+WIRES = [COMPLETIONS, RESPONSES]
+MODES = ["sync", "async"]
+
+
+# -- running a call -------------------------------------------------------------------------------------
+class Sleeps:
+    """Stands in for the retry layer's sleep: records the waits, never sleeps."""
+
+    def __init__(self) -> None:
+        self.waits: list[float] = []
+
+    def sleep(self, seconds: float) -> None:
+        self.waits.append(seconds)
+
+    async def asleep(self, seconds: float) -> None:
+        self.waits.append(seconds)
+        await asyncio.sleep(0)
+
+
+FAST = Timeouts(connect=2.0, first_byte=5.0, idle=5.0, total=10.0, write=2.0)
+
+
+def make_client(
+    wire: Wire,
+    url: str,
+    sleeps: Sleeps,
+    *,
+    timeouts: Timeouts = FAST,
+    retries: int = 2,
+    limits: Limits | None = None,
+) -> WireClient:
+    builder = (
+        wire.build()
+        .with_base_url(url)
+        .with_api_key(API_KEY)
+        .with_model("openai/gpt-4o-mini")
+        .with_timeouts(timeouts)
+        .with_retries(
+            RetryPolicy(
+                max_retries=retries,
+                initial_backoff=0.25,
+                jitter=False,
+                sleep=sleeps.sleep,
+                asleep=sleeps.asleep,
+            )
+        )
+    )
+    if limits is not None:
+        builder = builder.with_limits(limits)
+    client: WireClient = builder.build()
+    return client
+
+
+@dataclass
+class Outcome:
+    events: list[StreamEvent] = field(default_factory=list)
+    response: ChatResponse | None = None
+    error: BaseException | None = None
+    pool_idle: bool = False
+
+    @property
+    def text(self) -> str:
+        return "".join(e.text for e in self.events if isinstance(e, TextChunk))
+
+
+def _bounded(fn: Callable[[], Outcome]) -> Outcome:
+    box: list[Outcome | BaseException] = []
+
+    def run() -> None:
+        try:
+            box.append(fn())
+        except BaseException as exc:  # pragma: no cover - surfaced below
+            box.append(exc)
+
+    thread = threading.Thread(target=run, daemon=True)
+    thread.start()
+    thread.join(HANG_GUARD)
+    assert not thread.is_alive(), f"the call did not finish within {HANG_GUARD} s: it hangs"
+    result = box[0]
+    if isinstance(result, BaseException):
+        raise result
+    return result
+
+
+def _pool_idle(client: WireClient) -> bool:
+    transport = client.endpoint.transport
+    assert isinstance(transport, HttpxTransport)
+    return transport.pool_is_idle()
+
+
+def call(
+    client_factory: Callable[[], WireClient],
+    *,
+    mode: str,
+    stream: bool,
+    options: ChatOptions | None = None,
+    on_event: Callable[[StreamEvent], None] | None = None,
+) -> Outcome:
+    """One model call with a fresh client; the client is closed afterwards (after checking its pool).
+
+    ``on_event`` sees every streamed event as it arrives (to release a gated server behaviour).
+    """
+    conversation = messages.from_user("Say hello")
+
+    def run_sync() -> Outcome:
+        out = Outcome()
+        client = client_factory()
+        try:
+            if stream:
+                with client.stream_sync(conversation, options=options) as s:
+                    for ev in s:
+                        out.events.append(ev)
+                        if on_event is not None:
+                            on_event(ev)
+                    out.response = s.response
+            else:
+                out.response = client.complete_sync(conversation, options=options)
+        except Exception as exc:
+            out.error = exc
+        out.pool_idle = _pool_idle(client)
+        client.close()
+        return out
+
+    async def run_async() -> Outcome:
+        out = Outcome()
+        client = client_factory()
+        try:
+            if stream:
+                async with client.stream(conversation, options=options) as s:
+                    async for ev in s:
+                        out.events.append(ev)
+                        if on_event is not None:
+                            on_event(ev)
+                    out.response = s.response
+            else:
+                out.response = await client.complete(conversation, options=options)
+        except Exception as exc:
+            out.error = exc
+        out.pool_idle = _pool_idle(client)
+        await client.aclose()
+        return out
+
+    if mode == "sync":
+        return _bounded(run_sync)
+    return _bounded(lambda: asyncio.run(run_async()))
