@@ -6,9 +6,7 @@ chunks) so these tests exercise connection pooling, chunked transfer and SSE fra
 
 from __future__ import annotations
 
-import asyncio
 import json
-import re
 import threading
 from typing import Any
 
@@ -24,29 +22,17 @@ from chat_openrouter.core.tools import ToolSpec
 from chat_openrouter.errors import RateLimitError, StreamError
 from chat_openrouter.wire.completions.client import CompletionsBuilder, CompletionsClient
 
+from ._calls import MODES, complete, loopback_client, sse_events, stream
 from ._server import LoopbackServer, RecordedRequest, ScriptedApp, ScriptedResponse
 
-MODES = ("sync", "async")
 LLM_VERSION = ToolSpec(
     "llm_version", "Return the installed version of llm", {"properties": {}, "type": "object"}
 )
 
 
-def sse_events(name: str) -> list[bytes]:
-    """A recorded stream cut into its events (comments included), each sent as its own HTTP chunk."""
-    data, _ = load_fixture(name)
-    return [piece + b"\n\n" for piece in re.split(rb"\n\n", data) if piece]
-
-
 def client_for(server: LoopbackServer) -> CompletionsClient:
-    return (
-        CompletionsBuilder()
-        .with_base_url(server.url + "/api/v1/")
-        .with_model("openai/gpt-4.1-mini")
-        .with_api_key("sk-or-test-key")
-        .with_retries(0)
-        .build()
-    )
+    client: CompletionsClient = loopback_client(CompletionsBuilder(), server, "openai/gpt-4.1-mini")
+    return client
 
 
 def check_request(request: RecordedRequest, *, stream: bool) -> dict[str, Any]:
@@ -62,31 +48,11 @@ def check_request(request: RecordedRequest, *, stream: bool) -> dict[str, Any]:
 
 def call_complete(client: CompletionsClient, mode: str) -> ChatResponse:
     msgs = messages.from_system("Be helpful.").user("Tell me about Venus")
-    options = ChatOptions(max_tokens=100)
-    if mode == "sync":
-        with client:
-            return client.complete_sync(msgs, options=options)
-
-    async def go() -> ChatResponse:
-        async with client:
-            return await client.complete(msgs, options=options)
-
-    return asyncio.run(go())
+    return complete(client, mode, msgs, options=ChatOptions(max_tokens=100))
 
 
 def call_stream(client: CompletionsClient, mode: str, events: list[StreamEvent]) -> None:
-    msgs = messages.from_user("What is the current llm version?")
-    if mode == "sync":
-        with client, client.stream_sync(msgs, tools=[LLM_VERSION]) as stream:
-            events.extend(stream)
-        return
-
-    async def go() -> None:
-        async with client, client.stream(msgs, tools=[LLM_VERSION]) as stream:
-            async for event in stream:
-                events.append(event)
-
-    asyncio.run(go())
+    stream(client, mode, messages.from_user("What is the current llm version?"), events, tools=[LLM_VERSION])
 
 
 @pytest.mark.parametrize("mode", MODES)

@@ -8,9 +8,7 @@ must replay the first turn statelessly.
 
 from __future__ import annotations
 
-import asyncio
 import json
-import re
 from typing import Any
 
 import pytest
@@ -18,37 +16,23 @@ import pytest
 from _spec import assert_valid_request, load_fixture
 from chat_openrouter import messages
 from chat_openrouter.core.events import Done, StreamEvent, TextChunk, ToolCall, ToolCallChunk
-from chat_openrouter.core.messages import Messages
 from chat_openrouter.core.options import ChatOptions, Reasoning
 from chat_openrouter.core.parts import ReasoningPart, ToolStatus
-from chat_openrouter.core.response import ChatResponse
 from chat_openrouter.core.tools import ToolSpec
 from chat_openrouter.errors import AuthenticationError, StreamError
 from chat_openrouter.wire.responses.client import ResponsesBuilder, ResponsesClient
 
+from ._calls import MODES, complete, loopback_client, sse_events, stream
 from ._server import LoopbackServer, RecordedRequest, ScriptedApp, ScriptedResponse
 
-MODES = ("sync", "async")
 LLM_VERSION = ToolSpec(
     "llm_version", "Return the installed version of llm", {"properties": {}, "type": "object"}
 )
 
 
-def sse_events(name: str) -> list[bytes]:
-    """A recorded stream cut into its events (comments included), each sent as its own HTTP chunk."""
-    data, _ = load_fixture(name)
-    return [piece + b"\n\n" for piece in re.split(rb"\n\n", data) if piece]
-
-
 def client_for(server: LoopbackServer, model: str = "openai/gpt-4.1-mini") -> ResponsesClient:
-    return (
-        ResponsesBuilder()
-        .with_base_url(server.url + "/api/v1/")
-        .with_model(model)
-        .with_api_key("sk-or-test-key")
-        .with_retries(0)
-        .build()
-    )
+    client: ResponsesClient = loopback_client(ResponsesBuilder(), server, model)
+    return client
 
 
 def check_request(request: RecordedRequest, *, stream: bool) -> dict[str, Any]:
@@ -60,34 +44,6 @@ def check_request(request: RecordedRequest, *, stream: bool) -> dict[str, Any]:
     assert body["store"] is False and "previous_response_id" not in body
     assert body.get("stream") is (True if stream else None)
     return body
-
-
-def complete(client: ResponsesClient, mode: str, msgs: Messages, **kwargs: Any) -> ChatResponse:
-    if mode == "sync":
-        with client:
-            return client.complete_sync(msgs, **kwargs)
-
-    async def go() -> ChatResponse:
-        async with client:
-            return await client.complete(msgs, **kwargs)
-
-    return asyncio.run(go())
-
-
-def stream(
-    client: ResponsesClient, mode: str, msgs: Messages, events: list[StreamEvent], **kwargs: Any
-) -> None:
-    if mode == "sync":
-        with client, client.stream_sync(msgs, **kwargs) as s:
-            events.extend(s)
-        return
-
-    async def go() -> None:
-        async with client, client.stream(msgs, **kwargs) as s:
-            async for event in s:
-                events.append(event)
-
-    asyncio.run(go())
 
 
 @pytest.mark.parametrize("mode", MODES)

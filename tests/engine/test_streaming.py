@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import gc
 from collections.abc import AsyncIterator, Iterator
 from contextlib import asynccontextmanager, contextmanager
 
@@ -123,6 +124,22 @@ def test_break_in_sync_stream_closes_the_model_stream() -> None:
                 break
     assert (provider.opened, provider.closed) == (2, 2)
     assert stream.response is None  # never finished
+
+
+def test_dropping_a_sync_stream_mid_run_closes_the_model_stream_without_the_cycle_collector() -> None:
+    # No `with`, no close(): the stream object is garbage as soon as the loop is left. Nothing may keep
+    # its event generator alive in a reference cycle, so the model's stream closes at once, by
+    # reference counting -- the cycle collector, off here, could run much later (or never).
+    provider, builder = _two_step_tracking()
+    chat = builder.build()
+    gc.disable()
+    try:
+        for event in chat.stream_sync("go"):
+            if isinstance(event, TextChunk):
+                break
+        assert (provider.opened, provider.closed) == (2, 2)
+    finally:
+        gc.enable()
 
 
 def test_break_in_async_stream_closes_the_model_stream() -> None:

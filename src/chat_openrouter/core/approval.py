@@ -92,4 +92,5 @@ class Pause:
 
     @property
     def decided(self) -> bool:
+        """True once every pending call was approved or rejected: the pause can be resumed."""
         return not self.undecided

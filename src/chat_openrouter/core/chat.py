@@ -30,7 +30,8 @@ from __future__ import annotations
 
 import asyncio
 import inspect
-from collections.abc import AsyncIterator, Awaitable, Callable, Iterable, Iterator
+from collections.abc import AsyncGenerator, AsyncIterator, Awaitable, Callable, Generator, Iterable, Iterator
+from contextlib import closing
 from dataclasses import dataclass, replace
 from types import TracebackType
 from typing import Any, TypeVar
@@ -93,8 +94,9 @@ class _ChatConfig:
 class ChatBuilder:
     """Configure a :class:`Chat`. Every ``with_*`` returns a new builder; the original is unchanged.
 
-    ``with_model`` is the only required call; it takes any :class:`~chat_openrouter.core.provider.ChatProvider`
-    (``ResponsesClient``, ``CompletionsClient``, ``testing.ScriptedProvider``).
+    ``with_model`` is the only required call; it takes any
+    :class:`~chat_openrouter.core.provider.ChatProvider` (``ResponsesClient``, ``CompletionsClient``,
+    ``testing.ScriptedProvider``).
     """
 
     __slots__ = ("_config",)
@@ -109,7 +111,8 @@ class ChatBuilder:
         """The model client to call (a wire client built by ``OpenRouterBuilder``, or a fake)."""
         if not isinstance(provider, ChatProvider):
             raise ConfigurationError(
-                f"with_model expects a client with complete/complete_sync/stream/stream_sync, got {type(provider).__name__}"
+                "with_model expects a client with complete/complete_sync/stream/stream_sync, "
+                f"got {type(provider).__name__}"
             )
         return self._with(provider=provider)
 
@@ -215,9 +218,13 @@ class ChatBuilder:
             from .structured import StructuredOutput
 
             try:
-                output = StructuredOutput.for_type(cfg.output_type, name=cfg.output_name, strict=cfg.output_strict)
+                output = StructuredOutput.for_type(
+                    cfg.output_type, name=cfg.output_name, strict=cfg.output_strict
+                )
             except Exception as exc:  # pydantic cannot describe the type: say so at build time
-                raise ConfigurationError(f"cannot use {cfg.output_type!r} as structured output: {exc}") from exc
+                raise ConfigurationError(
+                    f"cannot use {cfg.output_type!r} as structured output: {exc}"
+                ) from exc
         run_config = RunConfig(
             tools={t.name: t for t in cfg.tools},
             tool_specs=(*(t.spec for t in cfg.tools), *cfg.server_tools),
@@ -252,10 +259,12 @@ class Chat:
 
     @property
     def tools(self) -> tuple[Tool, ...]:
+        """The function tools this chat runs (server tools are sent along but run by OpenRouter)."""
         return tuple(self._config.tools.values())
 
     @property
     def max_steps(self) -> int:
+        """Model calls allowed per run (see :meth:`ChatBuilder.with_max_steps`)."""
         return self._config.max_steps
 
     @property
@@ -310,21 +319,30 @@ class Chat:
         return ChatRunStream(self.provider, self._resume_flow(pause, options))
 
 
+# -- stepping the engine ------------------------------------------------------------------------------------
+def _advance(flow: Flow, reply: Any) -> Effect | ChatResponse:
+    """Send ``reply`` into the engine: its next effect, or the run's final response once it returns."""
+    try:
+        return flow.send(reply)
+    except StopIteration as stop:
+        result: ChatResponse = stop.value
+        return result
+
+
 # -- the sync shell ------------------------------------------------------------------------------------------
-def _call_model_sync(provider: ChatProvider, effect: CallModel) -> ChatResponse:
-    return provider.complete_sync(effect.messages, tools=effect.tools, options=effect.options, output=effect.output)
-
-
-def _perform_sync(effect: Effect) -> Any:
-    """Everything but model calls, the sync way."""
+def _perform_sync(provider: ChatProvider, effect: Effect) -> Any:
+    """One effect, the sync way: its reply for the engine."""
+    if isinstance(effect, CallModel):
+        return provider.complete_sync(
+            effect.messages, tools=effect.tools, options=effect.options, output=effect.output
+        )
     if isinstance(effect, RunTools):
         return [_run_tool_sync(call.tool.function, call.arguments) for call in effect.calls]
     if isinstance(effect, CallHook):
         result = effect.function(*effect.args)
         if inspect.isawaitable(result):
             run_awaitable_sync(result)
-        return None
-    return None  # Emit: only streams care
+    return None  # hooks and Emit (only streams yield those events) reply None
 
 
 def _run_tool_sync(function: Callable[..., Any], arguments: dict[str, Any]) -> ToolOutcome:
@@ -355,29 +373,27 @@ def run_awaitable_sync(awaitable: Awaitable[T]) -> T:
 
 
 def _drive_sync(provider: ChatProvider, flow: Flow) -> ChatResponse:
-    reply: Any = None
-    try:
-        while True:
-            try:
-                effect = flow.send(reply)
-            except StopIteration as stop:
-                result: ChatResponse = stop.value
-                return result
-            reply = _call_model_sync(provider, effect) if isinstance(effect, CallModel) else _perform_sync(effect)
-    finally:
-        flow.close()
+    with closing(flow):
+        step = _advance(flow, None)
+        while not isinstance(step, ChatResponse):
+            step = _advance(flow, _perform_sync(provider, step))
+        return step
 
 
 # -- the async shell -----------------------------------------------------------------------------------------
-async def _perform_async(effect: Effect) -> Any:
+async def _perform_async(provider: ChatProvider, effect: Effect) -> Any:
+    """One effect, the async way: parallel tool calls run concurrently."""
+    if isinstance(effect, CallModel):
+        return await provider.complete(
+            effect.messages, tools=effect.tools, options=effect.options, output=effect.output
+        )
     if isinstance(effect, RunTools):
-        # Parallel tool calls run concurrently; gather keeps the outcomes in call order.
+        # gather keeps the outcomes in call order, as the engine expects.
         return list(await asyncio.gather(*(_run_tool_async(c.tool, c.arguments) for c in effect.calls)))
     if isinstance(effect, CallHook):
         result = effect.function(*effect.args)
         if inspect.isawaitable(result):
             await result
-        return None
     return None
 
 
@@ -396,44 +412,86 @@ async def _run_tool_async(tool: Tool, arguments: dict[str, Any]) -> ToolOutcome:
 
 
 async def _drive_async(provider: ChatProvider, flow: Flow) -> ChatResponse:
-    reply: Any = None
-    try:
-        while True:
-            try:
-                effect = flow.send(reply)
-            except StopIteration as stop:
-                result: ChatResponse = stop.value
-                return result
-            if isinstance(effect, CallModel):
-                reply = await provider.complete(
-                    effect.messages, tools=effect.tools, options=effect.options, output=effect.output
-                )
-            else:
-                reply = await _perform_async(effect)
-    finally:
-        flow.close()
+    with closing(flow):
+        step = _advance(flow, None)
+        while not isinstance(step, ChatResponse):
+            step = _advance(flow, await _perform_async(provider, step))
+        return step
 
 
 # -- streams spanning several model calls --------------------------------------------------------------------
-class _RunStreamBase:
+class _Run:
+    """What a running stream shares with its event generator: the provider, the engine, the result.
+
+    The generators reference this, never the stream object, so a stream dropped mid-iteration
+    (``for ev in chat.stream_sync(...): break``) is freed by reference counting at once: its generator
+    closes and the model's connection is released without waiting for the cycle collector (the same
+    design as ``core.stream``).
+    """
+
+    __slots__ = ("flow", "provider", "response")
+
     def __init__(self, provider: ChatProvider, flow: Flow) -> None:
-        self._provider = provider
-        self._flow = flow
-        self._response: ChatResponse | None = None
-        self._started = False
-
-    @property
-    def response(self) -> ChatResponse | None:
-        """The run's final response once the stream has ended successfully, else None."""
-        return self._response
-
-    def _check_fresh(self) -> None:
-        if self._started:
-            raise RuntimeError("a stream can be iterated only once")
-        self._started = True
+        self.provider = provider
+        self.flow = flow
+        self.response: ChatResponse | None = None
 
 
-class ChatRunStream(_RunStreamBase):
+def _no_done() -> RuntimeError:
+    return RuntimeError("the model stream ended without a Done event")
+
+
+def _sync_run_events(run: _Run) -> Generator[StreamEvent, None, None]:
+    with closing(run.flow):
+        step = _advance(run.flow, None)
+        while not isinstance(step, ChatResponse):
+            reply: Any = None
+            if isinstance(step, CallModel):
+                with run.provider.stream_sync(
+                    step.messages, tools=step.tools, options=step.options, output=step.output
+                ) as model_stream:
+                    for event in model_stream:
+                        if isinstance(event, Done):
+                            reply = event.response  # folded into the run's steps, never yielded
+                        else:
+                            yield event
+                if reply is None:
+                    raise _no_done()
+            elif isinstance(step, Emit):
+                yield step.event
+            else:
+                reply = _perform_sync(run.provider, step)
+            step = _advance(run.flow, reply)
+    run.response = step
+    yield Done(step)
+
+
+async def _async_run_events(run: _Run) -> AsyncGenerator[StreamEvent, None]:
+    with closing(run.flow):
+        step = _advance(run.flow, None)
+        while not isinstance(step, ChatResponse):
+            reply: Any = None
+            if isinstance(step, CallModel):
+                async with run.provider.stream(
+                    step.messages, tools=step.tools, options=step.options, output=step.output
+                ) as model_stream:
+                    async for event in model_stream:
+                        if isinstance(event, Done):
+                            reply = event.response
+                        else:
+                            yield event
+                if reply is None:
+                    raise _no_done()
+            elif isinstance(step, Emit):
+                yield step.event
+            else:
+                reply = await _perform_async(run.provider, step)
+            step = _advance(run.flow, reply)
+    run.response = step
+    yield Done(step)
+
+
+class ChatRunStream:
     """A synchronous stream over a whole Chat run (every model call, tool result and the final ``Done``).
 
     Events: ``TextChunk``/``ReasoningChunk``/``ToolCallChunk``/``ToolCall`` as each model call streams them;
@@ -441,49 +499,21 @@ class ChatRunStream(_RunStreamBase):
     ``Paused`` before ``Done`` when a call awaits approval (``Done.response.pause`` is set too).
     Each model call's own ``Done`` is folded into ``Done.response.steps``, never yielded.
     Ends with exactly one ``Done``, or raises. Leaving early (``break``, an exception, ``close()``)
-    closes the model's HTTP stream.
+    closes the model's HTTP stream. A stream runs once: iterating it again yields nothing.
     """
 
     def __init__(self, provider: ChatProvider, flow: Flow) -> None:
-        super().__init__(provider, flow)
-        self._iterator: Iterator[StreamEvent] | None = None
+        self._run = _Run(provider, flow)
+        self._iterator: Generator[StreamEvent, None, None] | None = None
 
-    def _events(self) -> Iterator[StreamEvent]:
-        flow, reply = self._flow, None
-        try:
-            while True:
-                try:
-                    effect = flow.send(reply)
-                except StopIteration as stop:
-                    self._response = stop.value
-                    break
-                if isinstance(effect, CallModel):
-                    reply = None
-                    options = effect.options
-                    with self._provider.stream_sync(
-                        effect.messages, tools=effect.tools, options=options, output=effect.output
-                    ) as model_stream:
-                        for event in model_stream:
-                            if isinstance(event, Done):
-                                reply = event.response
-                            else:
-                                yield event
-                    if reply is None:
-                        raise RuntimeError("the model stream ended without a Done event")
-                elif isinstance(effect, Emit):
-                    reply = None
-                    yield effect.event
-                else:
-                    reply = _perform_sync(effect)
-        finally:
-            flow.close()
-        assert self._response is not None
-        yield Done(self._response)
+    @property
+    def response(self) -> ChatResponse | None:
+        """The run's final response once the stream has ended successfully, else None."""
+        return self._run.response
 
     def __iter__(self) -> Iterator[StreamEvent]:
         if self._iterator is None:
-            self._check_fresh()
-            self._iterator = self._events()
+            self._iterator = _sync_run_events(self._run)
         return self._iterator
 
     def __next__(self) -> StreamEvent:
@@ -499,17 +529,17 @@ class ChatRunStream(_RunStreamBase):
 
     def close(self) -> None:
         """Stop the run and release the model's connection (safe to call more than once)."""
-        if self._iterator is not None and hasattr(self._iterator, "close"):
+        if self._iterator is not None:
             self._iterator.close()
         else:
-            self._flow.close()
+            self._run.flow.close()
 
     def final_response(self) -> ChatResponse:
         """Consume the rest of the stream and return the run's final response."""
         for _ in self:
             pass
-        assert self._response is not None
-        return self._response
+        assert self._run.response is not None
+        return self._run.response
 
     def text_stream(self) -> Iterator[str]:
         """Only the answer's text fragments (of every model call)."""
@@ -518,48 +548,21 @@ class ChatRunStream(_RunStreamBase):
                 yield event.text
 
 
-class AsyncChatRunStream(_RunStreamBase):
+class AsyncChatRunStream:
     """The asynchronous twin of :class:`ChatRunStream`: ``async for event in chat.stream(msgs)``."""
 
     def __init__(self, provider: ChatProvider, flow: Flow) -> None:
-        super().__init__(provider, flow)
-        self._iterator: AsyncIterator[StreamEvent] | None = None
+        self._run = _Run(provider, flow)
+        self._iterator: AsyncGenerator[StreamEvent, None] | None = None
 
-    async def _events(self) -> AsyncIterator[StreamEvent]:
-        flow, reply = self._flow, None
-        try:
-            while True:
-                try:
-                    effect = flow.send(reply)
-                except StopIteration as stop:
-                    self._response = stop.value
-                    break
-                if isinstance(effect, CallModel):
-                    reply = None
-                    async with self._provider.stream(
-                        effect.messages, tools=effect.tools, options=effect.options, output=effect.output
-                    ) as model_stream:
-                        async for event in model_stream:
-                            if isinstance(event, Done):
-                                reply = event.response
-                            else:
-                                yield event
-                    if reply is None:
-                        raise RuntimeError("the model stream ended without a Done event")
-                elif isinstance(effect, Emit):
-                    reply = None
-                    yield effect.event
-                else:
-                    reply = await _perform_async(effect)
-        finally:
-            flow.close()
-        assert self._response is not None
-        yield Done(self._response)
+    @property
+    def response(self) -> ChatResponse | None:
+        """The run's final response once the stream has ended successfully, else None."""
+        return self._run.response
 
     def __aiter__(self) -> AsyncIterator[StreamEvent]:
         if self._iterator is None:
-            self._check_fresh()
-            self._iterator = self._events()
+            self._iterator = _async_run_events(self._run)
         return self._iterator
 
     async def __anext__(self) -> StreamEvent:
@@ -576,20 +579,19 @@ class AsyncChatRunStream(_RunStreamBase):
     async def aclose(self) -> None:
         """Stop the run and release the model's connection (safe to call more than once)."""
         if self._iterator is not None:
-            await self._iterator.aclose()  # type: ignore[attr-defined]
+            await self._iterator.aclose()
         else:
-            self._flow.close()
+            self._run.flow.close()
 
     async def final_response(self) -> ChatResponse:
         """Consume the rest of the stream and return the run's final response."""
         async for _ in self:
             pass
-        assert self._response is not None
-        return self._response
+        assert self._run.response is not None
+        return self._run.response
 
     async def text_stream(self) -> AsyncIterator[str]:
         """Only the answer's text fragments (of every model call)."""
         async for event in self:
             if isinstance(event, TextChunk):
                 yield event.text
-

@@ -159,7 +159,9 @@ def check_resumable(pause: Pause) -> None:
     """Raise ``ValueError`` unless every pending call of ``pause`` was approved or rejected."""
     undecided = [p.id for p in pause.undecided]
     if undecided:
-        raise ValueError(f"approve or reject every pending tool call before resuming (undecided: {undecided})")
+        raise ValueError(
+            f"approve or reject every pending tool call before resuming (undecided: {undecided})"
+        )
 
 
 def run(
@@ -190,7 +192,9 @@ def run(
         step = len(state.steps) + 1
         if config.before_model_call is not None:
             yield CallHook(config.before_model_call, (state.conversation, step))
-        response: ChatResponse = yield CallModel(state.conversation, tool_specs, call_options, output_schema, step)
+        response: ChatResponse = yield CallModel(
+            state.conversation, tool_specs, call_options, output_schema, step
+        )
         state.steps.append(response)
         state.conversation.push(response.content)
 
@@ -200,7 +204,9 @@ def run(
             if config.after_step is not None:
                 yield CallHook(config.after_step, (response,))
             if pending:
-                paused = Pause(pending, state.conversation, list(state.steps), state.usage(), state.output_retries_used)
+                paused = Pause(
+                    pending, state.conversation, list(state.steps), state.usage(), state.output_retries_used
+                )
                 yield Emit(Paused(paused))
                 return _final(state, pause=paused)
             _check_step_budget(config, state)
@@ -229,7 +235,9 @@ def run(
 
 
 def _tool_round(config: RunConfig, calls: list[ToolPart]) -> Generator[Effect, Any, list[ToolPart]]:
-    """Decide each call of a model turn, run the runnable ones, report results. Returns those awaiting approval."""
+    """Decide each call of a model turn, run the runnable ones, report results.
+
+    Returns the calls awaiting approval."""
     pending: list[ToolPart] = []
     runnable: list[ToolPart] = []
     for part in calls:

@@ -34,14 +34,17 @@ class Content:
 
     @classmethod
     def user(cls, *parts: PartLike) -> Content:
+        """A user turn: ``Content.user("Describe this", FilePart.from_path("cat.png"))`` (str = text)."""
         return cls(Role.USER, _as_parts(parts))
 
     @classmethod
     def system(cls, *parts: PartLike) -> Content:
+        """A system turn (instructions). It stays where it is put in the conversation, on both wires."""
         return cls(Role.SYSTEM, _as_parts(parts))
 
     @classmethod
     def model(cls, *parts: PartLike) -> Content:
+        """A model turn written by you: a few-shot example, a greeting or a prefill."""
         return cls(Role.MODEL, _as_parts(parts))
 
     @property
@@ -51,18 +54,22 @@ class Content:
 
     @property
     def reasoning(self) -> str:
+        """The readable reasoning of every reasoning part joined ("" when encrypted-only or absent)."""
         return "".join(p.text for p in self.parts if isinstance(p, ReasoningPart))
 
     @property
     def tool_calls(self) -> list[ToolPart]:
+        """The tool calls of this turn, in order, each with its result once answered."""
         return [p for p in self.parts if isinstance(p, ToolPart)]
 
     @property
     def files(self) -> list[FilePart]:
+        """The files of this turn (attachments, or images an image-output model produced)."""
         return [p for p in self.parts if isinstance(p, FilePart)]
 
     @property
     def structured(self) -> StructuredPart | None:
+        """The first structured value of this turn, if any."""
         for p in self.parts:
             if isinstance(p, StructuredPart):
                 return p
@@ -85,17 +92,21 @@ class Messages(Sequence[Content]):
         return self
 
     def extend(self, contents: Iterable[Content]) -> Messages:
+        """Append several turns, in order."""
         for c in contents:
             self.push(c)
         return self
 
     def user(self, *parts: PartLike) -> Messages:
+        """Append a user turn (see :meth:`Content.user`)."""
         return self.push(Content.user(*parts))
 
     def system(self, *parts: PartLike) -> Messages:
+        """Append a system turn (see :meth:`Content.system`)."""
         return self.push(Content.system(*parts))
 
     def model(self, *parts: PartLike) -> Messages:
+        """Append a model turn (see :meth:`Content.model`)."""
         return self.push(Content.model(*parts))
 
     def copy(self) -> Messages:

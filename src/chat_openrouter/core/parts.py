@@ -119,6 +119,7 @@ class ToolPart:
 
     @property
     def has_result(self) -> bool:
+        """True once the call was answered: completed, failed or rejected (the wires send it back)."""
         return self.status in (ToolStatus.COMPLETED, ToolStatus.FAILED, ToolStatus.REJECTED)
 
     def output_text(self) -> str:
@@ -189,6 +190,7 @@ class FilePart:
 
     @property
     def category(self) -> Literal["image", "pdf", "audio", "video", "other"]:
+        """What the MIME type says the file is; the wires pick the content part shape from it."""
         major = self.mime_type.split("/", 1)[0]
         if major in ("image", "audio", "video"):
             return major  # type: ignore[return-value]
@@ -212,6 +214,7 @@ class FilePart:
 
     @property
     def size(self) -> int:
+        """Bytes of inline data, or the length of the URL."""
         if self.data is not None:
             return len(self.data)
         return len(self.url or "")

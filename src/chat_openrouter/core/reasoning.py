@@ -29,6 +29,7 @@ from __future__ import annotations
 from collections.abc import Iterable, Mapping
 from typing import Any
 
+from ._lenient import as_str
 from .parts import ReasoningPart
 
 __all__ = [
@@ -42,10 +43,6 @@ __all__ = [
 
 #: Separator between the summaries (or raw reasoning texts) of one item in the readable text.
 TEXT_SEPARATOR = "\n\n"
-
-
-def _str(value: Any) -> str | None:
-    return value if isinstance(value, str) else None
 
 
 def _texts(entries: Any, kind: str) -> list[str]:
@@ -79,7 +76,7 @@ def is_replayable(item: Mapping[str, Any]) -> bool:
     An item with an empty summary, no raw text and no encrypted content is only an id; OpenRouter
     keeps no state, so such an item would be a lookup nobody can resolve (reference §6): don't send it.
     """
-    if _str(item.get("encrypted_content")):
+    if as_str(item.get("encrypted_content")):
         return True
     return any(_texts(item.get("summary"), "summary_text")) or any(
         _texts(item.get("content"), "reasoning_text")
@@ -104,8 +101,8 @@ def details_from_item(item: Mapping[str, Any], *, index: int = 0) -> list[dict[s
     upstream-specific blob to the wrong provider). :func:`items_from_details` rebuilds the item from these
     entries (everything but ``status`` and fields the chat form has no place for).
     """
-    item_id = _str(item.get("id"))
-    fmt = _str(item.get("format"))
+    item_id = as_str(item.get("id"))
+    fmt = as_str(item.get("format"))
 
     def entry(kind: str, key: str, value: str, signature: str | None = None) -> dict[str, Any]:
         detail: dict[str, Any] = {"type": kind, key: value}
@@ -120,7 +117,7 @@ def details_from_item(item: Mapping[str, Any], *, index: int = 0) -> list[dict[s
 
     details = [entry("reasoning.summary", "summary", t) for t in _texts(item.get("summary"), "summary_text")]
     texts = _texts(item.get("content"), "reasoning_text")
-    signature = _str(item.get("signature")) or None
+    signature = as_str(item.get("signature")) or None
     if signature and not texts:
         texts = [""]  # a signature with no visible text still needs an entry to travel in
     last = len(texts) - 1
@@ -128,7 +125,7 @@ def details_from_item(item: Mapping[str, Any], *, index: int = 0) -> list[dict[s
         entry("reasoning.text", "text", text, signature if n == last else None)
         for n, text in enumerate(texts)
     )
-    encrypted = _str(item.get("encrypted_content"))
+    encrypted = as_str(item.get("encrypted_content"))
     if encrypted is not None:
         details.append(entry("reasoning.encrypted", "data", encrypted))
     return details
@@ -149,30 +146,30 @@ class _Group:
 
     def accepts(self, detail: Mapping[str, Any]) -> bool:
         """False when ``detail`` cannot belong to the same item as what is already grouped."""
-        detail_id = _str(detail.get("id"))
+        detail_id = as_str(detail.get("id"))
         if detail_id and self.id and detail_id != self.id:
             return False
         if self.encrypted is not None:
             # The encrypted blob is an item's last entry (OpenRouter's order and ours), and an item holds
             # one: whatever follows it belongs to the next item.
             return False
-        return not (self.signature and _str(detail.get("signature")))
+        return not (self.signature and as_str(detail.get("signature")))
 
     def add(self, detail: Mapping[str, Any]) -> None:
-        self.id = self.id or _str(detail.get("id")) or None
-        self.format = self.format or _str(detail.get("format"))
+        self.id = self.id or as_str(detail.get("id")) or None
+        self.format = self.format or as_str(detail.get("format"))
         kind = detail.get("type")
         if kind == "reasoning.summary":
-            summary = _str(detail.get("summary"))
+            summary = as_str(detail.get("summary"))
             if summary is not None:
                 self.summary.append(summary)
         elif kind == "reasoning.text":
-            text = _str(detail.get("text"))
+            text = as_str(detail.get("text"))
             if text:
                 self.content.append(text)
-            self.signature = _str(detail.get("signature")) or self.signature
+            self.signature = as_str(detail.get("signature")) or self.signature
         elif kind == "reasoning.encrypted":
-            self.encrypted = _str(detail.get("data"))
+            self.encrypted = as_str(detail.get("data"))
 
     def build(self, fallback_id: str) -> dict[str, Any]:
         item: dict[str, Any] = {
@@ -226,7 +223,7 @@ def part_from_item(item: Mapping[str, Any], *, index: int = 0) -> ReasoningPart:
     verbatim = dict(item)
     return ReasoningPart(
         text=reasoning_text(verbatim),
-        signature=_str(verbatim.get("signature")) or None,
+        signature=as_str(verbatim.get("signature")) or None,
         details=details_from_item(verbatim, index=index),
         item=verbatim,
     )

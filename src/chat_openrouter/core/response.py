@@ -70,14 +70,17 @@ class ChatResponse:
 
     @property
     def text(self) -> str:
+        """The answer's text (every text part joined; "" when the model only called tools)."""
         return self.content.text
 
     @property
     def reasoning(self) -> str:
+        """The readable reasoning ("" when the provider sent none, or only encrypted reasoning)."""
         return self.content.reasoning
 
     @property
     def tool_calls(self) -> list[ToolPart]:
+        """The tool calls the model made in this turn."""
         return self.content.tool_calls
 
     @property
@@ -92,4 +95,5 @@ class ChatResponse:
 
     @property
     def is_paused(self) -> bool:
+        """True when the run stopped for tool calls awaiting approval (see :attr:`pause`)."""
         return self.pause is not None

@@ -108,7 +108,9 @@ class StructuredOutput:
                 return self.adapter.validate_python(value[_WRAPPER_KEY] if self.wrapped else value)
             text = _strip_fence(response.text)
             if not text:
-                raise InvalidStructuredOutput("the answer was empty; a JSON value matching the schema is required")
+                raise InvalidStructuredOutput(
+                    "the answer was empty; a JSON value matching the schema is required"
+                )
             if not self.wrapped:
                 return self.adapter.validate_json(text)
             try:

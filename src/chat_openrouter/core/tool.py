@@ -82,7 +82,9 @@ class Tool:
 
     def __post_init__(self) -> None:
         if not _NAME_RE.match(self.name):
-            raise ValueError(f"tool name {self.name!r} must match [A-Za-z0-9_-]{{1,64}} (an OpenAI-wire rule)")
+            raise ValueError(
+                f"tool name {self.name!r} must match [A-Za-z0-9_-]{{1,64}} (an OpenAI-wire rule)"
+            )
         if self.approval not in _STRATEGIES:
             raise ValueError(f"approval must be one of {_STRATEGIES}, got {self.approval!r}")
 
@@ -148,7 +150,9 @@ class Tool:
         try:
             validated = self.arguments_model.model_validate(arguments)
         except pydantic.ValidationError as exc:
-            raise ToolArgumentsError(format_validation_errors(exc, what=f"arguments for tool {self.name!r}")) from None
+            raise ToolArgumentsError(
+                format_validation_errors(exc, what=f"arguments for tool {self.name!r}")
+            ) from None
         # Attributes, not model_dump(): pydantic-model parameters stay model instances.
         return {name: getattr(validated, name) for name in type(validated).model_fields}
 
@@ -226,14 +230,16 @@ def _parameter_hints(function: Callable[..., Any]) -> dict[str, Any]:
                 annotation = eval(annotation, namespace)  # what get_type_hints does, one name at a time
             except Exception as exc:
                 raise TypeError(
-                    f"cannot resolve the annotation {annotation!r} of parameter {name!r} of {target!r} ({exc}); "
-                    "define the type at module level"
+                    f"cannot resolve the annotation {annotation!r} of parameter {name!r} of {target!r} "
+                    f"({exc}); define the type at module level"
                 ) from None
         hints[name] = annotation
     return hints
 
 
-def _arguments_model(function: Callable[..., Any], name: str, param_docs: dict[str, str]) -> type[pydantic.BaseModel]:
+def _arguments_model(
+    function: Callable[..., Any], name: str, param_docs: dict[str, str]
+) -> type[pydantic.BaseModel]:
     import pydantic
 
     signature = inspect.signature(function)
@@ -299,7 +305,9 @@ def parse_docstring(doc: str) -> tuple[str, dict[str, str]]:
         if sphinx:
             section, current = "sphinx", sphinx.group(1)
             params[current] = sphinx.group(2).strip()
-        elif header in _SECTION_HEADERS and (stripped.endswith(":") or underlined) and not line.startswith(" "):
+        elif (
+            header in _SECTION_HEADERS and (stripped.endswith(":") or underlined) and not line.startswith(" ")
+        ):
             section = "params" if header in _PARAM_HEADERS else "other"
             current = None
             index += 2 if underlined else 1
@@ -315,7 +323,9 @@ def parse_docstring(doc: str) -> tuple[str, dict[str, str]]:
             if section == "params" and numpy and indent == 0:
                 current = numpy.group(1)  # NumPy: "name : type" at column 0, description indented below
                 params[current] = ""
-            elif section == "params" and google and (current is None or indent <= _param_indent(lines, index)):
+            elif (
+                section == "params" and google and (current is None or indent <= _param_indent(lines, index))
+            ):
                 current = google.group(1)
                 params[current] = google.group(2).strip()
             elif current is not None:

@@ -60,4 +60,5 @@ class Usage:
 
     @property
     def is_empty(self) -> bool:
+        """True when the server reported no usage at all (not even a zero cost)."""
         return not self.raw and self.total_tokens == 0 and self.cost is None

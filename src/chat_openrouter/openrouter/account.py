@@ -21,6 +21,7 @@ from collections.abc import Awaitable, Callable, Iterator, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
+from ..core._lenient import as_str, opt_bool, opt_float, opt_int
 from ..errors import DecodeError, NotFoundError
 from ..transport.endpoint import Endpoint
 from .catalog import ModelInfo, lookup, parse_models
@@ -42,22 +43,6 @@ def _unwrap(body: Any, what: str) -> Mapping[str, Any]:
     if not isinstance(data, Mapping):
         raise DecodeError(f"{what}: expected a JSON object with a 'data' object", snippet=str(body)[:120])
     return data
-
-
-def _float(value: Any) -> float | None:
-    return float(value) if isinstance(value, int | float) and not isinstance(value, bool) else None
-
-
-def _int(value: Any) -> int | None:
-    return value if isinstance(value, int) and not isinstance(value, bool) else None
-
-
-def _str(value: Any) -> str | None:
-    return value if isinstance(value, str) else None
-
-
-def _bool(value: Any) -> bool | None:
-    return value if isinstance(value, bool) else None
 
 
 @dataclass(frozen=True, slots=True)
@@ -95,29 +80,30 @@ class Generation:
 
     @classmethod
     def from_json(cls, data: Mapping[str, Any]) -> Generation:
+        """Lenient: from the ``data`` object of ``GET /generation``; mistyped fields read as None."""
         return cls(
             id=str(data.get("id", "")),
-            model=_str(data.get("model")),
-            provider_name=_str(data.get("provider_name")),
-            total_cost=_float(data.get("total_cost")),
-            upstream_inference_cost=_float(data.get("upstream_inference_cost")),
-            cache_discount=_float(data.get("cache_discount")),
-            is_byok=_bool(data.get("is_byok")),
-            tokens_prompt=_int(data.get("tokens_prompt")),
-            tokens_completion=_int(data.get("tokens_completion")),
-            native_tokens_prompt=_int(data.get("native_tokens_prompt")),
-            native_tokens_completion=_int(data.get("native_tokens_completion")),
-            native_tokens_reasoning=_int(data.get("native_tokens_reasoning")),
-            native_tokens_cached=_int(data.get("native_tokens_cached")),
-            finish_reason=_str(data.get("finish_reason")),
-            native_finish_reason=_str(data.get("native_finish_reason")),
-            streamed=_bool(data.get("streamed")),
-            cancelled=_bool(data.get("cancelled")),
-            latency=_float(data.get("latency")),
-            generation_time=_float(data.get("generation_time")),
-            created_at=_str(data.get("created_at")),
-            session_id=_str(data.get("session_id")),
-            router=_str(data.get("router")),
+            model=as_str(data.get("model")),
+            provider_name=as_str(data.get("provider_name")),
+            total_cost=opt_float(data.get("total_cost")),
+            upstream_inference_cost=opt_float(data.get("upstream_inference_cost")),
+            cache_discount=opt_float(data.get("cache_discount")),
+            is_byok=opt_bool(data.get("is_byok")),
+            tokens_prompt=opt_int(data.get("tokens_prompt")),
+            tokens_completion=opt_int(data.get("tokens_completion")),
+            native_tokens_prompt=opt_int(data.get("native_tokens_prompt")),
+            native_tokens_completion=opt_int(data.get("native_tokens_completion")),
+            native_tokens_reasoning=opt_int(data.get("native_tokens_reasoning")),
+            native_tokens_cached=opt_int(data.get("native_tokens_cached")),
+            finish_reason=as_str(data.get("finish_reason")),
+            native_finish_reason=as_str(data.get("native_finish_reason")),
+            streamed=opt_bool(data.get("streamed")),
+            cancelled=opt_bool(data.get("cancelled")),
+            latency=opt_float(data.get("latency")),
+            generation_time=opt_float(data.get("generation_time")),
+            created_at=as_str(data.get("created_at")),
+            session_id=as_str(data.get("session_id")),
+            router=as_str(data.get("router")),
             raw=data,
         )
 
@@ -143,20 +129,21 @@ class KeyInfo:
 
     @classmethod
     def from_json(cls, data: Mapping[str, Any]) -> KeyInfo:
+        """Lenient: from the ``data`` object of ``GET /key``; mistyped fields read as None."""
         return cls(
-            label=_str(data.get("label")),
-            limit=_float(data.get("limit")),
-            limit_remaining=_float(data.get("limit_remaining")),
-            limit_reset=_str(data.get("limit_reset")),
-            usage=_float(data.get("usage")),
-            usage_daily=_float(data.get("usage_daily")),
-            usage_weekly=_float(data.get("usage_weekly")),
-            usage_monthly=_float(data.get("usage_monthly")),
-            byok_usage=_float(data.get("byok_usage")),
-            include_byok_in_limit=_bool(data.get("include_byok_in_limit")),
-            is_free_tier=_bool(data.get("is_free_tier")),
-            is_management_key=_bool(data.get("is_management_key")),
-            expires_at=_str(data.get("expires_at")),
+            label=as_str(data.get("label")),
+            limit=opt_float(data.get("limit")),
+            limit_remaining=opt_float(data.get("limit_remaining")),
+            limit_reset=as_str(data.get("limit_reset")),
+            usage=opt_float(data.get("usage")),
+            usage_daily=opt_float(data.get("usage_daily")),
+            usage_weekly=opt_float(data.get("usage_weekly")),
+            usage_monthly=opt_float(data.get("usage_monthly")),
+            byok_usage=opt_float(data.get("byok_usage")),
+            include_byok_in_limit=opt_bool(data.get("include_byok_in_limit")),
+            is_free_tier=opt_bool(data.get("is_free_tier")),
+            is_management_key=opt_bool(data.get("is_management_key")),
+            expires_at=as_str(data.get("expires_at")),
             raw=data,
         )
 
@@ -170,13 +157,15 @@ class Credits:
 
     @property
     def remaining(self) -> float:
+        """Credits left (USD): bought minus used."""
         return self.total_credits - self.total_usage
 
     @classmethod
     def from_json(cls, data: Mapping[str, Any]) -> Credits:
+        """Lenient: from the ``data`` object of ``GET /credits``; missing amounts read as 0."""
         return cls(
-            total_credits=_float(data.get("total_credits")) or 0.0,
-            total_usage=_float(data.get("total_usage")) or 0.0,
+            total_credits=opt_float(data.get("total_credits")) or 0.0,
+            total_usage=opt_float(data.get("total_usage")) or 0.0,
         )
 
 

@@ -10,7 +10,7 @@ routing, fallback models, presets, sessions, plugins, server tools, prompt cachi
 a capability pre-flight. Request fields compile into the client's default
 :attr:`ChatOptions.extra_body <chat_openrouter.ChatOptions.extra_body>`, which both codecs merge last, so
 ``client.options`` shows exactly what will be sent; per-call ``options=`` (see
-:func:`~chat_openrouter.openrouter.request_options`) override them field by field.
+:func:`~chat_openrouter.openrouter.request_options`) override them one top-level field at a time.
 """
 
 from __future__ import annotations
@@ -50,6 +50,9 @@ _MAX_CATEGORIES = 2
 
 @dataclass(frozen=True)
 class OpenRouterConfig(ClientConfig):
+    """What :class:`OpenRouterBuilder` adds to a wire builder's settings: the wire, the catalogue and
+    the capability pre-flight."""
+
     wire: Literal["responses", "completions"] = "responses"
     capability_check: bool = False
     catalog_ttl: float = DEFAULT_CATALOG_TTL
@@ -82,6 +85,7 @@ class OpenRouterBuilder(ClientBuilder[Any]):
 
     @property
     def wire(self) -> str:
+        """The wire ``build()`` will use: ``"responses"`` (default) or ``"completions"``."""
         return self._config.wire
 
     # -- attribution -----------------------------------------------------------------------------------

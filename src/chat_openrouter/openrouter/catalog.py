@@ -17,6 +17,7 @@ from dataclasses import dataclass, field
 from decimal import Decimal, InvalidOperation
 from typing import TYPE_CHECKING, Any
 
+from ..core._lenient import as_mapping, as_str, opt_bool, opt_float, opt_int, strings
 from ..errors import ModelCapabilityError
 
 if TYPE_CHECKING:
@@ -42,22 +43,6 @@ def _decimal(value: Any) -> Decimal | None:
         return Decimal(str(value))
     except (InvalidOperation, ValueError):
         return None
-
-
-def _int(value: Any) -> int | None:
-    return value if isinstance(value, int) and not isinstance(value, bool) else None
-
-
-def _str(value: Any) -> str | None:
-    return value if isinstance(value, str) else None
-
-
-def _strings(value: Any) -> tuple[str, ...]:
-    return tuple(v for v in value if isinstance(v, str)) if isinstance(value, list) else ()
-
-
-def _mapping(value: Any) -> Mapping[str, Any]:
-    return value if isinstance(value, Mapping) else {}
 
 
 _PRICE_FIELDS = (
@@ -99,6 +84,7 @@ class ModelPricing:
 
     @classmethod
     def from_json(cls, data: Mapping[str, Any]) -> ModelPricing:
+        """Lenient: from a ``pricing`` object of decimal strings; unparsable prices read as None."""
         known = {name: _decimal(data.get(name)) for name in _PRICE_FIELDS}
         other: dict[str, Decimal] = {}
         for key, value in data.items():
@@ -106,13 +92,10 @@ class ModelPricing:
                 number = _decimal(value)
                 if number is not None:
                     other[key] = number
-        discount = data.get("discount")
         overrides = data.get("overrides")
         return cls(
             **known,
-            discount=float(discount)
-            if isinstance(discount, int | float) and not isinstance(discount, bool)
-            else None,
+            discount=opt_float(data.get("discount")),
             other=other,
             overrides=tuple(o for o in overrides if isinstance(o, Mapping))
             if isinstance(overrides, list)
@@ -179,35 +162,34 @@ class ModelInfo:
     @classmethod
     def from_json(cls, data: Mapping[str, Any]) -> ModelInfo:
         """Lenient: unknown fields are kept in ``raw``, missing ones default; only ``id`` is required."""
-        arch = _mapping(data.get("architecture"))
-        top = _mapping(data.get("top_provider"))
+        arch = as_mapping(data.get("architecture"))
+        top = as_mapping(data.get("top_provider"))
         reasoning = data.get("reasoning")
-        moderated = top.get("is_moderated")
         return cls(
             id=str(data["id"]),
-            name=_str(data.get("name")) or "",
-            canonical_slug=_str(data.get("canonical_slug")),
-            description=_str(data.get("description")) or "",
-            created=_int(data.get("created")),
-            context_length=_int(data.get("context_length")),
+            name=as_str(data.get("name")) or "",
+            canonical_slug=as_str(data.get("canonical_slug")),
+            description=as_str(data.get("description")) or "",
+            created=opt_int(data.get("created")),
+            context_length=opt_int(data.get("context_length")),
             architecture=ModelArchitecture(
-                modality=_str(arch.get("modality")),
-                input_modalities=_strings(arch.get("input_modalities")),
-                output_modalities=_strings(arch.get("output_modalities")),
-                tokenizer=_str(arch.get("tokenizer")),
-                instruct_type=_str(arch.get("instruct_type")),
+                modality=as_str(arch.get("modality")),
+                input_modalities=strings(arch.get("input_modalities")),
+                output_modalities=strings(arch.get("output_modalities")),
+                tokenizer=as_str(arch.get("tokenizer")),
+                instruct_type=as_str(arch.get("instruct_type")),
             ),
-            pricing=ModelPricing.from_json(_mapping(data.get("pricing"))),
+            pricing=ModelPricing.from_json(as_mapping(data.get("pricing"))),
             top_provider=TopProvider(
-                context_length=_int(top.get("context_length")),
-                max_completion_tokens=_int(top.get("max_completion_tokens")),
-                is_moderated=moderated if isinstance(moderated, bool) else None,
+                context_length=opt_int(top.get("context_length")),
+                max_completion_tokens=opt_int(top.get("max_completion_tokens")),
+                is_moderated=opt_bool(top.get("is_moderated")),
             ),
-            supported_parameters=frozenset(_strings(data.get("supported_parameters"))),
-            default_parameters=dict(_mapping(data.get("default_parameters"))),
+            supported_parameters=frozenset(strings(data.get("supported_parameters"))),
+            default_parameters=dict(as_mapping(data.get("default_parameters"))),
             reasoning=_reasoning(reasoning) if isinstance(reasoning, Mapping) else None,
-            knowledge_cutoff=_str(data.get("knowledge_cutoff")),
-            expiration_date=_str(data.get("expiration_date")),
+            knowledge_cutoff=as_str(data.get("knowledge_cutoff")),
+            expiration_date=as_str(data.get("expiration_date")),
             raw=data,
         )
 
@@ -217,36 +199,37 @@ class ModelInfo:
 
     @property
     def supports_tools(self) -> bool:
+        """Whether the model takes function tools."""
         return self.supports("tools")
 
     @property
     def supports_structured_outputs(self) -> bool:
+        """Whether the model takes a JSON-schema structured output."""
         return self.supports("structured_outputs")
 
     @property
     def supports_reasoning(self) -> bool:
+        """Whether the model takes a reasoning configuration (listed as either parameter name)."""
         return self.supports("reasoning") or self.supports("include_reasoning")
 
     @property
     def input_modalities(self) -> tuple[str, ...]:
+        """What the model reads: ``text``, ``image``, ``file``, ``audio``, ``video``."""
         return self.architecture.input_modalities
 
     @property
     def output_modalities(self) -> tuple[str, ...]:
+        """What the model produces: ``text``, ``image``, ``audio``."""
         return self.architecture.output_modalities
 
 
 def _reasoning(data: Mapping[str, Any]) -> ReasoningSupport:
-    def flag(name: str) -> bool | None:
-        value = data.get(name)
-        return value if isinstance(value, bool) else None
-
     return ReasoningSupport(
-        mandatory=flag("mandatory"),
-        supported_efforts=_strings(data.get("supported_efforts")),
-        default_effort=_str(data.get("default_effort")),
-        default_enabled=flag("default_enabled"),
-        supports_max_tokens=flag("supports_max_tokens"),
+        mandatory=opt_bool(data.get("mandatory")),
+        supported_efforts=strings(data.get("supported_efforts")),
+        default_effort=as_str(data.get("default_effort")),
+        default_enabled=opt_bool(data.get("default_enabled")),
+        supports_max_tokens=opt_bool(data.get("supports_max_tokens")),
     )
 
 
@@ -331,12 +314,14 @@ class CapabilityCheck:
     """
 
     def check(self, client: WireClient, body: Mapping[str, Any]) -> None:
+        """Raise :class:`ModelCapabilityError` if ``body``'s model lacks what it uses (sync calls)."""
         model = _checked_model(body)
         needs = required_capabilities(body) if model else {}
         if model and needs:
             self._verify(model, needs, client.get_model_sync(model))
 
     async def acheck(self, client: WireClient, body: Mapping[str, Any]) -> None:
+        """Async twin of :meth:`check`: the catalogue is fetched without blocking the event loop."""
         model = _checked_model(body)
         needs = required_capabilities(body) if model else {}
         if model and needs:

@@ -25,6 +25,8 @@ from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any, ClassVar, Literal
 
+from ..core._lenient import as_str, opt_int
+
 if TYPE_CHECKING:
     from ..core.response import ChatResponse
 
@@ -71,6 +73,7 @@ class UserLocation:
     timezone: str | None = None
 
     def to_json(self) -> dict[str, str]:
+        """The ``user_location`` object as sent (only the fields given)."""
         return {
             "type": "approximate",
             **_compact(
@@ -88,6 +91,7 @@ class Plugin:
 
     @property
     def id(self) -> str:
+        """The plugin's ``id`` in ``plugins[]`` (``web``, ``file-parser``, ...)."""
         return self.plugin_id
 
     def settings(self) -> dict[str, Any]:
@@ -95,6 +99,7 @@ class Plugin:
         return {}
 
     def to_json(self) -> dict[str, Any]:
+        """The ``plugins[]`` entry as sent: ``{"id": ..., **settings}``."""
         return {"id": self.id, **self.settings()}
 
 
@@ -222,6 +227,7 @@ class ServerTool(dict[str, Any]):
 
     @property
     def type(self) -> str:
+        """The tool's ``type``, e.g. ``"openrouter:web_search"``."""
         return str(self["type"])
 
 
@@ -326,17 +332,15 @@ def _citation(annotation: Mapping[str, Any]) -> UrlCitation | None:
     # puts them on the annotation itself (spec URLCitation).
     nested = annotation.get("url_citation")
     data: Mapping[str, Any] = nested if isinstance(nested, Mapping) else annotation
-    url = data.get("url")
-    if not isinstance(url, str):
+    url = as_str(data.get("url"))
+    if url is None:
         return None
-    start, end = data.get("start_index"), data.get("end_index")
-    content = data.get("content")
     return UrlCitation(
         url=url,
         title=str(data.get("title") or ""),
-        content=content if isinstance(content, str) else None,
-        start_index=start if isinstance(start, int) else None,
-        end_index=end if isinstance(end, int) else None,
+        content=as_str(data.get("content")),
+        start_index=opt_int(data.get("start_index")),
+        end_index=opt_int(data.get("end_index")),
         raw=annotation,
     )
 

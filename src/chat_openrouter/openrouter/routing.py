@@ -89,6 +89,7 @@ class MaxPrice:
     audio: PriceValue | None = None
 
     def to_json(self) -> dict[str, str]:
+        """The ``max_price`` object as sent: decimal strings, only the limits given."""
         return {
             f.name: _decimal_string(getattr(self, f.name))
             for f in fields(self)
@@ -109,6 +110,7 @@ class Percentiles:
     p99: float | None = None
 
     def to_json(self) -> dict[str, float]:
+        """The cut-offs as sent (only those given)."""
         return {f.name: getattr(self, f.name) for f in fields(self) if getattr(self, f.name) is not None}
 
 
@@ -121,6 +123,7 @@ class ProviderSort:
     partition: Literal["model", "none"] | str | None = None
 
     def to_json(self) -> dict[str, str]:
+        """The ``sort`` object as sent (only the fields given)."""
         return _compact({"by": self.by, "partition": self.partition})
 
 
@@ -208,6 +211,7 @@ class CacheControl:
     type: str = "ephemeral"
 
     def to_json(self) -> dict[str, str]:
+        """The ``cache_control`` object as sent."""
         return _compact({"type": self.type, "ttl": self.ttl})
 
 

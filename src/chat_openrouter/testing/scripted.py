@@ -72,7 +72,9 @@ class ScriptedToolCall:
     id: str | None = None
 
 
-def call(name: str, arguments: dict[str, Any] | str | None = None, *, id: str | None = None) -> ScriptedToolCall:
+def call(
+    name: str, arguments: dict[str, Any] | str | None = None, *, id: str | None = None
+) -> ScriptedToolCall:
     """A scripted tool call: ``call("search", {"q": "cats"})`` or ``call("search", '{"q": broken')``."""
     return ScriptedToolCall(name, {} if arguments is None else arguments, id)
 
@@ -153,7 +155,9 @@ class ScriptedRequest:
 
 
 #: One entry of a script: a turn, a ready response, an exception to raise, or a function of the request.
-ScriptItem = ScriptedReply | ChatResponse | BaseException | Callable[[ScriptedRequest], ScriptedReply | ChatResponse]
+ScriptItem = (
+    ScriptedReply | ChatResponse | BaseException | Callable[[ScriptedRequest], ScriptedReply | ChatResponse]
+)
 
 
 class ScriptedProvider:
@@ -279,7 +283,8 @@ class ScriptedProvider:
                 item = self._script[index]
             else:
                 raise ScriptExhaustedError(
-                    f"ScriptedProvider: request #{index + 1} but the script has only {len(self._script)} item(s)"
+                    f"ScriptedProvider: request #{index + 1} but the script has only "
+                    f"{len(self._script)} item(s)"
                 )
         if isinstance(item, BaseException):
             raise item
@@ -309,7 +314,9 @@ class ScriptedProvider:
             if isinstance(scripted.arguments, str):
                 parts.append(ToolPart(id=call_id, name=scripted.name, raw_arguments=scripted.arguments))
             else:
-                parts.append(ToolPart(id=call_id, name=scripted.name, arguments=copy.deepcopy(scripted.arguments)))
+                parts.append(
+                    ToolPart(id=call_id, name=scripted.name, arguments=copy.deepcopy(scripted.arguments))
+                )
         finish = item.finish_reason or ("tool_calls" if item.tool_calls else "stop")
         return ChatResponse(
             content=Content(Role.MODEL, parts),
@@ -366,18 +373,22 @@ class ScriptedStreamState:
     would hold); ``finish()`` returns the scripted response, or raises the scripted error.
     """
 
-    def __init__(self, events: list[StreamEvent], response: ChatResponse, *, error: BaseException | None = None) -> None:
+    def __init__(
+        self, events: list[StreamEvent], response: ChatResponse, *, error: BaseException | None = None
+    ) -> None:
         self.events = events
         self._response = response
         self._error = error
         self._replayed = 0
 
     def handle(self, data: str) -> list[StreamEvent]:
+        """Payload ``"i"`` replays event ``i`` (the scripted source sends ``"0"``, ``"1"``, ...)."""
         index = int(data)
         self._replayed = max(self._replayed, index + 1)
         return [self.events[index]]
 
     def snapshot(self) -> ChatResponse:
+        """The response the events replayed so far add up to."""
         text: list[str] = []
         reasoning: list[str] = []
         calls: list[ToolPart] = []
@@ -399,6 +410,7 @@ class ScriptedStreamState:
         )
 
     def finish(self) -> ChatResponse:
+        """The scripted response, or the scripted error raised once every event was replayed."""
         if self._error is not None:
             raise self._error
         return self._response

@@ -130,6 +130,15 @@ def test_inline_file_without_name_gets_one_from_its_mime_type() -> None:
     assert body["messages"][0]["content"][0]["file"]["filename"] == "file.pdf"
 
 
+def test_a_data_url_file_without_name_gets_one_too() -> None:
+    # Inline data is inline data, bytes or `data:` URL: both wires name it (the Responses wire always did).
+    data_url = "data:application/pdf;base64," + base64.b64encode(PDF).decode()
+    body = encode(messages.from_user(FilePart.from_url(data_url)))
+    assert body["messages"][0]["content"] == [
+        {"type": "file", "file": {"filename": "file.pdf", "file_data": data_url}}
+    ]
+
+
 def test_pdf_url_matches_the_recorded_shape() -> None:
     # fixture chat-nonstream-file-pdf-url: {type:file, file:{file_data:<https url>, filename}}
     url = "https://www.w3.org/WAI/ER/tests/xhtml/testfiles/resources/pdf/dummy.pdf"

@@ -8,13 +8,11 @@ conversation is rebuilt from it and the request our encoder sends is compared wi
 
 from __future__ import annotations
 
-import asyncio
 import json
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
-import httpx2
 import pytest
 
 from _spec import FIXTURES, assert_valid_request, load_fixture
@@ -37,89 +35,20 @@ from chat_openrouter.errors import (
     RateLimitError,
     StreamError,
 )
-from chat_openrouter.wire.completions.client import CompletionsBuilder, CompletionsClient
+from chat_openrouter.wire.completions.client import CompletionsBuilder
 from chat_openrouter.wire.completions.codec import decode_response
 
+from .._replay import MODES, Call, Replay, complete, serve, serve_fixture, stream
+
 PREFIXES = ("chat-", "doc-chat-", "error-", "doc-error-")
-MODES = ("sync", "async")
 
 
 # -- plumbing -------------------------------------------------------------------------------------------
 
 
-@dataclass
-class Replay:
-    """A client wired to one fixture, and the requests it sent."""
-
-    client: CompletionsClient
-    requests: list[httpx2.Request]
-
-    def sent_body(self) -> dict[str, Any]:
-        assert len(self.requests) == 1, "exactly one HTTP request per call (no retries configured)"
-        body: dict[str, Any] = json.loads(self.requests[0].content)
-        return body
-
-
 def replay(name: str, *, model: str = "openai/gpt-4o", extra_headers: dict[str, str] | None = None) -> Replay:
     """A client whose transport answers every request with fixture ``name`` (its meta status/headers)."""
-    content, meta = load_fixture(name)
-    response = meta["response"]
-    headers = dict(response.get("headers") or {})
-    headers.update(extra_headers or {})
-    if not any(k.lower() == "content-type" for k in headers):
-        # Pasted fixtures carry no headers: serve them as their body type.
-        headers["content-type"] = "text/event-stream" if name.endswith(".sse") else "application/json"
-    requests: list[httpx2.Request] = []
-
-    def handler(request: httpx2.Request) -> httpx2.Response:
-        requests.append(request)
-        return httpx2.Response(response.get("status", 200), headers=headers, content=content)
-
-    client = (
-        CompletionsBuilder()
-        .with_model(model)
-        .with_api_key("sk-or-test-key")
-        .with_retries(0)  # 429/5xx fixtures must surface, not sleep and retry
-        .with_transport(httpx2.MockTransport(handler))
-        .build()
-    )
-    return Replay(client, requests)
-
-
-Call = tuple[Messages, list[ToolLike] | None, ChatOptions | None]
-
-
-def complete(r: Replay, mode: str, call: Call) -> ChatResponse:
-    msgs, tools, options = call
-    if mode == "sync":
-        with r.client:
-            return r.client.complete_sync(msgs, tools=tools, options=options)
-
-    async def go() -> ChatResponse:
-        async with r.client:
-            return await r.client.complete(msgs, tools=tools, options=options)
-
-    return asyncio.run(go())
-
-
-def stream(r: Replay, mode: str, call: Call, events: list[StreamEvent]) -> ChatResponse:
-    """Stream into ``events`` (so a test still sees them when the stream raises); return Done's response."""
-    msgs, tools, options = call
-    if mode == "sync":
-        with r.client, r.client.stream_sync(msgs, tools=tools, options=options) as s:
-            for event in s:
-                events.append(event)
-    else:
-
-        async def go() -> None:
-            async with r.client, r.client.stream(msgs, tools=tools, options=options) as s:
-                async for event in s:
-                    events.append(event)
-
-        asyncio.run(go())
-    assert [type(e) for e in events].count(Done) == 1
-    assert isinstance(events[-1], Done)
-    return events[-1].response
+    return serve_fixture(CompletionsBuilder(), name, model=model, extra_headers=extra_headers)
 
 
 def run(name: str, mode: str, events: list[StreamEvent] | None = None) -> tuple[ChatResponse, Replay]:
@@ -710,21 +639,10 @@ def test_mid_stream_error_after_output_keeps_the_partial(error_fixture: str, mod
     before_finish = before_finish[: before_finish.rindex(b"data: ")]
     body = before_finish + error_chunk
 
-    def handler(request: httpx2.Request) -> httpx2.Response:
-        return httpx2.Response(200, headers={"content-type": "text/event-stream"}, content=body)
-
-    client = (
-        CompletionsBuilder()
-        .with_model("openai/gpt-4o")
-        .with_api_key("sk-or-test-key")
-        .with_transport(httpx2.MockTransport(handler))
-        .build()
-    )
+    r = serve(CompletionsBuilder(), body, headers={"content-type": "text/event-stream"})
     events: list[StreamEvent] = []
     with pytest.raises(StreamError) as info:
-        stream(
-            Replay(client, []), mode, (messages.from_user("Two names for a pet pelican"), None, None), events
-        )
+        stream(r, mode, (messages.from_user("Two names for a pet pelican"), None, None), events)
     assert [e.text for e in events if isinstance(e, TextChunk)] == [
         "Peb",
         "bles",

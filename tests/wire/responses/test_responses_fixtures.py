@@ -8,13 +8,11 @@ conversation is rebuilt from it and the request our encoder sends is compared wi
 
 from __future__ import annotations
 
-import asyncio
 import itertools
 import json
 from dataclasses import dataclass, field
 from typing import Any
 
-import httpx2
 import pytest
 
 from _spec import FIXTURES, assert_valid_request, load_fixture
@@ -27,90 +25,26 @@ from chat_openrouter.core.response import ChatResponse
 from chat_openrouter.core.tools import ToolLike, ToolSpec
 from chat_openrouter.errors import ChatOpenRouterError, StreamError
 from chat_openrouter.transport.sse import SSEDecoder
-from chat_openrouter.wire.responses.client import ResponsesBuilder, ResponsesClient
+from chat_openrouter.wire.responses.client import ResponsesBuilder
 from chat_openrouter.wire.responses.codec import ResponsesStreamState
 
+from .. import _replay
+from .._replay import MODES, Call, Replay, complete, serve_fixture, stream
+
 PREFIXES = ("responses-", "doc-responses-", "spec-responses-")
-MODES = ("sync", "async")
 
 
 # -- plumbing -------------------------------------------------------------------------------------------
 
 
-@dataclass
-class Replay:
-    client: ResponsesClient
-    requests: list[httpx2.Request]
-
-    def sent_body(self) -> dict[str, Any]:
-        assert len(self.requests) == 1, "exactly one HTTP request per call (no retries configured)"
-        body: dict[str, Any] = json.loads(self.requests[0].content)
-        return body
-
-
-def serve(
-    content: bytes, *, status: int = 200, headers: dict[str, str] | None = None, model: str = "openai/gpt-4o"
-) -> Replay:
-    requests: list[httpx2.Request] = []
-
-    def handler(request: httpx2.Request) -> httpx2.Response:
-        requests.append(request)
-        return httpx2.Response(status, headers=headers or {}, content=content)
-
-    client = (
-        ResponsesBuilder()
-        .with_model(model)
-        .with_api_key("sk-or-test-key")
-        .with_retries(0)
-        .with_transport(httpx2.MockTransport(handler))
-        .build()
-    )
-    return Replay(client, requests)
+def serve(content: bytes, *, headers: dict[str, str] | None = None) -> Replay:
+    """A client whose transport answers every request with ``content`` (status 200)."""
+    return _replay.serve(ResponsesBuilder(), content, headers=headers)
 
 
 def replay(name: str, *, model: str) -> Replay:
-    content, meta = load_fixture(name)
-    response = meta["response"]
-    headers = dict(response.get("headers") or {})
-    if not any(k.lower() == "content-type" for k in headers):
-        headers["content-type"] = "text/event-stream" if name.endswith(".sse") else "application/json"
-    # Documented bodies have no recorded status: they are what arrives inside an HTTP 200.
-    return serve(content, status=response.get("status") or 200, headers=headers, model=model)
-
-
-Call = tuple[Messages, list[ToolLike] | None, ChatOptions | None]
-
-
-def complete(r: Replay, mode: str, call: Call) -> ChatResponse:
-    msgs, tools, options = call
-    if mode == "sync":
-        with r.client:
-            return r.client.complete_sync(msgs, tools=tools, options=options)
-
-    async def go() -> ChatResponse:
-        async with r.client:
-            return await r.client.complete(msgs, tools=tools, options=options)
-
-    return asyncio.run(go())
-
-
-def stream(r: Replay, mode: str, call: Call, events: list[StreamEvent]) -> ChatResponse:
-    """Stream into ``events`` (so a test still sees them when the stream raises); return Done's response."""
-    msgs, tools, options = call
-    if mode == "sync":
-        with r.client, r.client.stream_sync(msgs, tools=tools, options=options) as s:
-            events.extend(s)
-    else:
-
-        async def go() -> None:
-            async with r.client, r.client.stream(msgs, tools=tools, options=options) as s:
-                async for event in s:
-                    events.append(event)
-
-        asyncio.run(go())
-    assert [type(e) for e in events].count(Done) == 1
-    assert isinstance(events[-1], Done)
-    return events[-1].response
+    """A client whose transport answers every request with fixture ``name`` (its meta status/headers)."""
+    return serve_fixture(ResponsesBuilder(), name, model=model)
 
 
 def run(name: str, mode: str, events: list[StreamEvent]) -> ChatResponse:

@@ -15,11 +15,23 @@ carrying what was decoded so far as ``.partial``. Section numbers (§) refer to 
 
 from __future__ import annotations
 
-import json
-import mimetypes
 from collections.abc import Iterable, Mapping, Sequence
 from typing import Any, cast
 
+from ...core._lenient import as_mapping, as_str, dicts, opt_int
+from ...core._wire_helpers import (
+    audio_format,
+    inline_base64,
+    inline_filename,
+    is_inline,
+    json_text,
+    parse_payload,
+    part_text,
+    raw_arguments,
+    require_object,
+    tool_part,
+    usage_from,
+)
 from ...core.events import ReasoningChunk, StreamEvent, TextChunk, ToolCall, ToolCallChunk
 from ...core.messages import Content, Messages
 from ...core.options import ChatOptions, OutputSchema
@@ -31,8 +43,8 @@ from ...core.parts import (
     StructuredPart,
     TextPart,
     ToolPart,
-    parse_arguments,
 )
+from ...core.reasoning import TEXT_SEPARATOR
 from ...core.response import ChatResponse, normalise_finish_reason
 from ...core.tools import ToolLike, ToolSpec
 from ...core.usage import Usage
@@ -58,9 +70,6 @@ __all__ = [
     "encode_request",
     "encode_tool",
 ]
-
-_SNIPPET = 120
-
 
 # ======================================================================================================
 # Encoding
@@ -180,7 +189,7 @@ def _encode_user_content(parts: Sequence[Part], *, system: bool) -> str | list[C
     plain = True  # a single uncached text part goes out as a plain string, like every OpenAI client sends
     for part in parts:
         if isinstance(part, (TextPart, StructuredPart)):
-            text = _part_text(part)
+            text = part_text(part)
             texts.append(text)
             text_item: ChatTextPart = {"type": "text", "text": text}
             if isinstance(part, TextPart) and part.cache_control is not None:
@@ -205,10 +214,6 @@ def _encode_user_content(parts: Sequence[Part], *, system: bool) -> str | list[C
     return items
 
 
-def _part_text(part: TextPart | StructuredPart) -> str:
-    return part.text if isinstance(part, TextPart) else _json_text(part.value)
-
-
 def _encode_file(part: FilePart) -> ChatContentPart:
     category = part.category
     if category == "image":
@@ -224,10 +229,8 @@ def _encode_file(part: FilePart) -> ChatContentPart:
         video: ChatVideoPart = {"type": "video_url", "video_url": {"url": part.data_url()}}
         return video
     file: ChatFilePart = {"type": "file", "file": {}}
-    filename = part.filename
-    if filename is None and part.data is not None:
-        # OpenAI-backed endpoints reject inline `file_data` without a filename; give it a neutral one.
-        filename = "file" + (mimetypes.guess_extension(part.mime_type) or "")
+    # A file by https URL keeps the name it was given (or none); inline data always gets one.
+    filename = inline_filename(part) if is_inline(part) else part.filename
     if filename is not None:
         file["file"]["filename"] = filename
     file["file"]["file_data"] = part.data_url()
@@ -236,54 +239,25 @@ def _encode_file(part: FilePart) -> ChatContentPart:
     return file
 
 
-# MIME type -> `input_audio.format` (spec ChatContentAudio lists wav, mp3, flac, m4a, ogg, aiff, aac, pcm16).
-_AUDIO_FORMATS = {
-    "audio/wav": "wav",
-    "audio/wave": "wav",
-    "audio/x-wav": "wav",
-    "audio/vnd.wave": "wav",
-    "audio/mpeg": "mp3",
-    "audio/mp3": "mp3",
-    "audio/mpeg3": "mp3",
-    "audio/x-mpeg-3": "mp3",
-    "audio/flac": "flac",
-    "audio/x-flac": "flac",
-    "audio/mp4": "m4a",
-    "audio/m4a": "m4a",
-    "audio/x-m4a": "m4a",
-    "audio/ogg": "ogg",
-    "audio/aiff": "aiff",
-    "audio/x-aiff": "aiff",
-    "audio/aac": "aac",
-    "audio/x-aac": "aac",
-    "audio/l16": "pcm16",
-    "audio/pcm": "pcm16",
-}
+def _encode_audio(part: FilePart) -> ChatAudioPart:
+    """Audio goes inline as base64 (``input_audio``): the wire has no audio-by-URL part."""
+    data = inline_base64(part)
+    if data is None:
+        raise ValueError(
+            "Chat Completions accepts audio only as inline data (input_audio); "
+            "load it with FilePart.from_bytes/from_path instead of a URL"
+        )
+    return {"type": "input_audio", "input_audio": {"data": data, "format": _audio_format(part.mime_type)}}
 
 
 def _audio_format(mime_type: str) -> str:
-    mime = mime_type.split(";", 1)[0].strip().lower()
-    known = _AUDIO_FORMATS.get(mime)
+    """The spec's name for a known type; else the MIME subtype (``audio/x-opus`` -> ``opus``), so a format
+    newer than the spec still reaches providers that take it."""
+    known = audio_format(mime_type)
     if known is not None:
         return known
-    subtype = mime.split("/", 1)[-1]
+    subtype = mime_type.split(";", 1)[0].strip().lower().split("/", 1)[-1]
     return subtype[2:] if subtype.startswith("x-") else subtype
-
-
-def _encode_audio(part: FilePart) -> ChatAudioPart:
-    """Audio goes inline as base64 (``input_audio``): the wire has no audio-by-URL part."""
-    if part.data is not None:
-        data = part.base64()
-    else:
-        url = part.url or ""
-        header, sep, payload = url.partition(",")
-        if not (url.startswith("data:") and sep and header.endswith(";base64")):
-            raise ValueError(
-                "Chat Completions accepts audio only as inline data (input_audio); "
-                "load it with FilePart.from_bytes/from_path instead of a URL"
-            )
-        data = payload
-    return {"type": "input_audio", "input_audio": {"data": data, "format": _audio_format(part.mime_type)}}
 
 
 def _encode_model(parts: Sequence[Part]) -> list[ChatMessage]:
@@ -322,7 +296,7 @@ def _assistant_message(parts: Sequence[Part]) -> ChatMessage:
             texts.append(part)
             annotations.extend(part.annotations)
         elif isinstance(part, StructuredPart):
-            texts.append(TextPart(_json_text(part.value)))
+            texts.append(TextPart(json_text(part.value)))
         elif isinstance(part, ReasoningPart):
             if part.details:
                 # Verbatim, in order (§3.3): encrypted blobs and signatures must round-trip untouched.
@@ -375,60 +349,21 @@ def _tool_message(part: ToolPart) -> ChatMessage:
     return {"role": "tool", "tool_call_id": part.id, "content": part.output_text()}
 
 
-def _json_text(value: Any) -> str:
-    return value if isinstance(value, str) else json.dumps(value, ensure_ascii=False)
-
-
 # ======================================================================================================
-# Decoding: shared helpers
+# Decoding: helpers
 # ======================================================================================================
-
-
-def _as_int(value: Any) -> int:
-    if isinstance(value, bool):
-        return 0
-    if isinstance(value, int):
-        return value
-    if isinstance(value, float) and value.is_integer():
-        return int(value)
-    return 0
-
-
-def _opt_int(value: Any) -> int | None:
-    return value if isinstance(value, int) and not isinstance(value, bool) else None
-
-
-def _as_str(value: Any) -> str | None:
-    return value if isinstance(value, str) else None
-
-
-def _as_mapping(value: Any) -> Mapping[str, Any]:
-    return value if isinstance(value, Mapping) else {}
 
 
 def decode_usage(usage: Any) -> Usage:
     """``usage`` as :class:`~chat_openrouter.Usage`; absent fields read as 0 or None (§4.2)."""
     if not isinstance(usage, Mapping):
         return Usage()
-    prompt_details = _as_mapping(usage.get("prompt_tokens_details"))
-    completion_details = _as_mapping(usage.get("completion_tokens_details"))
-    input_tokens = _as_int(usage.get("prompt_tokens"))
-    output_tokens = _as_int(usage.get("completion_tokens"))
-    total = usage.get("total_tokens")
-    cost = usage.get("cost")
-    is_byok = usage.get("is_byok")
-    cost_details = usage.get("cost_details")
-    return Usage(
-        input_tokens=input_tokens,
-        output_tokens=output_tokens,
-        total_tokens=_as_int(total) if total is not None else input_tokens + output_tokens,
-        reasoning_tokens=_as_int(completion_details.get("reasoning_tokens")),
-        cached_tokens=_as_int(prompt_details.get("cached_tokens")),
-        cache_write_tokens=_as_int(prompt_details.get("cache_write_tokens")),
-        cost=float(cost) if isinstance(cost, (int, float)) and not isinstance(cost, bool) else None,
-        is_byok=is_byok if isinstance(is_byok, bool) else None,
-        cost_details=dict(cost_details) if isinstance(cost_details, Mapping) else {},
-        raw=dict(usage),
+    return usage_from(
+        usage,
+        input_tokens=usage.get("prompt_tokens"),
+        output_tokens=usage.get("completion_tokens"),
+        input_details=usage.get("prompt_tokens_details"),
+        output_details=usage.get("completion_tokens_details"),
     )
 
 
@@ -464,27 +399,10 @@ def _image_parts(images: Any) -> list[FilePart]:
     out: list[FilePart] = []
     if isinstance(images, list):
         for image in images:
-            url = _as_mapping(_as_mapping(image).get("image_url")).get("url")
-            if isinstance(url, str) and url:
+            url = as_str(as_mapping(as_mapping(image).get("image_url")).get("url"))
+            if url:
                 out.append(FilePart.from_url(url))
     return out
-
-
-def _tool_part(call_id: str, name: str, raw_arguments: str) -> ToolPart:
-    part = ToolPart(id=call_id, name=name, raw_arguments=raw_arguments)
-    if not raw_arguments:
-        # An empty (or null) argument string means "no arguments" (pydantic/pydantic-ai#822).
-        part.arguments = parse_arguments(raw_arguments)
-    return part
-
-
-def _raw_arguments(arguments: Any) -> str:
-    if isinstance(arguments, str):
-        return arguments
-    if isinstance(arguments, (dict, list)):
-        # Some upstreams send the arguments as a JSON object instead of a string.
-        return json.dumps(arguments, ensure_ascii=False)
-    return ""
 
 
 def _failure(
@@ -496,7 +414,7 @@ def _failure(
     generation_id: str | None,
 ) -> StreamError:
     """The StreamError for an error inside a 200: an ``error`` object or ``finish_reason: "error"``."""
-    native = _as_str(choice.get("native_finish_reason"))
+    native = as_str(choice.get("native_finish_reason"))
     fallback = "the model call failed (finish_reason 'error'" + (
         f", native_finish_reason {native!r})" if native else ")"
     )
@@ -521,26 +439,23 @@ def decode_response(body: Any, *, generation_id: str | None = None) -> ChatRespo
         StreamError: the 200 body carries a top-level ``error`` or a choice with ``finish_reason:
             "error"`` (reference §4); ``.partial`` holds whatever content came with it.
     """
-    if not isinstance(body, Mapping):
-        raise DecodeError(
-            "a chat completion must be a JSON object", snippet=json.dumps(body, default=str)[:_SNIPPET]
-        )
+    body = require_object(body, "a chat completion must be a JSON object")
     choices = body.get("choices")
     choice: Mapping[str, Any] = {}
     if isinstance(choices, list) and choices:
-        choice = _as_mapping(choices[0])
-    message = _as_mapping(choice.get("message"))
-    response_id = _as_str(body.get("id")) or generation_id
-    raw_finish = _as_str(choice.get("finish_reason"))
+        choice = as_mapping(choices[0])
+    message = as_mapping(choice.get("message"))
+    response_id = as_str(body.get("id")) or generation_id
+    raw_finish = as_str(choice.get("finish_reason"))
     response = ChatResponse(
         content=Content(Role.MODEL, _message_parts(message)),
         id=response_id,
-        model=_as_str(body.get("model")),
-        provider=_as_str(body.get("provider")),
+        model=as_str(body.get("model")),
+        provider=as_str(body.get("provider")),
         finish_reason=normalise_finish_reason(raw_finish),
-        native_finish_reason=_as_str(choice.get("native_finish_reason")),
+        native_finish_reason=as_str(choice.get("native_finish_reason")),
         usage=decode_usage(body.get("usage")),
-        created=_opt_int(body.get("created")),
+        created=opt_int(body.get("created")),
         raw=dict(body),
     )
     error = body.get("error")
@@ -553,34 +468,27 @@ def decode_response(body: Any, *, generation_id: str | None = None) -> ChatRespo
 
 def _message_parts(message: Mapping[str, Any]) -> list[Part]:
     parts: list[Part] = []
-    raw_details = message.get("reasoning_details")
-    details: list[dict[str, Any]] = (
-        [d for d in raw_details if isinstance(d, dict)] if isinstance(raw_details, list) else []
-    )
-    reasoning = message.get("reasoning")
-    reasoning_text = reasoning if isinstance(reasoning, str) else ""
+    details = dicts(message.get("reasoning_details"))
+    reasoning_text = as_str(message.get("reasoning")) or ""
     if not reasoning_text and details:
         # Some providers fill only `reasoning_details`: read the text from there.
-        reasoning_text = "\n\n".join(t for t in map(_detail_text, details) if t)
+        reasoning_text = TEXT_SEPARATOR.join(t for t in map(_detail_text, details) if t)
     if reasoning_text or details:
         parts.append(ReasoningPart(text=reasoning_text, signature=_last_signature(details), details=details))
     text = _content_text(message.get("content"))
-    raw_annotations = message.get("annotations")
-    annotations = (
-        [a for a in raw_annotations if isinstance(a, dict)] if isinstance(raw_annotations, list) else []
-    )
+    annotations = dicts(message.get("annotations"))
     if text or annotations:
         parts.append(TextPart(text, annotations=annotations))
     tool_calls = message.get("tool_calls")
     if isinstance(tool_calls, list):
         for position, call in enumerate(tool_calls):
-            call = _as_mapping(call)
-            function = _as_mapping(call.get("function"))
+            call = as_mapping(call)
+            function = as_mapping(call.get("function"))
             parts.append(
-                _tool_part(
-                    _as_str(call.get("id")) or f"call_{position}",
-                    _as_str(function.get("name")) or "",
-                    _raw_arguments(function.get("arguments")),
+                tool_part(
+                    as_str(call.get("id")) or f"call_{position}",
+                    as_str(function.get("name")) or "",
+                    raw_arguments(function.get("arguments")),
                 )
             )
     parts.extend(_image_parts(message.get("images")))
@@ -607,9 +515,7 @@ class _ToolCallAccumulator:
 
     def build(self) -> ToolPart:
         if self.part is None:
-            self.part = _tool_part(
-                self.call_id or f"call_{self.position}", self.name, "".join(self.arguments)
-            )
+            self.part = tool_part(self.call_id or f"call_{self.position}", self.name, "".join(self.arguments))
         return self.part
 
 
@@ -702,22 +608,17 @@ class CompletionsStreamState:
 
         Raises :class:`StreamError` on an in-band error and :class:`DecodeError` on invalid JSON.
         """
-        try:
-            chunk = json.loads(data)
-        except ValueError:
-            raise DecodeError(
-                "a stream chunk is not valid JSON", snippet=data[:_SNIPPET], partial=self.snapshot()
-            ) from None
+        chunk = parse_payload(data, what="a stream chunk", partial=self.snapshot)
         if not isinstance(chunk, dict):
             return []  # lenient: nothing we know how to read
         if self.id is None:
-            self.id = _as_str(chunk.get("id"))
+            self.id = as_str(chunk.get("id"))
         if self.model is None:
-            self.model = _as_str(chunk.get("model"))
+            self.model = as_str(chunk.get("model"))
         if self.provider is None:
-            self.provider = _as_str(chunk.get("provider"))
+            self.provider = as_str(chunk.get("provider"))
         if self.created is None:
-            self.created = _opt_int(chunk.get("created"))
+            self.created = opt_int(chunk.get("created"))
         usage = chunk.get("usage")
         if isinstance(usage, Mapping):
             self.usage = usage
@@ -839,9 +740,9 @@ class CompletionsStreamState:
 
     def _merge_detail(self, fragment: Mapping[str, Any], events: list[StreamEvent]) -> None:
         kind = fragment.get("type")
-        index = fragment.get("index")
+        index = opt_int(fragment.get("index"))
         acc: _DetailAccumulator | None
-        if isinstance(index, int) and not isinstance(index, bool):
+        if index is not None:
             acc = self._details_by_key.get((index, kind))
             if acc is None:
                 acc = self._details_by_key[(index, kind)] = _DetailAccumulator()
@@ -860,7 +761,7 @@ class CompletionsStreamState:
         if text and self._reasoning_source != "string":
             self._reasoning_source = "details"
             if not had_text and self._reasoning:
-                text = "\n\n" + text  # a new entry: separate it as the non-stream decoder does
+                text = TEXT_SEPARATOR + text  # a new entry: separate it as the non-stream decoder does
             acc.has_text = True
             self._reasoning.append(text)
             events.append(ReasoningChunk(text))
@@ -870,10 +771,10 @@ class CompletionsStreamState:
     def _merge_tool_call(
         self, call: Mapping[str, Any], position: int, count: int, events: list[StreamEvent]
     ) -> None:
-        index = call.get("index")
-        call_id = _as_str(call.get("id")) or None
+        index = opt_int(call.get("index"))
+        call_id = as_str(call.get("id")) or None
         acc: _ToolCallAccumulator | None
-        if isinstance(index, int) and not isinstance(index, bool):
+        if index is not None:
             acc = self._tools_by_index.get(index)
             if acc is not None and call_id is not None and acc.call_id is not None and call_id != acc.call_id:
                 acc = None  # the upstream reused an index for a different call (§5.3)
@@ -893,7 +794,7 @@ class CompletionsStreamState:
                 )
             acc = _ToolCallAccumulator(len(self._tools), call_id)
             self._tools.append(acc)
-        if isinstance(index, int) and not isinstance(index, bool):
+        if index is not None:
             self._tools_by_index[index] = acc
         if call_id is not None:
             if acc.call_id is None:
@@ -906,7 +807,7 @@ class CompletionsStreamState:
             name = function.get("name")
             if isinstance(name, str) and name and not acc.name:
                 acc.name = name
-            fragment = _raw_arguments(function.get("arguments"))
+            fragment = raw_arguments(function.get("arguments"))
             if fragment:
                 acc.arguments.append(fragment)
                 acc.part = None  # arguments changed: rebuild the part
@@ -915,4 +816,4 @@ class CompletionsStreamState:
 
 def _fresh(acc: _ToolCallAccumulator) -> ToolPart:
     """A throw-away part for a call still streaming (snapshots must not freeze it)."""
-    return _tool_part(acc.call_id or f"call_{acc.position}", acc.name, "".join(acc.arguments))
+    return tool_part(acc.call_id or f"call_{acc.position}", acc.name, "".join(acc.arguments))

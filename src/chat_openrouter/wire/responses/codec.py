@@ -10,7 +10,8 @@ Three entry points, used by :class:`~chat_openrouter.wire.responses.client.Respo
 OpenRouter's Responses API is **stateless** (reference §6): every request carries the whole conversation
 in ``input``, ``store`` is always ``false`` and ``previous_response_id`` is never sent -- the encoder
 refuses to produce either. Reasoning is replayed as self-contained ``reasoning`` items (summary, raw text,
-encrypted content), never as an id a stateless server cannot resolve; see :mod:`~chat_openrouter.core.reasoning`.
+encrypted content), never as an id a stateless server cannot resolve; see
+:mod:`~chat_openrouter.core.reasoning`.
 
 Writing is strict (every body validates against the spec's ``ResponsesRequest``); reading is lenient:
 unknown item types, unknown event types (keep-alives), unknown statuses and missing sub-objects never
@@ -21,12 +22,23 @@ carrying what was decoded so far as ``.partial``. Section numbers (§) refer to 
 
 from __future__ import annotations
 
-import json
-import mimetypes
 import warnings
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from typing import Any, cast
 
+from ...core._lenient import as_int, as_mapping, as_str, dicts, opt_int
+from ...core._wire_helpers import (
+    audio_format,
+    inline_base64,
+    inline_filename,
+    is_inline,
+    parse_payload,
+    part_text,
+    raw_arguments,
+    require_object,
+    tool_part,
+    usage_from,
+)
 from ...core.events import ReasoningChunk, StreamEvent, TextChunk, ToolCall, ToolCallChunk
 from ...core.messages import Content, Messages
 from ...core.options import ChatOptions, OutputSchema, Reasoning
@@ -38,7 +50,6 @@ from ...core.parts import (
     StructuredPart,
     TextPart,
     ToolPart,
-    parse_arguments,
 )
 from ...core.reasoning import TEXT_SEPARATOR, part_from_item, reasoning_text, replay_items
 from ...core.response import ChatResponse, normalise_finish_reason
@@ -72,9 +83,8 @@ __all__ = [
     "encode_tool",
 ]
 
-_SNIPPET = 120
-
-#: What the encoder asks for so that reasoning can be replayed on a stateless server (reference §6.1, §11.8).
+#: What the encoder asks for so that reasoning can be replayed on a stateless server
+#: (reference §6.1, §11.8).
 ENCRYPTED_REASONING = "reasoning.encrypted_content"
 
 
@@ -100,8 +110,9 @@ def encode_request(
     that the result must stay stateless: ``store: true`` or a ``previous_response_id`` raise ``ValueError``.
 
     >>> from chat_openrouter import messages
-    >>> encode_request(messages.from_user("Hi"), model="openai/gpt-4o", tools=None,
-    ...                options=ChatOptions(max_tokens=50), output=None, stream=False)  # doctest: +NORMALIZE_WHITESPACE
+    >>> encode_request(  # doctest: +NORMALIZE_WHITESPACE
+    ...     messages.from_user("Hi"), model="openai/gpt-4o", tools=None,
+    ...     options=ChatOptions(max_tokens=50), output=None, stream=False)
     {'model': 'openai/gpt-4o', 'input': [{'type': 'message', 'role': 'user', 'content': 'Hi'}],
      'max_output_tokens': 50, 'include': ['reasoning.encrypted_content'], 'store': False}
     """
@@ -239,7 +250,7 @@ def _input_message(role: str, parts: Sequence[Part]) -> InputMessage:
     plain = True  # a single uncached text part goes out as a plain string, like the fixtures' requests
     for part in parts:
         if isinstance(part, (TextPart, StructuredPart)):
-            texts.append(_part_text(part))
+            texts.append(part_text(part))
             text: InputTextPart = {"type": "input_text", "text": texts[-1]}
             if isinstance(part, TextPart) and part.cache_control is not None:
                 # This wire's cache marker; OpenRouter converts it to Anthropic's cache_control where needed
@@ -262,14 +273,6 @@ def _input_message(role: str, parts: Sequence[Part]) -> InputMessage:
     return message
 
 
-def _part_text(part: TextPart | StructuredPart) -> str:
-    return part.text if isinstance(part, TextPart) else _json_text(part.value)
-
-
-def _json_text(value: Any) -> str:
-    return value if isinstance(value, str) else json.dumps(value, ensure_ascii=False)
-
-
 def _encode_file(part: FilePart) -> InputContentPart:
     category = part.category
     if category == "image":
@@ -286,51 +289,28 @@ def _encode_file(part: FilePart) -> InputContentPart:
         video: InputVideoPart = {"type": "input_video", "video_url": part.data_url()}
         return video
     file: InputFilePart = {"type": "input_file"}
-    url = part.url
-    if url is not None and not url.startswith("data:"):
+    if not is_inline(part):
         if part.filename is not None:
             file["filename"] = part.filename
-        file["file_url"] = url  # fetched by OpenRouter (§6.1)
+        file["file_url"] = part.data_url()  # the https URL, fetched by OpenRouter (§6.1)
         return file
-    filename = part.filename
-    if filename is None:
-        # OpenAI-backed endpoints reject inline file data without a filename; give it a neutral one.
-        filename = "file" + (mimetypes.guess_extension(part.mime_type) or "")
-    file["filename"] = filename
+    file["filename"] = inline_filename(part)
     file["file_data"] = part.data_url()
     return file
 
 
-# Spec InputAudio: `format` is "mp3" or "wav" on this wire (Chat Completions accepts more).
-_AUDIO_FORMATS = {
-    "audio/wav": "wav",
-    "audio/wave": "wav",
-    "audio/x-wav": "wav",
-    "audio/vnd.wave": "wav",
-    "audio/mpeg": "mp3",
-    "audio/mp3": "mp3",
-    "audio/mpeg3": "mp3",
-    "audio/x-mpeg-3": "mp3",
-}
-
-
 def _encode_audio(part: FilePart) -> InputAudioPart:
     """Audio goes inline as base64 (``input_audio``): the wire has no audio-by-URL part."""
-    audio_format = _AUDIO_FORMATS.get(part.mime_type.split(";", 1)[0].strip().lower())
-    if audio_format is None:
+    fmt = audio_format(part.mime_type)
+    if fmt not in ("mp3", "wav"):  # spec InputAudio: only these two here (Chat Completions takes more)
         raise ValueError(f"the Responses API accepts only mp3 or wav audio (got {part.mime_type})")
-    if part.data is not None:
-        data = part.base64()
-    else:
-        url = part.url or ""
-        header, sep, payload = url.partition(",")
-        if not (url.startswith("data:") and sep and header.endswith(";base64")):
-            raise ValueError(
-                "the Responses API accepts audio only as inline data (input_audio); "
-                "load it with FilePart.from_bytes/from_path instead of a URL"
-            )
-        data = payload
-    return {"type": "input_audio", "input_audio": {"data": data, "format": audio_format}}
+    data = inline_base64(part)
+    if data is None:
+        raise ValueError(
+            "the Responses API accepts audio only as inline data (input_audio); "
+            "load it with FilePart.from_bytes/from_path instead of a URL"
+        )
+    return {"type": "input_audio", "input_audio": {"data": data, "format": fmt}}
 
 
 def _encode_model(parts: Sequence[Part], items: list[InputItem]) -> None:
@@ -382,7 +362,7 @@ def _assistant_message(parts: Sequence[TextPart | StructuredPart], message_id: s
     content: list[OutputContentPart] = []
     for part in parts:
         annotations = _output_annotations(part.annotations) if isinstance(part, TextPart) else []
-        content.append({"type": "output_text", "text": _part_text(part), "annotations": annotations})
+        content.append({"type": "output_text", "text": part_text(part), "annotations": annotations})
     return {
         "type": "message",
         "id": message_id,
@@ -438,100 +418,48 @@ def _image_generation_call(part: FilePart, item_id: str) -> ImageGenerationCallI
         raise ValueError(
             f"a model turn can carry only image files on the Responses API (got {part.mime_type})"
         )
-    if part.data is not None:
-        result = part.base64()
-    else:
-        url = part.url or ""
-        header, sep, payload = url.partition(",")
-        if not (url.startswith("data:") and sep and header.endswith(";base64")):
-            raise ValueError(
-                "a model-produced image must be inline data (a base64 data: URL) on the Responses API"
-            )
-        result = payload
+    result = inline_base64(part)
+    if result is None:
+        raise ValueError(
+            "a model-produced image must be inline data (a base64 data: URL) on the Responses API"
+        )
     return {"type": "image_generation_call", "id": item_id, "status": "completed", "result": result}
 
 
 # ======================================================================================================
-# Decoding: shared helpers
+# Decoding: helpers
 # ======================================================================================================
-
-
-def _as_int(value: Any) -> int:
-    if isinstance(value, bool):
-        return 0
-    if isinstance(value, int):
-        return value
-    if isinstance(value, float) and value.is_integer():
-        return int(value)
-    return 0
-
-
-def _opt_int(value: Any) -> int | None:
-    return value if isinstance(value, int) and not isinstance(value, bool) else None
-
-
-def _as_str(value: Any) -> str | None:
-    return value if isinstance(value, str) else None
-
-
-def _as_mapping(value: Any) -> Mapping[str, Any]:
-    return value if isinstance(value, Mapping) else {}
 
 
 def decode_usage(usage: Any) -> Usage:
     """``usage`` as :class:`~chat_openrouter.Usage`; absent fields read as 0 or None (§7).
 
-    ``input_tokens_details.cached_tokens`` / ``cache_write_tokens``, ``output_tokens_details.reasoning_tokens``,
-    ``cost`` (USD), ``is_byok`` and ``cost_details`` (verbatim) are OpenRouter's additions to OpenAI's shape.
+    ``input_tokens_details.cached_tokens`` / ``cache_write_tokens``,
+    ``output_tokens_details.reasoning_tokens``, ``cost`` (USD), ``is_byok`` and ``cost_details`` (verbatim)
+    are OpenRouter's additions to OpenAI's shape.
+    Chat-style ``prompt_tokens`` / ``completion_tokens`` are read when the Responses names are absent.
     """
     if not isinstance(usage, Mapping):
         return Usage()
-    input_details = _as_mapping(usage.get("input_tokens_details"))
-    output_details = _as_mapping(usage.get("output_tokens_details"))
-    input_tokens = _as_int(usage.get("input_tokens", usage.get("prompt_tokens")))
-    output_tokens = _as_int(usage.get("output_tokens", usage.get("completion_tokens")))
-    total = usage.get("total_tokens")
-    cost = usage.get("cost")
-    is_byok = usage.get("is_byok")
-    cost_details = usage.get("cost_details")
-    return Usage(
-        input_tokens=input_tokens,
-        output_tokens=output_tokens,
-        total_tokens=_as_int(total) if total is not None else input_tokens + output_tokens,
-        reasoning_tokens=_as_int(output_details.get("reasoning_tokens")),
-        cached_tokens=_as_int(input_details.get("cached_tokens")),
-        cache_write_tokens=_as_int(input_details.get("cache_write_tokens")),
-        cost=float(cost) if isinstance(cost, (int, float)) and not isinstance(cost, bool) else None,
-        is_byok=is_byok if isinstance(is_byok, bool) else None,
-        cost_details=dict(cost_details) if isinstance(cost_details, Mapping) else {},
-        raw=dict(usage),
+    return usage_from(
+        usage,
+        input_tokens=usage.get("input_tokens", usage.get("prompt_tokens")),
+        output_tokens=usage.get("output_tokens", usage.get("completion_tokens")),
+        input_details=usage.get("input_tokens_details"),
+        output_details=usage.get("output_tokens_details"),
     )
 
 
 def _tool_part(item: Mapping[str, Any], position: int) -> ToolPart:
     """A ``function_call`` item as a :class:`ToolPart`: ``id`` is the ``call_id`` (what the result must
     quote), the item's own ``fc_…`` id is kept in ``provider_data["item_id"]`` for the replay."""
-    item_id = _as_str(item.get("id"))
-    call_id = _as_str(item.get("call_id")) or item_id or f"call_{position}"
-    raw_arguments = _raw_arguments(item.get("arguments"))
-    part = ToolPart(
-        id=call_id,
-        name=_as_str(item.get("name")) or "",
-        raw_arguments=raw_arguments,
-        provider_data={"item_id": item_id} if item_id else {},
+    item_id = as_str(item.get("id"))
+    return tool_part(
+        as_str(item.get("call_id")) or item_id or f"call_{position}",
+        as_str(item.get("name")) or "",
+        raw_arguments(item.get("arguments")),
+        provider_data={"item_id": item_id} if item_id else None,
     )
-    if not raw_arguments:
-        part.arguments = parse_arguments(raw_arguments)  # "" means "no arguments": {}
-    return part
-
-
-def _raw_arguments(arguments: Any) -> str:
-    if isinstance(arguments, str):
-        return arguments
-    if isinstance(arguments, (dict, list)):
-        # Lenient: some upstreams send the arguments as a JSON object instead of a string.
-        return json.dumps(arguments, ensure_ascii=False)
-    return ""
 
 
 def _message_text(item: Mapping[str, Any]) -> str:
@@ -551,19 +479,14 @@ def _message_parts(item: Mapping[str, Any]) -> list[TextPart]:
             continue
         kind = entry.get("type")
         if kind == "output_text":
-            text = _as_str(entry.get("text")) or ""
-            raw_annotations = entry.get("annotations")
-            annotations = (
-                [a for a in raw_annotations if isinstance(a, dict)]
-                if isinstance(raw_annotations, list)
-                else []
-            )
+            text = as_str(entry.get("text")) or ""
+            annotations = dicts(entry.get("annotations"))
             if text or annotations:
                 parts.append(TextPart(text, annotations=annotations))
         elif kind == "refusal":
             # A refusal is what the model said instead of an answer: keep it readable as text rather than
             # hide it (the status is still `completed`, so the finish reason stays `stop`).
-            refusal = _as_str(entry.get("refusal"))
+            refusal = as_str(entry.get("refusal"))
             if refusal:
                 parts.append(TextPart(refusal))
     return parts
@@ -579,7 +502,7 @@ _IMAGE_SIGNATURES = (
 
 def _image_part(item: Mapping[str, Any]) -> FilePart | None:
     """A generated image (``image_generation_call.result``, base64) as a ``data:`` URL file part."""
-    result = _as_str(item.get("result"))
+    result = as_str(item.get("result"))
     if not result:
         return None
     mime = next((m for prefix, m in _IMAGE_SIGNATURES if result.startswith(prefix)), "image/png")
@@ -622,7 +545,7 @@ def _finish_reason(
     its ``incomplete_details.reason`` normalised (``max_output_tokens`` → ``length``, ``content_filter``).
     """
     if status == "incomplete":
-        reason = _as_str(_as_mapping(incomplete_details).get("reason"))
+        reason = as_str(as_mapping(incomplete_details).get("reason"))
         return normalise_finish_reason(reason or status), reason or status
     finish = "tool_calls" if any(isinstance(p, ToolPart) for p in parts) else "stop"
     return finish, status or "completed"
@@ -671,26 +594,23 @@ def decode_response(body: Any, *, generation_id: str | None = None) -> ChatRespo
             ``.partial`` holds whatever output came with it.
         IncompleteStreamError: ``status`` says the response is still ``in_progress`` / ``queued``.
     """
-    if not isinstance(body, Mapping):
-        raise DecodeError(
-            "a Responses API result must be a JSON object", snippet=json.dumps(body, default=str)[:_SNIPPET]
-        )
+    body = require_object(body, "a Responses API result must be a JSON object")
     output = body.get("output")
     parts = _output_parts(output if isinstance(output, list) else ())
-    status = _as_str(body.get("status"))
+    status = as_str(body.get("status"))
     failed = status in ("failed", "cancelled") or _is_error(body.get("error"))
     finish, native = (
         ("error", status) if failed else _finish_reason(status, body.get("incomplete_details"), parts)
     )
     response = ChatResponse(
         content=Content(Role.MODEL, parts),
-        id=_as_str(body.get("id")) or generation_id,
-        model=_as_str(body.get("model")),
-        provider=_as_str(body.get("provider")),
+        id=as_str(body.get("id")) or generation_id,
+        model=as_str(body.get("model")),
+        provider=as_str(body.get("provider")),
         finish_reason=finish if status not in ("in_progress", "queued") else None,
         native_finish_reason=native,
         usage=decode_usage(body.get("usage")),
-        created=_opt_int(body.get("created_at")),
+        created=opt_int(body.get("created_at")),
         raw=dict(body),
     )
     if failed:
@@ -770,6 +690,18 @@ class _ItemAcc:
             entry = self.summary[index] = _TextAcc("summary_text")
         return entry
 
+    def reasoning_entry(self, section: str, index: int) -> _TextAcc:
+        """A reasoning item's ``summary`` entry or raw ``content`` (``reasoning_text``) entry."""
+        return (
+            self.summary_entry(index) if section == "summary" else self.content_entry(index, "reasoning_text")
+        )
+
+    def arguments_chunk(self, fragment: str) -> ToolCallChunk:
+        """A :class:`ToolCallChunk` of this function call, named as ``output_item.added`` announced it."""
+        return ToolCallChunk(
+            self.output_index, as_str(self.added.get("call_id")), as_str(self.added.get("name")), fragment
+        )
+
     def build(self) -> dict[str, Any]:
         """The item: as delivered by ``output_item.done``, else assembled from what streamed so far."""
         if self.final is not None:
@@ -783,7 +715,7 @@ class _ItemAcc:
             item["arguments"] = (
                 self.arguments_done
                 if self.arguments_done is not None
-                else _raw_arguments(self.added.get("arguments")) + "".join(self.arguments)
+                else raw_arguments(self.added.get("arguments")) + "".join(self.arguments)
             )
         elif self.kind == "reasoning":
             item["summary"] = [
@@ -852,12 +784,7 @@ class ResponsesStreamState:
 
         Raises :class:`StreamError` on an in-band failure and :class:`DecodeError` on invalid JSON.
         """
-        try:
-            event = json.loads(data)
-        except ValueError:
-            raise DecodeError(
-                "a stream event is not valid JSON", snippet=data[:_SNIPPET], partial=self.snapshot()
-            ) from None
+        event = parse_payload(data, what="a stream event", partial=self.snapshot)
         if not isinstance(event, dict):
             return []
         kind = event.get("type")
@@ -901,11 +828,17 @@ class ResponsesStreamState:
         return self.snapshot()
 
     # -- items ------------------------------------------------------------------------------------------
-    def _item(self, event: Mapping[str, Any], item_id: str | None = None) -> _ItemAcc:
-        """The accumulator an event refers to (by ``item_id``, else ``output_index``), created if new."""
-        item_id = item_id or _as_str(event.get("item_id"))
+    def _item(
+        self, event: Mapping[str, Any], item_id: str | None = None, *, kind: str | None = None
+    ) -> _ItemAcc:
+        """The accumulator an event refers to (by ``item_id``, else ``output_index``), created if new.
+
+        ``kind`` is the item type the event implies (a text delta: ``message``), used until the item's
+        own ``type`` is known: events may arrive before their ``output_item.added`` (§8.3).
+        """
+        item_id = item_id or as_str(event.get("item_id"))
         acc = self._by_id.get(item_id) if item_id else None
-        index = _opt_int(event.get("output_index"))
+        index = opt_int(event.get("output_index"))
         if acc is None and index is not None:
             acc = self._by_index.get(index)
             if acc is not None and item_id and acc.id and acc.id != item_id:
@@ -922,6 +855,8 @@ class ResponsesStreamState:
         if item_id and acc.id is None:
             acc.id = item_id
             self._by_id[item_id] = acc
+        if acc.kind is None:
+            acc.kind = kind
         return acc
 
     def _reconciled(self) -> list[tuple[_ItemAcc | None, dict[str, Any]]]:
@@ -970,11 +905,11 @@ class ResponsesStreamState:
     def _meta(self, response: Any) -> None:
         if not isinstance(response, Mapping):
             return
-        self.id = self.id or _as_str(response.get("id"))
-        self.model = _as_str(response.get("model")) or self.model
-        self.provider = _as_str(response.get("provider")) or self.provider
+        self.id = self.id or as_str(response.get("id"))
+        self.model = as_str(response.get("model")) or self.model
+        self.provider = as_str(response.get("provider")) or self.provider
         if self.created is None:
-            self.created = _opt_int(response.get("created_at"))
+            self.created = opt_int(response.get("created_at"))
         usage = response.get("usage")
         if isinstance(usage, Mapping):
             self.usage = usage
@@ -1008,7 +943,7 @@ class ResponsesStreamState:
                 acc.emitted.append(missing)
             events.append(TextChunk(missing) if kind == "message" else ReasoningChunk(missing))
 
-    def _reasoning_delta(
+    def _emit_reasoning(
         self, acc: _ItemAcc, section: tuple[str, int], delta: str, events: list[StreamEvent]
     ) -> None:
         if not delta:
@@ -1033,11 +968,11 @@ def _on_response(state: ResponsesStreamState, event: dict[str, Any], events: lis
 
 def _on_terminal(state: ResponsesStreamState, event: dict[str, Any], events: list[StreamEvent]) -> None:
     """``response.completed`` / ``response.incomplete`` / ``response.failed``: the end of the stream."""
-    response = _as_mapping(event.get("response"))
+    response = as_mapping(event.get("response"))
     state._meta(response)
-    kind = _as_str(event.get("type")) or ""
+    kind = as_str(event.get("type")) or ""
     default = {"response.completed": "completed", "response.incomplete": "incomplete"}.get(kind, "failed")
-    status = _as_str(response.get("status"))
+    status = as_str(response.get("status"))
     if status not in ("completed", "incomplete", "failed", "cancelled"):
         status = default
     state._terminal = dict(response)
@@ -1063,24 +998,19 @@ def _on_error(state: ResponsesStreamState, event: dict[str, Any], events: list[S
 
 
 def _on_item_added(state: ResponsesStreamState, event: dict[str, Any], events: list[StreamEvent]) -> None:
-    item = _as_mapping(event.get("item"))
-    acc = state._item(event, _as_str(item.get("id")))
+    item = as_mapping(event.get("item"))
+    acc = state._item(event, as_str(item.get("id")))
     acc.added = item
-    acc.kind = _as_str(item.get("type")) or acc.kind
+    acc.kind = as_str(item.get("type")) or acc.kind
     if acc.kind == "function_call":
-        arguments = _raw_arguments(item.get("arguments"))
-        events.append(
-            ToolCallChunk(
-                acc.output_index, _as_str(item.get("call_id")), _as_str(item.get("name")), arguments
-            )
-        )
+        events.append(acc.arguments_chunk(raw_arguments(item.get("arguments"))))
 
 
 def _on_item_done(state: ResponsesStreamState, event: dict[str, Any], events: list[StreamEvent]) -> None:
-    item = _as_mapping(event.get("item"))
-    acc = state._item(event, _as_str(item.get("id")))
+    item = as_mapping(event.get("item"))
+    acc = state._item(event, as_str(item.get("id")))
     acc.final = dict(item)
-    acc.kind = _as_str(item.get("type")) or acc.kind
+    acc.kind = as_str(item.get("type")) or acc.kind
     if acc.kind == "function_call":
         state._emit_tool_call(item, acc.output_index, events)
     else:
@@ -1088,26 +1018,25 @@ def _on_item_done(state: ResponsesStreamState, event: dict[str, Any], events: li
 
 
 def _on_part_added(state: ResponsesStreamState, event: dict[str, Any], events: list[StreamEvent]) -> None:
-    part = _as_mapping(event.get("part"))
-    kind = _as_str(part.get("type")) or "output_text"
+    part = as_mapping(event.get("part"))
+    kind = as_str(part.get("type")) or "output_text"
     acc = state._item(event)
-    entry = acc.content_entry(_as_int(event.get("content_index")), kind)
-    annotations = part.get("annotations")
-    if isinstance(annotations, list) and not entry.annotations:
-        entry.annotations = [a for a in annotations if isinstance(a, dict)]
+    entry = acc.content_entry(as_int(event.get("content_index")), kind)
+    if not entry.annotations:
+        entry.annotations = dicts(part.get("annotations"))
 
 
 def _on_part_done(state: ResponsesStreamState, event: dict[str, Any], events: list[StreamEvent]) -> None:
-    part = _as_mapping(event.get("part"))
-    kind = _as_str(part.get("type")) or "output_text"
+    part = as_mapping(event.get("part"))
+    kind = as_str(part.get("type")) or "output_text"
     acc = state._item(event)
-    entry = acc.content_entry(_as_int(event.get("content_index")), kind)
-    text = _as_str(part.get("refusal" if kind == "refusal" else "text"))
+    entry = acc.content_entry(as_int(event.get("content_index")), kind)
+    text = as_str(part.get("refusal" if kind == "refusal" else "text"))
     if text is not None:
         entry.done = text
-    annotations = part.get("annotations")
-    if isinstance(annotations, list) and annotations:
-        entry.annotations = [a for a in annotations if isinstance(a, dict)]
+    annotations = dicts(part.get("annotations"))
+    if annotations:  # the done part's list is complete: it replaces what streamed
+        entry.annotations = annotations
     state._catch_up(acc, events)
 
 
@@ -1116,9 +1045,8 @@ def _text_delta(kind: str) -> _Handler:
         delta = event.get("delta")
         if not isinstance(delta, str) or not delta:
             return
-        acc = state._item(event)
-        acc.kind = acc.kind or "message"
-        acc.content_entry(_as_int(event.get("content_index")), kind).fragments.append(delta)
+        acc = state._item(event, kind="message")
+        acc.content_entry(as_int(event.get("content_index")), kind).fragments.append(delta)
         acc.emitted.append(delta)
         events.append(TextChunk(delta))
 
@@ -1128,9 +1056,9 @@ def _text_delta(kind: str) -> _Handler:
 def _text_done(kind: str, key: str) -> _Handler:
     def handler(state: ResponsesStreamState, event: dict[str, Any], events: list[StreamEvent]) -> None:
         acc = state._item(event)
-        text = _as_str(event.get(key))
+        text = as_str(event.get(key))
         if text is not None:
-            acc.content_entry(_as_int(event.get("content_index")), kind).done = text
+            acc.content_entry(as_int(event.get("content_index")), kind).done = text
         state._catch_up(acc, events)
 
     return handler
@@ -1139,7 +1067,7 @@ def _text_done(kind: str, key: str) -> _Handler:
 def _on_annotation(state: ResponsesStreamState, event: dict[str, Any], events: list[StreamEvent]) -> None:
     annotation = event.get("annotation")
     if isinstance(annotation, dict):
-        entry = state._item(event).content_entry(_as_int(event.get("content_index")), "output_text")
+        entry = state._item(event).content_entry(as_int(event.get("content_index")), "output_text")
         if annotation not in entry.annotations:
             entry.annotations.append(annotation)
 
@@ -1148,35 +1076,22 @@ def _on_arguments_delta(
     state: ResponsesStreamState, event: dict[str, Any], events: list[StreamEvent]
 ) -> None:
     delta = event.get("delta")
-    acc = state._item(event)
-    acc.kind = acc.kind or "function_call"
+    acc = state._item(event, kind="function_call")
     if isinstance(delta, str) and delta:
         acc.arguments.append(delta)
-        events.append(
-            ToolCallChunk(
-                acc.output_index, _as_str(acc.added.get("call_id")), _as_str(acc.added.get("name")), delta
-            )
-        )
+        events.append(acc.arguments_chunk(delta))
 
 
 def _on_arguments_done(state: ResponsesStreamState, event: dict[str, Any], events: list[StreamEvent]) -> None:
-    acc = state._item(event)
-    acc.kind = acc.kind or "function_call"
+    acc = state._item(event, kind="function_call")
     arguments = event.get("arguments")
     if isinstance(arguments, str):
-        streamed = _raw_arguments(acc.added.get("arguments")) + "".join(acc.arguments)
+        streamed = raw_arguments(acc.added.get("arguments")) + "".join(acc.arguments)
         if len(arguments) > len(streamed) and arguments.startswith(streamed):
             # The deltas fell short (or never came): the chunks still add up to the full arguments.
             missing = arguments[len(streamed) :]
             acc.arguments.append(missing)
-            events.append(
-                ToolCallChunk(
-                    acc.output_index,
-                    _as_str(acc.added.get("call_id")),
-                    _as_str(acc.added.get("name")),
-                    missing,
-                )
-            )
+            events.append(acc.arguments_chunk(missing))
         acc.arguments_done = arguments
     name = event.get("name")
     if isinstance(name, str) and name and not acc.added.get("name"):
@@ -1190,53 +1105,38 @@ def _on_arguments_done(state: ResponsesStreamState, event: dict[str, Any], event
 def _on_summary_part_added(
     state: ResponsesStreamState, event: dict[str, Any], events: list[StreamEvent]
 ) -> None:
-    acc = state._item(event)
-    acc.kind = acc.kind or "reasoning"
-    acc.summary_entry(_as_int(event.get("summary_index")))
+    state._item(event, kind="reasoning").summary_entry(as_int(event.get("summary_index")))
 
 
-def _on_summary_delta(state: ResponsesStreamState, event: dict[str, Any], events: list[StreamEvent]) -> None:
-    delta = event.get("delta")
-    if not isinstance(delta, str):
-        return
-    acc = state._item(event)
-    acc.kind = acc.kind or "reasoning"
-    index = _as_int(event.get("summary_index"))
-    acc.summary_entry(index).fragments.append(delta)
-    state._reasoning_delta(acc, ("summary", index), delta, events)
+def _reasoning_delta(section: str, index_key: str) -> _Handler:
+    """A handler for ``reasoning_summary_text.delta`` (section ``summary``) or ``reasoning_text.delta``
+    (section ``content``): the fragment joins its entry and goes out as a :class:`ReasoningChunk`."""
+
+    def handler(state: ResponsesStreamState, event: dict[str, Any], events: list[StreamEvent]) -> None:
+        delta = event.get("delta")
+        if not isinstance(delta, str):
+            return
+        acc = state._item(event, kind="reasoning")
+        index = as_int(event.get(index_key))
+        acc.reasoning_entry(section, index).fragments.append(delta)
+        state._emit_reasoning(acc, (section, index), delta, events)
+
+    return handler
 
 
-def _on_summary_done(state: ResponsesStreamState, event: dict[str, Any], events: list[StreamEvent]) -> None:
-    acc = state._item(event)
-    acc.kind = acc.kind or "reasoning"
-    text = event.get("text")
-    if not isinstance(text, str):
-        text = _as_mapping(event.get("part")).get("text")  # reasoning_summary_part.done carries the part
-    if isinstance(text, str):
-        acc.summary_entry(_as_int(event.get("summary_index"))).done = text
-    state._catch_up(acc, events)
+def _reasoning_done(section: str, index_key: str) -> _Handler:
+    """A handler for the ``.done`` of a reasoning entry: its full text wins over the fragments."""
 
+    def handler(state: ResponsesStreamState, event: dict[str, Any], events: list[StreamEvent]) -> None:
+        acc = state._item(event, kind="reasoning")
+        text = event.get("text")
+        if not isinstance(text, str):
+            text = as_mapping(event.get("part")).get("text")  # reasoning_summary_part.done carries the part
+        if isinstance(text, str):
+            acc.reasoning_entry(section, as_int(event.get(index_key))).done = text
+        state._catch_up(acc, events)
 
-def _on_reasoning_delta(
-    state: ResponsesStreamState, event: dict[str, Any], events: list[StreamEvent]
-) -> None:
-    delta = event.get("delta")
-    if not isinstance(delta, str):
-        return
-    acc = state._item(event)
-    acc.kind = acc.kind or "reasoning"
-    index = _as_int(event.get("content_index"))
-    acc.content_entry(index, "reasoning_text").fragments.append(delta)
-    state._reasoning_delta(acc, ("content", index), delta, events)
-
-
-def _on_reasoning_done(state: ResponsesStreamState, event: dict[str, Any], events: list[StreamEvent]) -> None:
-    acc = state._item(event)
-    acc.kind = acc.kind or "reasoning"
-    text = event.get("text")
-    if isinstance(text, str):
-        acc.content_entry(_as_int(event.get("content_index")), "reasoning_text").done = text
-    state._catch_up(acc, events)
+    return handler
 
 
 _HANDLERS: dict[str, _Handler] = {
@@ -1259,9 +1159,9 @@ _HANDLERS: dict[str, _Handler] = {
     "response.function_call_arguments.delta": _on_arguments_delta,
     "response.function_call_arguments.done": _on_arguments_done,
     "response.reasoning_summary_part.added": _on_summary_part_added,
-    "response.reasoning_summary_part.done": _on_summary_done,
-    "response.reasoning_summary_text.delta": _on_summary_delta,
-    "response.reasoning_summary_text.done": _on_summary_done,
-    "response.reasoning_text.delta": _on_reasoning_delta,
-    "response.reasoning_text.done": _on_reasoning_done,
+    "response.reasoning_summary_part.done": _reasoning_done("summary", "summary_index"),
+    "response.reasoning_summary_text.delta": _reasoning_delta("summary", "summary_index"),
+    "response.reasoning_summary_text.done": _reasoning_done("summary", "summary_index"),
+    "response.reasoning_text.delta": _reasoning_delta("content", "content_index"),
+    "response.reasoning_text.done": _reasoning_done("content", "content_index"),
 }
