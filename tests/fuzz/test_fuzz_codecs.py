@@ -3,9 +3,8 @@
 The guarantee users get is at the stream driver (``core.stream``) and at ``Endpoint``: whatever the
 server sends, only our typed errors (:class:`~chat_openrouter.errors.ChatOpenRouterError`) escape, a
 stream ends with exactly one ``Done`` or raises, and an error carries the partial response. The codecs
-themselves should hold the same line on their own; the tests that call them directly say so, and are
-``xfail`` (non-strict) where a codec still lets a ``TypeError`` through -- the driver's safety net
-turns those into ``DecodeError`` today.
+hold the same line on their own (the tests that call them directly); the driver's conversion of stray
+``TypeError``/``KeyError`` into ``DecodeError`` is a second safety net, not the first.
 """
 
 from __future__ import annotations
@@ -313,16 +312,9 @@ def test_non_streamed_bodies_only_raise_typed_errors(wire: str, examples: int) -
 
 
 # -- the codecs on their own ----------------------------------------------------------------------------
-CODEC_GAPS = (
-    "codec lets a TypeError through on a wrongly-typed field (e.g. completions `choices: 5`, "
-    "`delta.tool_calls: 5`; responses `type: []`); the stream driver converts it to DecodeError"
-)
 
 
 @wires
-@pytest.mark.xfail(
-    reason=CODEC_GAPS, strict=False, raises=(TypeError, AttributeError, KeyError, IndexError, ValueError)
-)
 def test_codec_stream_states_raise_only_typed_errors(wire: str) -> None:
     new_state, payloads = WIRES[wire]
 
@@ -341,9 +333,6 @@ def test_codec_stream_states_raise_only_typed_errors(wire: str) -> None:
 
 
 @wires
-@pytest.mark.xfail(
-    reason=CODEC_GAPS, strict=False, raises=(TypeError, AttributeError, KeyError, IndexError, ValueError)
-)
 def test_codec_decode_response_raises_only_typed_errors(wire: str) -> None:
     decode = DECODERS[wire]
 
@@ -371,9 +360,8 @@ def test_an_error_event_first_is_a_stream_error_on_both_wires() -> None:
         assert raised.value.code == 502 and raised.value.retryable
 
 
-# Wrongly-typed fields found by these properties. Each must end in a typed error; the driver guarantees
-# it (first test), the codec should on its own (second: xfail, non-strict, while the codec lets a
-# TypeError through -- it turns into XPASS once the codec is hardened).
+# Wrongly-typed fields found by these properties. Each must end in a typed error (or be ignored), both
+# through the driver and in the codec on its own.
 WRONG_TYPES = [
     ("completions", '{"choices": 5}'),
     ("completions", '{"choices": [{"index": 0, "delta": {"tool_calls": 5}}]}'),
@@ -400,9 +388,6 @@ def test_wrongly_typed_fields_end_in_a_typed_error_at_the_driver(wire: str, data
 
 
 @pytest.mark.parametrize(("wire", "data"), WRONG_TYPES)
-@pytest.mark.xfail(
-    reason=CODEC_GAPS, strict=False, raises=(TypeError, AttributeError, KeyError, IndexError, ValueError)
-)
 def test_wrongly_typed_fields_end_in_a_typed_error_in_the_codec(wire: str, data: str) -> None:
     state = WIRES[wire][0]()
     try:

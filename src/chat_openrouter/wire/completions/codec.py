@@ -626,7 +626,7 @@ class CompletionsStreamState:
         events: list[StreamEvent] = []
         failed_choice: Mapping[str, Any] | None = None
         choices = chunk.get("choices")
-        if choices:  # `[]` on usage and debug chunks (§5.2)
+        if isinstance(choices, list):  # `[]` on usage and debug chunks (§5.2)
             for choice in choices:
                 if not isinstance(choice, Mapping) or choice.get("index") not in (0, None):
                     continue  # n > 1 is not modelled: follow the first choice only
@@ -716,26 +716,26 @@ class CompletionsStreamState:
             self._reasoning.append(reasoning)
             events.append(ReasoningChunk(reasoning))
         details = delta.get("reasoning_details")
-        if details:
+        if isinstance(details, list):
             for fragment in details:
                 if isinstance(fragment, Mapping):
                     self._merge_detail(fragment, events)
 
         tool_calls = delta.get("tool_calls")
-        if tool_calls:
+        if isinstance(tool_calls, list):
             for position, call in enumerate(tool_calls):
                 if isinstance(call, Mapping):
                     self._merge_tool_call(call, position, len(tool_calls), events)
 
         annotations = delta.get("annotations")
-        if annotations:
+        if isinstance(annotations, list):
             for annotation in annotations:
                 # Some upstreams repeat the citation list on later chunks: keep each annotation once.
                 if isinstance(annotation, dict) and annotation not in self._annotations:
                     self._annotations.append(annotation)
 
         images = delta.get("images")
-        if images:
+        if isinstance(images, list):
             self._images.extend(p.url for p in _image_parts(images) if p.url)
 
     def _merge_detail(self, fragment: Mapping[str, Any], events: list[StreamEvent]) -> None:
