@@ -21,7 +21,7 @@ the two, once, for both wires and both I/O flavours:
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator, Callable, Iterator
+from collections.abc import AsyncIterator, Callable, Generator, Iterator
 from contextlib import AbstractAsyncContextManager, AbstractContextManager
 from types import TracebackType
 from typing import Protocol, runtime_checkable
@@ -122,7 +122,6 @@ class _Progress:
 class _StreamBase:
     def __init__(self, state: StreamState, new_state: StateFactory | None = None) -> None:
         self._progress = _Progress(state, new_state)
-        self._started = False
 
     @property
     def state(self) -> StreamState:
@@ -138,13 +137,8 @@ class _StreamBase:
         """What has been received so far."""
         return self._progress.state.snapshot()
 
-    def _check_fresh(self) -> None:
-        if self._started:
-            raise RuntimeError("a stream can be iterated only once")
-        self._started = True
 
-
-def _sync_events(progress: _Progress, source: SyncSource) -> Iterator[StreamEvent]:
+def _sync_events(progress: _Progress, source: SyncSource) -> Generator[StreamEvent, None, None]:
     try:
         with source() as payloads:
             yield from _sync_drive(progress, payloads)
@@ -228,11 +222,10 @@ class ChatStream(_StreamBase):
         """``new_state`` makes a fresh state for a retried attempt; without it no attempt is retried."""
         super().__init__(state, new_state)
         self._source = source
-        self._iterator: Iterator[StreamEvent] | None = None
+        self._iterator: Generator[StreamEvent, None, None] | None = None
 
     def __iter__(self) -> Iterator[StreamEvent]:
-        if self._iterator is None:
-            self._check_fresh()
+        if self._iterator is None:  # iterating again continues the same single pass
             self._iterator = _sync_events(self._progress, self._source)
         return self._iterator
 
@@ -249,7 +242,7 @@ class ChatStream(_StreamBase):
 
     def close(self) -> None:
         """Release the connection now (safe to call more than once)."""
-        if self._iterator is not None and hasattr(self._iterator, "close"):
+        if self._iterator is not None:
             self._iterator.close()  # runs the generator's finally: the HTTP response is closed
 
     def final_response(self) -> ChatResponse:
@@ -281,7 +274,6 @@ class AsyncChatStream(_StreamBase):
 
     def __aiter__(self) -> AsyncIterator[StreamEvent]:
         if self._iterator is None:
-            self._check_fresh()
             self._iterator = _async_events(self._progress, self._source)
         return self._iterator
 
