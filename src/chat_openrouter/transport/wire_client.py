@@ -15,6 +15,7 @@ from ..core.options import ChatOptions, OutputSchema, Timeouts
 from ..core.response import ChatResponse
 from ..core.stream import AsyncChatStream, AsyncSource, ChatStream, StreamState
 from ..core.tools import ToolLike
+from .base import header
 from .endpoint import Endpoint
 from .retry import RetryPolicy
 
@@ -97,6 +98,14 @@ class WireClient:
     def _decode(self, body: Any, headers: Mapping[str, str]) -> ChatResponse:
         raise NotImplementedError
 
+    def _decode_response(self, body: Any, headers: Mapping[str, str]) -> ChatResponse:
+        response = self._decode(body, headers)
+        if response.provider is None:
+            # Responses API bodies carry no `provider` field; OpenRouter exposes the upstream in the
+            # `X-Provider-Name` response header on every inference endpoint (reference §1.2).
+            response.provider = header(headers, "x-provider-name")
+        return response
+
     def _new_state(self) -> StreamState:
         raise NotImplementedError
 
@@ -136,7 +145,7 @@ class WireClient:
             await self.preflight.acheck(self, body)
         # Decoding runs inside the retry loop: an error object in a 200 body is retried like its status.
         return await self._endpoint.arequest_decoded(
-            "POST", self.path, body, decode=self._decode,
+            "POST", self.path, body, decode=self._decode_response,
             extra_headers=opts.extra_headers or None, retry=retry, timeouts=self._timeouts(opts),
         )
 
@@ -153,7 +162,7 @@ class WireClient:
         if self.preflight is not None:
             self.preflight.check(self, body)
         return self._endpoint.request_decoded(
-            "POST", self.path, body, decode=self._decode,
+            "POST", self.path, body, decode=self._decode_response,
             extra_headers=opts.extra_headers or None, retry=retry, timeouts=self._timeouts(opts),
         )
 

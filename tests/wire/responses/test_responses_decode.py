@@ -748,3 +748,19 @@ def test_text_part_values_match_the_non_stream_decoder() -> None:
         direct.id,
     )
     assert isinstance(streamed.content.parts[1], TextPart)
+
+
+def test_provider_falls_back_to_the_x_provider_name_header() -> None:
+    import httpx2
+
+    from chat_openrouter import ResponsesBuilder, messages
+
+    body = {
+        "id": "gen-1", "object": "response", "status": "completed", "model": "openai/gpt-4o",
+        "output": [{"type": "message", "id": "msg_1", "role": "assistant", "status": "completed",
+                    "content": [{"type": "output_text", "text": "hi", "annotations": []}]}],
+    }
+    transport = httpx2.MockTransport(lambda request: httpx2.Response(200, json=body, headers={"X-Provider-Name": "OpenAI"}))
+    client = ResponsesBuilder().with_api_key("sk-or-test").with_transport(transport).build()
+    response = client.complete_sync(messages.from_user("hi"))
+    assert response.provider == "OpenAI" and response.text == "hi"
