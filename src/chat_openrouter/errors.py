@@ -296,8 +296,9 @@ class TimeoutError(TransportError):  # shadows the builtin on purpose: namespace
     @property
     def retryable(self) -> bool:
         # Only a timeout before the request fully reached OpenRouter is retried: after that the model may
-        # be generating (and billing), and a retry would stack another full wait on a long one.
-        return self.phase in ("connect", "pool", "write") and super().retryable
+        # be generating (and billing), and a retry would stack another full wait on a long one. A pool
+        # timeout already waited the first-byte budget for a free connection: waiting again won't help.
+        return self.phase in ("connect", "write") and super().retryable
 
 
 class DecodeError(ChatOpenRouterError):

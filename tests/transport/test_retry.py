@@ -105,7 +105,7 @@ def test_transport_errors_are_retried_only_before_output() -> None:
     ("phase", "retried"),
     [
         ("connect", True),
-        ("pool", True),
+        ("pool", False),  # already waited the first-byte budget for a free connection
         ("write", True),
         ("first_byte", False),
         ("idle", False),

@@ -3,8 +3,9 @@
 How the four timeouts of :class:`~chat_openrouter.core.options.Timeouts` map onto httpx2, which only
 knows per-operation ``connect``/``read``/``write``/``pool`` timeouts:
 
-* ``connect`` → httpx2 ``connect`` and ``pool``;
-* ``first_byte`` → httpx2 ``read`` while waiting for the response headers;
+* ``connect`` → httpx2 ``connect``;
+* ``first_byte`` → httpx2 ``read`` while waiting for the response headers, and ``pool`` (waiting for a
+  free connection is queueing behind other streams);
 * ``idle`` → httpx2 ``read`` once the headers are in: httpcore2 reads ``request.extensions["timeout"]``
   when the body iteration *starts*, so swapping the value after the headers arrived gives each socket
   read of the body the idle budget (:func:`_use_idle_timeout`; tests/transport/test_timeouts.py proves it
@@ -76,9 +77,11 @@ def _httpx_timeout(t: Timeouts, remaining: float | None) -> httpx2.Timeout:
 
     # `read` covers the wait for the response headers (first byte); `_use_idle_timeout` switches it to
     # the idle budget once headers have arrived.
-    connect = _cap(t.connect, remaining)
+    # Waiting for a free pooled connection is queueing behind other streams, not connecting: it gets
+    # the first-byte budget (a long stream frees its slot eventually), not the short connect one.
+    first_byte = _cap(t.first_byte, remaining)
     return httpx2.Timeout(
-        connect=connect, read=_cap(t.first_byte, remaining), write=_cap(t.write, remaining), pool=connect
+        connect=_cap(t.connect, remaining), read=first_byte, write=_cap(t.write, remaining), pool=first_byte
     )
 
 
@@ -112,7 +115,7 @@ def _map_error(
         return _total_timeout()
     if isinstance(exc, httpx2.PoolTimeout):
         return TimeoutError(
-            f"no free connection within the connect timeout ({_fmt(t.connect)})", phase="pool"
+            f"no free pooled connection within the first-byte timeout ({_fmt(t.first_byte)})", phase="pool"
         )
     if isinstance(exc, httpx2.ConnectTimeout):
         return TimeoutError(f"timed out connecting to OpenRouter ({_fmt(t.connect)})", phase="connect")
@@ -385,7 +388,15 @@ class HttpxTransport:
         return self._async_client
 
     def _client_kwargs(self) -> dict[str, Any]:
-        kwargs: dict[str, Any] = {"follow_redirects": False}
+        import httpx2
+
+        # Every concurrent stream holds its own connection for the whole answer, so httpx2's default
+        # of 100 connections queues the 101st stream of an agent fleet (bench: 1,000 concurrent streams
+        # timed out waiting for the pool). 1,000 / 100 keep-alive, like openai-python.
+        kwargs: dict[str, Any] = {
+            "follow_redirects": False,
+            "limits": httpx2.Limits(max_connections=1000, max_keepalive_connections=100),
+        }
         if self._transport is not None:
             kwargs["transport"] = self._transport
         return kwargs
