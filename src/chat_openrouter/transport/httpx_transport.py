@@ -181,7 +181,11 @@ class _Watchdog:
                     target=self._run, name="chat-openrouter-deadlines", daemon=True
                 )
                 self._thread.start()
-            self._cond.notify()
+            elif self._heap[0][2] is watch:
+                # Wake the thread only when this deadline is now the earliest: with the default hour-long
+                # deadline every new call is *later* than the one being waited for, so arming costs no
+                # thread switch (bench: 6.5 context switches and ~170 us of kernel CPU per request before).
+                self._cond.notify()
         return watch
 
     def cancel(self, watch: _Watch) -> None:
