@@ -203,15 +203,17 @@ class _Watchdog:
         while True:
             with self._cond:
                 while True:
-                    while self._heap and self._heap[0][2].cancelled:
-                        heapq.heappop(self._heap)
-                        self._cancelled = max(0, self._cancelled - 1)
                     if not self._heap:
                         self._cond.wait()
                         continue
+                    # Cancelled entries are not popped early: waking to drop them would cost a thread
+                    # switch per call. They leave at their deadline, or in `cancel`'s compaction.
                     wait = self._heap[0][0] - time.monotonic()
                     if wait <= 0:
                         watch = heapq.heappop(self._heap)[2]
+                        if watch.cancelled:
+                            self._cancelled = max(0, self._cancelled - 1)
+                            continue
                         # Under the lock, so a stream that ends now either cancels first or sees `fired`.
                         watch.fired = True
                         try:
