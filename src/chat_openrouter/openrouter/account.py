@@ -24,13 +24,11 @@ from typing import Any
 from ..core._lenient import as_str, opt_bool, opt_float, opt_int
 from ..errors import DecodeError, NotFoundError
 from ..transport.endpoint import Endpoint
+from ._defaults import DEFAULT_CATALOG_TTL
 from .catalog import ModelInfo, lookup, parse_models
 
 __all__ = ["DEFAULT_CATALOG_TTL", "Credits", "Generation", "KeyInfo", "OpenRouterAPI"]
 
-#: How long a fetched ``GET /models`` stays fresh, in seconds. OpenRouter's CDN caches it for 300 s;
-#: new models appear rarely, so an hour keeps pre-flight checks free without going stale for long.
-DEFAULT_CATALOG_TTL = 3600.0
 
 #: Waits between ``GET /generation`` attempts while it still answers 404 (the record is written a few
 #: seconds after the call ends; reference §10.2). Bounded: ~15 s in all.

@@ -19,15 +19,12 @@ import re
 import time
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, replace
-from typing import Any, Literal
+from typing import TYPE_CHECKING, Any, Literal
 
 from ..core.options import Reasoning
 from ..errors import ConfigurationError
 from ..transport.builder import ClientBuilder, ClientConfig
-from ..wire.completions.client import CompletionsBuilder, CompletionsClient
-from ..wire.responses.client import ResponsesBuilder, ResponsesClient
-from .account import DEFAULT_CATALOG_TTL, OpenRouterAPI
-from .catalog import CapabilityCheck
+from ._defaults import DEFAULT_CATALOG_TTL
 from .plugins import Plugin, WebSearch
 from .routing import (
     CacheControl,
@@ -40,6 +37,10 @@ from .routing import (
     SortBy,
     normalise_preset,
 )
+
+if TYPE_CHECKING:  # the wires, the account API and the capability check load in build(), when used
+    from ..wire.completions.client import CompletionsClient
+    from ..wire.responses.client import ResponsesClient
 
 __all__ = ["OpenRouterBuilder"]
 
@@ -285,14 +286,25 @@ class OpenRouterBuilder(ClientBuilder[Any]):
         cfg = self._config
         base = ClientConfig(**{f: getattr(cfg, f) for f in ClientConfig.__dataclass_fields__})
         client: ResponsesClient | CompletionsClient
+        # Import only the chosen wire: building a client should not pay for the other one.
         if cfg.wire == "completions":
+            from ..wire.completions.client import CompletionsBuilder
+
             client = CompletionsBuilder(base).build()
         else:
+            from ..wire.responses.client import ResponsesBuilder
+
             client = ResponsesBuilder(base).build()
-        client._openrouter = OpenRouterAPI(
-            client.endpoint, catalog_ttl=cfg.catalog_ttl, clock=cfg.clock or time.monotonic
-        )
+        if cfg.catalog_ttl != DEFAULT_CATALOG_TTL or cfg.clock is not None:
+            # Otherwise the client creates its OpenRouterAPI with the defaults on first use.
+            from .account import OpenRouterAPI
+
+            client._openrouter = OpenRouterAPI(
+                client.endpoint, catalog_ttl=cfg.catalog_ttl, clock=cfg.clock or time.monotonic
+            )
         if cfg.capability_check:
+            from .catalog import CapabilityCheck
+
             client.preflight = CapabilityCheck()
         return client
 
