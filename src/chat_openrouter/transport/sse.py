@@ -61,6 +61,20 @@ class SSEDecoder:
             self._trailing_cr = False
             if chunk[:1] == b"\n":
                 chunk = chunk[1:]
+        if not buf and b"\r" not in chunk:
+            # Fast path for the common case (OpenRouter frames with "\n" and a chunk usually ends on an
+            # event boundary): one C-level split instead of a find() pair per line -- ~30% less CPU per
+            # event in bench/.
+            lines = chunk.split(b"\n")
+            tail = lines.pop()  # b"" when the chunk ended on a line ending
+            for line in lines:
+                event = self._line(line)
+                if event is not None:
+                    events.append(event)
+            if tail:
+                buf += tail
+                self._check_size(len(buf))
+            return events
         # What is left in the buffer from earlier chunks holds no line ending (every complete line was
         # consumed), so searches start at the new bytes: a long line arriving in many chunks is scanned
         # once, not once per chunk.
