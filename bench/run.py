@@ -1,0 +1,468 @@
+"""Run every benchmark in one go and print the table: ``python bench/run.py``.
+
+1. Makes sure ``bench/.venv-peers`` exists with the peers (openai, openrouter, litellm,
+   pydantic-ai-slim[openai]), matplotlib, uvloop and this project (editable), then re-runs itself
+   inside it, so every client is measured by the same interpreter with the same httpx2/pydantic.
+2. Starts the loopback server (``bench/server.py``) in its own process.
+3. Measures, each in fresh processes: ready-to-call, ready + first call, CPU per non-stream request,
+   CPU per streamed chunk (2,000-chunk streams, both wires), 1,000 concurrent streams; then profiles
+   our client's request and stream paths.
+4. Prints the tables with ratios and the targets of issue 8, and writes ``bench/results/latest.json``,
+   ``latest.md``, ``latest.png`` and ``profile-*.txt`` (``partial.*`` after ``--quick``, ``--skip``,
+   ``--clients`` or other non-default settings, so a smoke run never replaces the last full record).
+
+Options: ``--quick`` (fewer rounds, for a smoke run), ``--skip`` (sections to leave out), ``--clients``.
+See bench/README.md for what is measured and the caveats.
+"""
+
+from __future__ import annotations
+
+import argparse
+import hashlib
+import json
+import os
+import platform
+import statistics
+import subprocess
+import sys
+import time
+from collections.abc import Iterable
+from pathlib import Path
+from typing import Any
+
+BENCH = Path(__file__).resolve().parent
+REPO = BENCH.parent
+VENV = BENCH / ".venv-peers"
+RESULTS = BENCH / "results"
+PEER_REQUIREMENTS = ["openai", "openrouter", "litellm", "pydantic-ai-slim[openai]", "matplotlib", "uvloop"]
+SECTIONS = ("ready", "first_call", "request", "stream", "concurrent", "profile")
+# The clients whose numbers the targets use get `--rounds` repetitions; the heavier peers one each.
+TARGET_CLIENTS = ("floor", "ours", "openai")
+DEFAULT_CLIENTS = "floor,ours,openai,openrouter,pydantic_ai,litellm"
+
+
+def log(message: str) -> None:
+    print(message, file=sys.stderr, flush=True)
+
+
+# ======================================================================================================
+# The peer venv
+# ======================================================================================================
+def venv_python() -> Path:
+    return VENV / ("Scripts/python.exe" if os.name == "nt" else "bin/python")
+
+
+def _pip(args: list[str]) -> subprocess.CompletedProcess[str]:
+    cmd = [str(venv_python()), "-m", "pip", "install", "--quiet", "--disable-pip-version-check", *args]
+    return subprocess.run(cmd, capture_output=True, text=True)
+
+
+def _pip_error(result: subprocess.CompletedProcess[str]) -> str:
+    lines = [
+        ln for ln in (result.stderr + result.stdout).splitlines() if ln.strip() and "is ignored" not in ln
+    ]
+    return lines[-1].strip() if lines else f"pip exited {result.returncode}"
+
+
+def ensure_venv(reinstall: bool) -> None:
+    """Create the venv and install the peers once; a peer that fails to install is recorded, not fatal."""
+    marker = VENV / "bench-install.json"
+    # A changed pyproject.toml (new dependencies) reinstalls the project into the venv.
+    pyproject = hashlib.sha256((REPO / "pyproject.toml").read_bytes()).hexdigest()[:16]
+    wanted = {"requirements": PEER_REQUIREMENTS, "project": str(REPO), "pyproject": pyproject}
+    if venv_python().exists() and marker.exists() and not reinstall:
+        try:
+            if {k: v for k, v in json.loads(marker.read_text()).items() if k in wanted} == wanted:
+                return
+        except ValueError:
+            pass
+    started = time.perf_counter()
+    if not venv_python().exists():
+        log(f"creating {VENV.relative_to(REPO)} ...")
+        subprocess.run([sys.executable, "-m", "venv", str(VENV)], check=True)
+    log(
+        "installing the peers (openai, openrouter, litellm, pydantic-ai-slim, matplotlib) and this project ..."
+    )
+    failures: dict[str, str] = {}
+    project = _pip(["-e", str(REPO)])
+    if project.returncode != 0:
+        raise SystemExit(f"cannot install chat-openrouter into the bench venv: {_pip_error(project)}")
+    if _pip(PEER_REQUIREMENTS).returncode != 0:
+        for requirement in PEER_REQUIREMENTS:  # one by one, to learn which one failed
+            result = _pip([requirement])
+            if result.returncode != 0:
+                failures[requirement] = _pip_error(result)
+                log(f"  could not install {requirement}: {failures[requirement]}")
+    seconds = time.perf_counter() - started
+    log(f"venv ready in {seconds:.0f} s")
+    marker.write_text(
+        json.dumps({**wanted, "install_seconds": round(seconds, 1), "failures": failures}, indent=2)
+    )
+
+
+def install_info() -> dict[str, Any]:
+    try:
+        return dict(json.loads((VENV / "bench-install.json").read_text()))
+    except (OSError, ValueError):
+        return {}
+
+
+# ======================================================================================================
+# Helpers
+# ======================================================================================================
+def child_env() -> dict[str, str]:
+    env = dict(os.environ)
+    # An installed package ships .pyc files (pip compiles them); an editable checkout gets them when first
+    # imported, unless this is set (it is on some CI images). Without .pyc our start-up would be timed
+    # compiling source while the peers load bytecode. See also `compile_project`.
+    env.pop("PYTHONDONTWRITEBYTECODE", None)
+    env["LITELLM_LOCAL_MODEL_COST_MAP"] = "True"  # no download at import (see clients.py)
+    env.pop("OPENROUTER_API_KEY", None)  # every client gets the bench key explicitly
+    env.pop("PYTHONPROFILEIMPORTTIME", None)
+    return env
+
+
+def compile_project() -> None:
+    """Write .pyc files for our (editable) sources, as ``pip install`` does for the peers' wheels."""
+    subprocess.run(
+        [sys.executable, "-m", "compileall", "-q", str(REPO / "src")], capture_output=True, check=False
+    )
+
+
+def median(values: Iterable[float]) -> float:
+    return statistics.median(list(values))
+
+
+class Server:
+    """The loopback server in its own process."""
+
+    def __init__(self) -> None:
+        self.process = subprocess.Popen(
+            [sys.executable, str(BENCH / "server.py"), "--port", "0"],
+            stdout=subprocess.PIPE,
+            stderr=subprocess.PIPE,
+            text=True,
+            env=child_env(),
+        )
+        assert self.process.stdout is not None
+        line = self.process.stdout.readline()
+        if not line.startswith("PORT "):
+            self.process.kill()
+            raise SystemExit(
+                f"the bench server did not start: {line!r} {self.process.stderr.read() if self.process.stderr else ''}"
+            )
+        self.url = f"http://127.0.0.1:{int(line.split()[1])}/api/v1"
+
+    def stop(self) -> None:
+        self.process.terminate()
+        try:
+            self.process.wait(timeout=5)
+        except subprocess.TimeoutExpired:
+            self.process.kill()
+
+
+def run_worker(
+    task: str, client: str, wire: str, url: str, *extra: str, timeout: float = 240
+) -> dict[str, Any]:
+    cmd = [
+        sys.executable,
+        str(BENCH / "worker.py"),
+        task,
+        "--client",
+        client,
+        "--wire",
+        wire,
+        "--url",
+        url,
+        *extra,
+    ]
+    try:
+        result = subprocess.run(cmd, capture_output=True, text=True, timeout=timeout, env=child_env())
+    except subprocess.TimeoutExpired:
+        return {"error": f"timed out after {timeout:.0f} s"}
+    lines = result.stdout.strip().splitlines()
+    if result.returncode != 0 or not lines:
+        errors = [ln for ln in result.stderr.strip().splitlines() if ln.strip()]
+        return {"error": errors[-1][:200] if errors else f"exit code {result.returncode}"}
+    return dict(json.loads(lines[-1]))
+
+
+# ======================================================================================================
+# Measurements
+# ======================================================================================================
+def measure_startup(snippets: dict[str, str], url: str, rounds: int) -> dict[str, Any]:
+    """Wall time of ``python -c snippet`` in fresh processes, rounds interleaved across clients."""
+    import clients
+
+    code = {k: v.format(url=url, key=clients.API_KEY) for k, v in snippets.items()}
+    samples: dict[str, list[float]] = {k: [] for k in code}
+    errors: dict[str, str] = {}
+    for k, source in code.items():  # one unmeasured run each: writes .pyc files, warms the page cache
+        result = subprocess.run(
+            [sys.executable, "-c", source], capture_output=True, text=True, env=child_env()
+        )
+        if result.returncode != 0:
+            lines = [ln for ln in result.stderr.splitlines() if ln.strip()]
+            errors[k] = lines[-1][:200] if lines else f"exit code {result.returncode}"
+    for _ in range(rounds):
+        for k, source in code.items():
+            if k in errors:
+                continue
+            started = time.perf_counter()
+            subprocess.run([sys.executable, "-c", source], capture_output=True, env=child_env(), check=False)
+            samples[k].append(time.perf_counter() - started)
+    out: dict[str, Any] = {}
+    for k in code:
+        if k in errors:
+            out[k] = {"error": errors[k]}
+        else:
+            out[k] = {"median_s": median(samples[k]), "min_s": min(samples[k]), "samples_s": samples[k]}
+    return out
+
+
+def combos(names: list[str], task: str) -> list[tuple[str, str]]:
+    import clients
+
+    pairs = []
+    for name in names:
+        spec = clients.SPECS[name]
+        wires = spec.stream_wires if task == "stream" else spec.wires
+        pairs += [(name, wire) for wire in spec.wires if wire in wires]
+    return pairs
+
+
+def measure_repeated(
+    task: str, names: list[str], url: str, rounds: int, extra: list[str], key: str
+) -> dict[str, Any]:
+    """Median over rounds (target clients) of a per-process metric; rounds interleave the clients."""
+    import clients
+
+    samples: dict[str, list[dict[str, Any]]] = {}
+    errors: dict[str, str] = {}
+    pairs = combos(names, task)
+    for round_index in range(rounds):
+        for name, wire in pairs:
+            label = f"{name}/{wire}"
+            if label in errors or (
+                round_index > 0 and name not in TARGET_CLIENTS and not name.startswith("ours")
+            ):
+                continue
+            log(f"  {task:7} {label:22} round {round_index + 1}")
+            result = run_worker(task, name, wire, url, *extra)
+            if "error" in result:
+                errors[label] = result["error"]
+                continue
+            samples.setdefault(label, []).append(result)
+    out: dict[str, Any] = {}
+    for name, wire in pairs:
+        label = f"{name}/{wire}"
+        if label in errors:
+            out[label] = {"error": errors[label]}
+        elif label in samples:
+            runs = samples[label]
+            out[label] = {key: median(r[key] for r in runs), "runs": runs}
+    for name in names:  # wires a client cannot do, with the reason
+        spec = clients.SPECS[name]
+        for wire, why in spec.unsupported(task).items():
+            out[f"{name}/{wire}"] = {"skipped": why}
+    return out
+
+
+def measure_concurrent(
+    names: list[str], url: str, streams: int, chunks: int, interval_ms: int
+) -> dict[str, Any]:
+    out: dict[str, Any] = {}
+    for name, wire in combos(names, "concurrent"):
+        log(f"  concurrent {name}/{wire}: {streams} streams x {chunks} chunks, {interval_ms} ms apart")
+        out[f"{name}/{wire}"] = run_worker(
+            "concurrent",
+            name,
+            wire,
+            url,
+            "--streams",
+            str(streams),
+            "--chunks",
+            str(chunks),
+            "--interval-ms",
+            str(interval_ms),
+            timeout=300,
+        )
+    return out
+
+
+def run_profiles(url: str) -> dict[str, Any]:
+    out: dict[str, Any] = {}
+    for wire in ("chat", "responses"):
+        log(f"  layers ours/{wire}")
+        out[f"layers/{wire}"] = run_worker("layers", "ours", wire, url, "--n", "7", "--chunks", "2000")
+    for wire in ("chat", "responses"):
+        for what, reps in (("request", "300"), ("stream", "5")):
+            log(f"  profile ours/{wire} {what}")
+            result = run_worker("profile", "ours", wire, url, "--what", what, "--n", reps, "--top", "30")
+            out[f"ours/{wire}/{what}"] = result
+            if "error" not in result:
+                (RESULTS / f"profile-{wire}-{what}.txt").write_text(
+                    f"# cProfile of ours/{wire} {what} x{result['reps']} (sorted by tottime, then cumulative)\n\n"
+                    + result["tottime"]
+                    + "\n"
+                    + result["cumulative"]
+                )
+    return out
+
+
+def environment() -> dict[str, Any]:
+    from importlib import metadata
+
+    versions: dict[str, str | None] = {}
+    for dist in (
+        "chat-openrouter",
+        "openai",
+        "openrouter",
+        "litellm",
+        "pydantic-ai-slim",
+        "httpx2",
+        "httpcore2",
+        "httpx",
+        "pydantic",
+        "pydantic-core",
+        "uvloop",
+        "matplotlib",
+    ):
+        try:
+            versions[dist] = metadata.version(dist)
+        except metadata.PackageNotFoundError:
+            versions[dist] = None
+    cpu = platform.processor() or ""
+    try:
+        for line in Path("/proc/cpuinfo").read_text().splitlines():
+            if line.startswith("model name"):
+                cpu = line.split(":", 1)[1].strip()
+                break
+    except OSError:
+        pass
+    return {
+        "python": platform.python_version(),
+        "platform": platform.platform(),
+        "cpu": cpu,
+        "cores": os.cpu_count(),
+        "versions": versions,
+        "install": install_info(),
+        "date": time.strftime("%Y-%m-%d %H:%M:%S %Z"),
+    }
+
+
+# ======================================================================================================
+# Main
+# ======================================================================================================
+def main() -> None:
+    parser = argparse.ArgumentParser(description="chat-openrouter benchmarks against the peers (issue 8)")
+    parser.add_argument("--quick", action="store_true", help="fewer rounds and smaller budgets (smoke run)")
+    parser.add_argument("--rounds", type=int, default=None, help="rounds for floor/ours/openai (default 3)")
+    parser.add_argument(
+        "--startup-rounds", type=int, default=None, help="fresh processes per client (default 7)"
+    )
+    parser.add_argument("--skip", default="", help=f"comma-separated sections to skip: {','.join(SECTIONS)}")
+    parser.add_argument(
+        "--clients", default=DEFAULT_CLIENTS, help=f"comma-separated (default {DEFAULT_CLIENTS})"
+    )
+    parser.add_argument(
+        "--streams", type=int, default=None, help="concurrent streams (1000; 300 with --quick)"
+    )
+    parser.add_argument("--reinstall", action="store_true", help="reinstall the peer venv")
+    parser.add_argument("--no-venv", action="store_true", help="run in the current interpreter as is")
+    args = parser.parse_args()
+
+    if not args.no_venv and Path(sys.prefix).resolve() != VENV.resolve():
+        ensure_venv(args.reinstall)
+        os.execv(str(venv_python()), [str(venv_python()), str(Path(__file__).resolve()), *sys.argv[1:]])
+
+    sys.path.insert(0, str(BENCH))
+    import clients
+    import report
+
+    streams = args.streams or (300 if args.quick else 1000)
+    rounds = args.rounds or (1 if args.quick else 3)
+    startup_rounds = args.startup_rounds or (3 if args.quick else 7)
+    skip = {s.strip() for s in args.skip.split(",") if s.strip()}
+    names = [n.strip() for n in args.clients.split(",") if n.strip() in clients.SPECS]
+    RESULTS.mkdir(exist_ok=True)
+    full = not (args.quick or skip or args.rounds or args.startup_rounds or args.streams)
+    full = full and args.clients == DEFAULT_CLIENTS
+    started = time.perf_counter()
+    results: dict[str, Any] = {
+        "environment": environment(),
+        "settings": {
+            "rounds": rounds,
+            "startup_rounds": startup_rounds,
+            "clients": names,
+            "streams": streams,
+            "stream_chunks": 2000,
+            "concurrent_chunks": 50,
+            "concurrent_interval_ms": 200,
+            "quick": args.quick,
+        },
+    }
+    compile_project()
+    server = Server()
+    log(f"loopback server at {server.url}")
+    try:
+        if "ready" not in skip:
+            log("ready-to-call (import + build, fresh process) ...")
+            snippets = {k: v for k, v in clients.READY.items() if k.split("/")[0] in {*names, "python"}}
+            results["ready"] = measure_startup(snippets, server.url, startup_rounds)
+        if "first_call" not in skip:
+            log("ready + first call (import + build + one request, fresh process) ...")
+            snippets = {k: v for k, v in clients.FIRST_CALL.items() if k.split("/")[0] in names}
+            results["first_call"] = measure_startup(snippets, server.url, max(3, startup_rounds - 2))
+        budget = "2" if args.quick else "4"
+        if "request" not in skip:
+            log("CPU per non-stream request ...")
+            # `ours_no_deadline` shows what the sync deadline watchdog costs (docs/performance.md).
+            results["request"] = measure_repeated(
+                "request",
+                names + (["ours_no_deadline"] if "ours" in names else []),
+                server.url,
+                rounds,
+                ["--n", "300" if args.quick else "1000", "--warmup", "30", "--budget", budget],
+                "cpu_per_request_us",
+            )
+        if "stream" not in skip:
+            log("CPU per streamed chunk (2,000-chunk streams) ...")
+            results["stream"] = measure_repeated(
+                "stream",
+                names,
+                server.url,
+                rounds,
+                ["--n", "3" if args.quick else "10", "--warmup", "1", "--budget", budget, "--chunks", "2000"],
+                "cpu_per_chunk_us",
+            )
+        if "concurrent" not in skip:
+            log(f"{streams} concurrent streams ...")
+            concurrent_clients = [n for n in names if n in TARGET_CLIENTS]
+            results["concurrent"] = measure_concurrent(concurrent_clients, server.url, streams, 50, 200)
+        if "profile" not in skip and "ours" in names:
+            log("profiling our request and stream paths ...")
+            results["profile"] = run_profiles(server.url)
+    finally:
+        server.stop()
+    results["elapsed_s"] = time.perf_counter() - started
+
+    results["targets"] = report.targets(results)
+    text = report.render(results)
+    print(text)
+    # A partial or quick run must not overwrite the record of the last full one.
+    stem = "latest" if full else "partial"
+    (RESULTS / f"{stem}.md").write_text(text + "\n")
+    (RESULTS / f"{stem}.json").write_text(json.dumps(results, indent=1, default=str) + "\n")
+    try:
+        report.chart(results, RESULTS / f"{stem}.png")
+        log(f"chart: {(RESULTS / f'{stem}.png').relative_to(REPO)}")
+    except ImportError as exc:
+        log(f"no chart (matplotlib missing: {exc})")
+    log(
+        f"done in {results['elapsed_s']:.0f} s; raw numbers in {(RESULTS / f'{stem}.json').relative_to(REPO)}"
+    )
+
+
+if __name__ == "__main__":
+    main()
