@@ -91,3 +91,23 @@ def header(headers: Mapping[str, str], name: str) -> str | None:
         if key.lower() == lower:
             return val
     return None
+
+
+def read_truncated(chunks: Iterator[bytes], limit: int) -> bytes:
+    """At most ``limit`` bytes of a body (error bodies: enough to explain, never enough to hurt)."""
+    out = bytearray()
+    for chunk in chunks:
+        out += chunk
+        if len(out) >= limit:
+            break
+    return bytes(out[:limit])
+
+
+async def aread_truncated(chunks: AsyncIterator[bytes], limit: int) -> bytes:
+    """Async twin of :func:`read_truncated`."""
+    out = bytearray()
+    async for chunk in chunks:
+        out += chunk
+        if len(out) >= limit:
+            break
+    return bytes(out[:limit])

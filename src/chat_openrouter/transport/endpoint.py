@@ -36,7 +36,17 @@ from dataclasses import dataclass, field, replace
 from typing import Any, TypeVar
 
 from ..errors import ChatOpenRouterError, DecodeError, TimeoutError
-from .base import AsyncHttpStream, HttpRequest, HttpResponse, HttpStream, Timeouts, Transport, header
+from .base import (
+    AsyncHttpStream,
+    HttpRequest,
+    HttpResponse,
+    HttpStream,
+    Timeouts,
+    Transport,
+    aread_truncated,
+    header,
+    read_truncated,
+)
 from .errors_mapping import api_error_from_response, stream_error_from_object
 from .retry import RetryPolicy, RetryState
 from .sse import DEFAULT_MAX_EVENT_BYTES, SSEDecoder
@@ -549,7 +559,7 @@ class PayloadStream(_PayloadStreamBase, Iterator[str]):
         if isinstance(command, _ReadBody):
             stream = command.stream
             try:
-                content = _read_bounded(stream.iter_bytes(), MAX_ERROR_BODY_BYTES)
+                content = read_truncated(stream.iter_bytes(), MAX_ERROR_BODY_BYTES)
             finally:
                 self._release()
             return HttpResponse(stream.status, stream.headers, content)
@@ -670,7 +680,7 @@ class AsyncPayloadStream(_PayloadStreamBase, AsyncIterator[str]):
         if isinstance(command, _ReadBody):
             stream = command.stream
             try:
-                content = await _aread_bounded(stream.aiter_bytes(), MAX_ERROR_BODY_BYTES)
+                content = await aread_truncated(stream.aiter_bytes(), MAX_ERROR_BODY_BYTES)
             finally:
                 await self._release()
             return HttpResponse(stream.status, stream.headers, content)
@@ -810,20 +820,3 @@ def _is_event_stream(response: HttpStream | AsyncHttpStream) -> bool:
     # as SSE (where a stray body decodes to no events and ends as an incomplete stream).
     return content_type not in ("application/json", "text/html")
 
-
-def _read_bounded(chunks: Iterator[bytes], limit: int) -> bytes:
-    out = bytearray()
-    for chunk in chunks:
-        out += chunk
-        if len(out) >= limit:
-            break
-    return bytes(out[:limit])
-
-
-async def _aread_bounded(chunks: AsyncIterator[bytes], limit: int) -> bytes:
-    out = bytearray()
-    async for chunk in chunks:
-        out += chunk
-        if len(out) >= limit:
-            break
-    return bytes(out[:limit])

@@ -34,7 +34,7 @@ from contextlib import asynccontextmanager, contextmanager
 from typing import TYPE_CHECKING, Any
 
 from ..errors import ChatOpenRouterError, ConnectionError, DecodeError, TimeoutError, redact
-from .base import HttpRequest, HttpResponse, Timeouts
+from .base import HttpRequest, HttpResponse, Timeouts, aread_truncated, read_truncated
 
 if TYPE_CHECKING:
     import httpx2
@@ -331,24 +331,6 @@ def _read_limited(chunks: Iterator[bytes], limit: int) -> bytes:
     return bytes(out)
 
 
-def _truncated(chunks: Iterator[bytes], limit: int) -> bytes:
-    out = bytearray()
-    for chunk in chunks:
-        out += chunk
-        if len(out) >= limit:
-            break
-    return bytes(out[:limit])
-
-
-async def _atruncated(chunks: AsyncIterator[bytes], limit: int) -> bytes:
-    out = bytearray()
-    async for chunk in chunks:
-        out += chunk
-        if len(out) >= limit:
-            break
-    return bytes(out[:limit])
-
-
 class HttpxTransport:
     """Sends requests with a pooled ``httpx2.Client`` / ``httpx2.AsyncClient``.
 
@@ -422,7 +404,7 @@ class HttpxTransport:
         with self.stream(request) as response:
             if response.status >= 400:
                 # An error page is evidence, not payload: keep its start, never fail on its size.
-                content = _truncated(response.iter_bytes(), min(max_bytes, MAX_ERROR_BODY_BYTES))
+                content = read_truncated(response.iter_bytes(), min(max_bytes, MAX_ERROR_BODY_BYTES))
             else:
                 content = response.read(max_bytes)
             return HttpResponse(response.status, response.headers, content)
@@ -430,7 +412,7 @@ class HttpxTransport:
     async def asend(self, request: HttpRequest, *, max_bytes: int) -> HttpResponse:
         async with self.astream(request) as response:
             if response.status >= 400:
-                content = await _atruncated(response.aiter_bytes(), min(max_bytes, MAX_ERROR_BODY_BYTES))
+                content = await aread_truncated(response.aiter_bytes(), min(max_bytes, MAX_ERROR_BODY_BYTES))
             else:
                 content = await response.aread(max_bytes)
             return HttpResponse(response.status, response.headers, content)
