@@ -30,10 +30,9 @@ from __future__ import annotations
 
 import asyncio
 import inspect
-from collections.abc import AsyncGenerator, AsyncIterator, Awaitable, Callable, Generator, Iterable, Iterator
+from collections.abc import AsyncGenerator, Awaitable, Callable, Generator, Iterable
 from contextlib import closing
 from dataclasses import dataclass, replace
-from types import TracebackType
 from typing import Any, TypeVar
 
 from ..errors import ConfigurationError
@@ -51,11 +50,12 @@ from .engine import (
     check_resumable,
     run,
 )
-from .events import Done, StreamEvent, TextChunk
+from .events import Done, StreamEvent
 from .messages import Messages
 from .options import ChatOptions
 from .provider import ChatProvider
 from .response import ChatResponse
+from .stream import AsyncEventStream, EventStream
 from .tool import ApprovalStrategy, Tool
 from .tools import ToolSpec
 
@@ -491,7 +491,7 @@ async def _async_run_events(run: _Run) -> AsyncGenerator[StreamEvent, None]:
     yield Done(step)
 
 
-class ChatRunStream:
+class ChatRunStream(EventStream):
     """A synchronous stream over a whole Chat run (every model call, tool result and the final ``Done``).
 
     Events: ``TextChunk``/``ReasoningChunk``/``ToolCallChunk``/``ToolCall`` as each model call streams them;
@@ -504,94 +504,32 @@ class ChatRunStream:
 
     def __init__(self, provider: ChatProvider, flow: Flow) -> None:
         self._run = _Run(provider, flow)
-        self._iterator: Generator[StreamEvent, None, None] | None = None
 
     @property
     def response(self) -> ChatResponse | None:
         """The run's final response once the stream has ended successfully, else None."""
         return self._run.response
 
-    def __iter__(self) -> Iterator[StreamEvent]:
-        if self._iterator is None:
-            self._iterator = _sync_run_events(self._run)
-        return self._iterator
+    def _start(self) -> Generator[StreamEvent, None, None]:
+        return _sync_run_events(self._run)
 
-    def __next__(self) -> StreamEvent:
-        return next(iter(self))
-
-    def __enter__(self) -> ChatRunStream:
-        return self
-
-    def __exit__(
-        self, exc_type: type[BaseException] | None, exc: BaseException | None, tb: TracebackType | None
-    ) -> None:
-        self.close()
-
-    def close(self) -> None:
-        """Stop the run and release the model's connection (safe to call more than once)."""
-        if self._iterator is not None:
-            self._iterator.close()
-        else:
-            self._run.flow.close()
-
-    def final_response(self) -> ChatResponse:
-        """Consume the rest of the stream and return the run's final response."""
-        for _ in self:
-            pass
-        assert self._run.response is not None
-        return self._run.response
-
-    def text_stream(self) -> Iterator[str]:
-        """Only the answer's text fragments (of every model call)."""
-        for event in self:
-            if isinstance(event, TextChunk):
-                yield event.text
+    def _close_unstarted(self) -> None:
+        self._run.flow.close()
 
 
-class AsyncChatRunStream:
+class AsyncChatRunStream(AsyncEventStream):
     """The asynchronous twin of :class:`ChatRunStream`: ``async for event in chat.stream(msgs)``."""
 
     def __init__(self, provider: ChatProvider, flow: Flow) -> None:
         self._run = _Run(provider, flow)
-        self._iterator: AsyncGenerator[StreamEvent, None] | None = None
 
     @property
     def response(self) -> ChatResponse | None:
         """The run's final response once the stream has ended successfully, else None."""
         return self._run.response
 
-    def __aiter__(self) -> AsyncIterator[StreamEvent]:
-        if self._iterator is None:
-            self._iterator = _async_run_events(self._run)
-        return self._iterator
+    def _start(self) -> AsyncGenerator[StreamEvent, None]:
+        return _async_run_events(self._run)
 
-    async def __anext__(self) -> StreamEvent:
-        return await self.__aiter__().__anext__()
-
-    async def __aenter__(self) -> AsyncChatRunStream:
-        return self
-
-    async def __aexit__(
-        self, exc_type: type[BaseException] | None, exc: BaseException | None, tb: TracebackType | None
-    ) -> None:
-        await self.aclose()
-
-    async def aclose(self) -> None:
-        """Stop the run and release the model's connection (safe to call more than once)."""
-        if self._iterator is not None:
-            await self._iterator.aclose()
-        else:
-            self._run.flow.close()
-
-    async def final_response(self) -> ChatResponse:
-        """Consume the rest of the stream and return the run's final response."""
-        async for _ in self:
-            pass
-        assert self._run.response is not None
-        return self._run.response
-
-    async def text_stream(self) -> AsyncIterator[str]:
-        """Only the answer's text fragments (of every model call)."""
-        async for event in self:
-            if isinstance(event, TextChunk):
-                yield event.text
+    def _close_unstarted(self) -> None:
+        self._run.flow.close()

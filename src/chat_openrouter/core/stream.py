@@ -21,16 +21,24 @@ the two, once, for both wires and both I/O flavours:
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator, Callable, Generator, Iterator
+from collections.abc import AsyncGenerator, AsyncIterator, Callable, Generator, Iterator
 from contextlib import AbstractAsyncContextManager, AbstractContextManager
 from types import TracebackType
-from typing import Protocol, runtime_checkable
+from typing import Protocol, TypeVar, runtime_checkable
 
 from ..errors import ChatOpenRouterError, DecodeError
-from .events import Done, StreamEvent
+from .events import Done, StreamEvent, TextChunk
 from .response import ChatResponse
 
-__all__ = ["AsyncChatStream", "AsyncRetryablePayloads", "ChatStream", "RetryablePayloads", "StreamState"]
+__all__ = [
+    "AsyncChatStream",
+    "AsyncEventStream",
+    "AsyncRetryablePayloads",
+    "ChatStream",
+    "EventStream",
+    "RetryablePayloads",
+    "StreamState",
+]
 
 #: How much of an offending payload a DecodeError quotes.
 _SNIPPET = 120
@@ -178,7 +186,7 @@ def _sync_drive(progress: _Progress, payloads: Iterator[str]) -> Iterator[Stream
         progress.state = new_state()
 
 
-async def _async_events(progress: _Progress, source: AsyncSource) -> AsyncIterator[StreamEvent]:
+async def _async_events(progress: _Progress, source: AsyncSource) -> AsyncGenerator[StreamEvent, None]:
     new_state = progress.new_state
     try:
         async with source() as payloads:
@@ -213,26 +221,34 @@ async def _async_events(progress: _Progress, source: AsyncSource) -> AsyncIterat
     yield Done(progress.response)
 
 
-class ChatStream(_StreamBase):
-    """A synchronous stream of :data:`StreamEvent`: iterate it, or ``with client.stream_sync(...) as s``."""
+class EventStream:
+    """The sync stream shell shared by :class:`ChatStream` (one model call) and the Chat engine's run stream.
 
-    def __init__(
-        self, state: StreamState, source: SyncSource, *, new_state: StateFactory | None = None
-    ) -> None:
-        """``new_state`` makes a fresh state for a retried attempt; without it no attempt is retried."""
-        super().__init__(state, new_state)
-        self._source = source
-        self._iterator: Generator[StreamEvent, None, None] | None = None
+    Subclasses provide the event generator (:meth:`_start`) and the final response (:attr:`response`);
+    this shell makes it iterable once, a context manager, closable, and foldable into the response.
+    """
+
+    _iterator: Generator[StreamEvent, None, None] | None = None
+
+    @property
+    def response(self) -> ChatResponse | None:  # pragma: no cover - overridden
+        raise NotImplementedError
+
+    def _start(self) -> Generator[StreamEvent, None, None]:  # pragma: no cover - overridden
+        raise NotImplementedError
+
+    def _close_unstarted(self) -> None:
+        """Release what a stream that was never iterated holds (nothing, by default)."""
 
     def __iter__(self) -> Iterator[StreamEvent]:
         if self._iterator is None:  # iterating again continues the same single pass
-            self._iterator = _sync_events(self._progress, self._source)
+            self._iterator = self._start()
         return self._iterator
 
     def __next__(self) -> StreamEvent:
         return next(iter(self))
 
-    def __enter__(self) -> ChatStream:
+    def __enter__(self: _S) -> _S:
         return self
 
     def __exit__(
@@ -244,43 +260,48 @@ class ChatStream(_StreamBase):
         """Release the connection now (safe to call more than once)."""
         if self._iterator is not None:
             self._iterator.close()  # runs the generator's finally: the HTTP response is closed
+        else:
+            self._close_unstarted()
 
     def final_response(self) -> ChatResponse:
         """Consume the rest of the stream and return the final response."""
         for _ in self:
             pass
-        assert self._progress.response is not None
-        return self._progress.response
+        response = self.response
+        assert response is not None
+        return response
 
     def text_stream(self) -> Iterator[str]:
         """Only the answer's text fragments."""
-        from .events import TextChunk
-
         for event in self:
             if isinstance(event, TextChunk):
                 yield event.text
 
 
-class AsyncChatStream(_StreamBase):
-    """An asynchronous stream of :data:`StreamEvent`: ``async for ev in client.stream(msgs)``."""
+class AsyncEventStream:
+    """The async twin of :class:`EventStream`."""
 
-    def __init__(
-        self, state: StreamState, source: AsyncSource, *, new_state: StateFactory | None = None
-    ) -> None:
-        """``new_state`` makes a fresh state for a retried attempt; without it no attempt is retried."""
-        super().__init__(state, new_state)
-        self._source = source
-        self._iterator: AsyncIterator[StreamEvent] | None = None
+    _iterator: AsyncGenerator[StreamEvent, None] | None = None
+
+    @property
+    def response(self) -> ChatResponse | None:  # pragma: no cover - overridden
+        raise NotImplementedError
+
+    def _start(self) -> AsyncGenerator[StreamEvent, None]:  # pragma: no cover - overridden
+        raise NotImplementedError
+
+    def _close_unstarted(self) -> None:
+        """Release what a stream that was never iterated holds (nothing, by default)."""
 
     def __aiter__(self) -> AsyncIterator[StreamEvent]:
         if self._iterator is None:
-            self._iterator = _async_events(self._progress, self._source)
+            self._iterator = self._start()
         return self._iterator
 
     async def __anext__(self) -> StreamEvent:
         return await self.__aiter__().__anext__()
 
-    async def __aenter__(self) -> AsyncChatStream:
+    async def __aenter__(self: _A) -> _A:
         return self
 
     async def __aexit__(
@@ -291,19 +312,52 @@ class AsyncChatStream(_StreamBase):
     async def aclose(self) -> None:
         """Release the connection now (safe to call more than once)."""
         if self._iterator is not None:
-            await self._iterator.aclose()  # type: ignore[attr-defined]
+            await self._iterator.aclose()
+        else:
+            self._close_unstarted()
 
     async def final_response(self) -> ChatResponse:
         """Consume the rest of the stream and return the final response."""
         async for _ in self:
             pass
-        assert self._progress.response is not None
-        return self._progress.response
+        response = self.response
+        assert response is not None
+        return response
 
     async def text_stream(self) -> AsyncIterator[str]:
         """Only the answer's text fragments."""
-        from .events import TextChunk
-
         async for event in self:
             if isinstance(event, TextChunk):
                 yield event.text
+
+
+_S = TypeVar("_S", bound=EventStream)
+_A = TypeVar("_A", bound=AsyncEventStream)
+
+
+class ChatStream(_StreamBase, EventStream):
+    """A synchronous stream of :data:`StreamEvent`: iterate it, or ``with client.stream_sync(...) as s``."""
+
+    def __init__(
+        self, state: StreamState, source: SyncSource, *, new_state: StateFactory | None = None
+    ) -> None:
+        """``new_state`` makes a fresh state for a retried attempt; without it no attempt is retried."""
+        super().__init__(state, new_state)
+        self._source = source
+
+    def _start(self) -> Generator[StreamEvent, None, None]:
+        return _sync_events(self._progress, self._source)
+
+
+class AsyncChatStream(_StreamBase, AsyncEventStream):
+    """An asynchronous stream of :data:`StreamEvent`: ``async for ev in client.stream(msgs)``."""
+
+    def __init__(
+        self, state: StreamState, source: AsyncSource, *, new_state: StateFactory | None = None
+    ) -> None:
+        """``new_state`` makes a fresh state for a retried attempt; without it no attempt is retried."""
+        super().__init__(state, new_state)
+        self._source = source
+
+    def _start(self) -> AsyncGenerator[StreamEvent, None]:
+        return _async_events(self._progress, self._source)
