@@ -217,6 +217,11 @@ async def _serve_builtin(app: ASGIApp, sock: socket.socket, stop: asyncio.Event)
         connections.add(task)
         try:
             await _handle_connection(app, reader, writer)
+        except asyncio.CancelledError:
+            # Shutdown cancels open connections (Ctrl-C on `chat-openrouter emulator`). Ending normally
+            # matters: asyncio's start_server callback calls task.exception(), which re-raises the
+            # cancellation of a cancelled task and logs it as an unhandled traceback.
+            pass
         finally:
             connections.discard(task)
 
