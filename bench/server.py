@@ -33,32 +33,29 @@ import re
 import signal
 from functools import cache
 from pathlib import Path
+from typing import Any
 
-FIXTURES = Path(__file__).resolve().parents[2] / "shared" / "fixtures" / "openrouter"
+# The recorded fixtures live in the repository (tests/fixtures/openrouter); never outside it.
+FIXTURES = Path(__file__).resolve().parents[1] / "tests" / "fixtures" / "openrouter"
 GEN_ID = "gen-1786465029-CAkqUciXgQW34RmFaTck"
 CREATED = 1786465029
-# Words cut from a real answer (fixture chat-nonstream-usage-include-deprecated.json), cycled as deltas.
-_FALLBACK_TEXT = (
-    "Here is a concise but thorough overview of Mars, the fourth planet from the Sun and Earth's most "
-    "studied neighbor. Quick facts: distance from the Sun about 1.52 AU; diameter about 6,780 km."
-)
 _MODEL_SHAPE = re.compile(r"n(\d+)(?:-i(\d+))?")
 
 
-def _fixture_json(name: str) -> dict[str, object] | None:
+def _fixture_json(name: str) -> dict[str, Any]:
+    """A recorded body; a missing or unreadable fixture is a loud error, never a made-up substitute."""
+    path = FIXTURES / name
     try:
-        return json.loads((FIXTURES / name).read_text(encoding="utf-8"))  # type: ignore[no-any-return]
-    except (OSError, ValueError):
-        return None
+        return json.loads(path.read_text(encoding="utf-8"))  # type: ignore[no-any-return]
+    except (OSError, ValueError) as exc:
+        raise SystemExit(f"bench/server.py: cannot read the recorded fixture {path}: {exc}") from exc
 
 
 @cache
 def _answer_text() -> str:
+    # Words cut from a real answer, cycled as stream deltas.
     body = _fixture_json("chat-nonstream-usage-include-deprecated.json")
-    try:
-        return str(body["choices"][0]["message"]["content"])  # type: ignore[index]
-    except (TypeError, KeyError, IndexError):
-        return _FALLBACK_TEXT
+    return str(body["choices"][0]["message"]["content"])
 
 
 @cache
@@ -115,24 +112,6 @@ def _dumps(obj: object) -> bytes:
 @cache
 def chat_body() -> bytes:
     body = _fixture_json("chat-nonstream-usage-include-deprecated.json")
-    if body is None:
-        body = {
-            "id": GEN_ID,
-            "object": "chat.completion",
-            "created": CREATED,
-            "model": "openai/gpt-5-mini",
-            "provider": "OpenAI",
-            "choices": [
-                {
-                    "index": 0,
-                    "finish_reason": "stop",
-                    "native_finish_reason": "completed",
-                    "logprobs": None,
-                    "message": {"role": "assistant", "content": _FALLBACK_TEXT, "refusal": None},
-                }
-            ],
-            "usage": _usage_chat(),
-        }
     # Newer captures carry `system_fingerprint: null` (chat-nonstream-server-tool-usage.json), and the
     # official OpenRouter SDK refuses a body without it.
     body.setdefault("system_fingerprint", None)
@@ -142,16 +121,6 @@ def chat_body() -> bytes:
 @cache
 def responses_body() -> bytes:
     body = _fixture_json("responses-nonstream-prompt-cache-write.json")
-    if body is None:
-        body = {
-            "id": GEN_ID,
-            "object": "response",
-            "created_at": CREATED,
-            "status": "completed",
-            "model": "openai/gpt-5-mini",
-            "output": [],
-            "usage": _usage_responses(),
-        }
     # Same answer text as the Chat Completions body, so both wires decode the same amount of text.
     body["output"] = [
         {

@@ -1,4 +1,8 @@
-"""Validate request bodies against OpenRouter's OpenAPI spec (../shared/spec), treating it as ground truth."""
+"""Validate request bodies against OpenRouter's OpenAPI spec (tests/fixtures/spec), treating it as ground truth.
+
+Everything read here lives in the repository (tests/fixtures/README.md names the sources and licences);
+a missing file is a loud error, never a skipped test.
+"""
 
 from __future__ import annotations
 
@@ -7,9 +11,9 @@ import json
 from pathlib import Path
 from typing import Any
 
-SHARED = Path(__file__).resolve().parents[1].parent / "shared"
-SPEC_PATH = SHARED / "spec" / "openrouter-openapi.json"
-FIXTURES = SHARED / "fixtures" / "openrouter"
+FIXTURES_ROOT = Path(__file__).resolve().parent / "fixtures"
+SPEC_PATH = FIXTURES_ROOT / "spec" / "openrouter-openapi.json"
+FIXTURES = FIXTURES_ROOT / "openrouter"
 
 
 @functools.lru_cache(maxsize=1)
@@ -57,7 +61,7 @@ def fixture_path(name: str) -> Path:
 
 
 def load_fixture(name: str) -> tuple[bytes, dict[str, Any]]:
-    """(body bytes, meta dict) of a shared fixture, e.g. ``load_fixture("chat-stream-text.sse")``."""
+    """(body bytes, meta dict) of a recorded fixture, e.g. ``load_fixture("chat-stream-text.sse")``."""
     body = (FIXTURES / name).read_bytes()
     stem = name.rsplit(".", 1)[0]
     meta = json.loads((FIXTURES / f"{stem}.meta.json").read_text())

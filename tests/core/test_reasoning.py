@@ -19,8 +19,8 @@ from chat_openrouter.core.reasoning import (
     replay_items,
 )
 
-# tests/core is not a package, so `_spec` is not importable here: read the shared fixtures directly.
-FIXTURES = Path(__file__).resolve().parents[2].parent / "shared" / "fixtures" / "openrouter"
+# tests/core is not a package, so `_spec` is not importable here: read the recorded fixtures directly.
+FIXTURES = Path(__file__).resolve().parents[1] / "fixtures" / "openrouter"
 
 
 def load_fixture(name: str) -> tuple[bytes, None]:

@@ -28,7 +28,7 @@ from chat_openrouter.wire.responses import codec as responses
 
 from ._budget import BUDGETS, QUICK, fuzz_settings
 
-FIXTURES = Path(__file__).resolve().parents[3] / "shared" / "fixtures" / "openrouter"
+FIXTURES = Path(__file__).resolve().parents[1] / "fixtures" / "openrouter"
 
 
 def _fixture_payloads(prefixes: tuple[str, ...]) -> list[str]:

@@ -1,6 +1,6 @@
 """Every Chat Completions fixture replayed through the real ``CompletionsClient`` on a mock transport.
 
-Each fixture (``../shared/fixtures/openrouter``: ``chat-*``, ``doc-chat-*``, ``error-*``, ``doc-error-*``)
+Each fixture (``tests/fixtures/openrouter``: ``chat-*``, ``doc-chat-*``, ``error-*``, ``doc-error-*``)
 is served with its recorded status and headers; the client runs sync and async, streaming for ``.sse``
 bodies and non-streaming for ``.json`` ones. Where the fixture's meta holds the recorded request, the
 conversation is rebuilt from it and the request our encoder sends is compared with the recorded one.

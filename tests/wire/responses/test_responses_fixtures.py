@@ -1,6 +1,6 @@
 """Every Responses API fixture replayed through the real ``ResponsesClient`` on a mock transport.
 
-Each fixture (``../shared/fixtures/openrouter``: ``responses-*``, ``doc-responses-*``, ``spec-responses-*``)
+Each fixture (``tests/fixtures/openrouter``: ``responses-*``, ``doc-responses-*``, ``spec-responses-*``)
 is served with its recorded status and headers; the client runs sync and async, streaming for ``.sse``
 bodies and non-streaming for ``.json`` ones. Where the fixture's meta holds the recorded request, the
 conversation is rebuilt from it and the request our encoder sends is compared with the recorded one.
