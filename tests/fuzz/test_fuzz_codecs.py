@@ -22,7 +22,7 @@ from hypothesis import strategies as st
 from chat_openrouter.core.events import Done, StreamEvent
 from chat_openrouter.core.stream import ChatStream, StreamState
 from chat_openrouter.errors import ChatOpenRouterError, StreamError
-from chat_openrouter.transport.endpoint import _decode_safely
+from chat_openrouter.transport.flows import _decode_safely
 from chat_openrouter.wire.completions import codec as completions
 from chat_openrouter.wire.responses import codec as responses
 

@@ -8,7 +8,7 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from chat_openrouter.errors import DecodeError
-from chat_openrouter.transport.endpoint import _PayloadReader
+from chat_openrouter.transport.payloads import _PayloadReader
 from chat_openrouter.transport.sse import ServerSentEvent, SSEDecoder
 
 from ._budget import BUDGETS, fuzz_settings

@@ -11,16 +11,15 @@ from typing import Any
 import httpx2
 import pytest
 
-from chat_openrouter import ChatOptions, Timeouts, errors, messages
+from chat_openrouter import errors
 from chat_openrouter.core.events import StreamEvent, TextChunk
 from chat_openrouter.core.messages import Content
 from chat_openrouter.core.parts import Role, TextPart
 from chat_openrouter.core.response import ChatResponse
 from chat_openrouter.core.stream import AsyncChatStream, ChatStream
-from chat_openrouter.transport.builder import resolve_transport
 from chat_openrouter.transport.endpoint import Endpoint, PayloadStream
+from chat_openrouter.transport.httpx_transport import resolve_transport
 from chat_openrouter.transport.retry import RetryPolicy
-from chat_openrouter.wire.completions.client import CompletionsBuilder
 
 Handler = Callable[[httpx2.Request], httpx2.Response]
 SSE = {"content-type": "text/event-stream"}
@@ -235,44 +234,3 @@ def test_driver_retries_an_empty_incomplete_attempt_with_a_fresh_state() -> None
     stream = ChatStream(NeedsOutput(), lambda: ep.stream("x", {}), new_state=NeedsOutput)
     assert stream.final_response().text == "ok"
     assert len(seen) == 2 and len(states) == 2 and stream.state is states[1]
-
-
-# -- per-call settings ----------------------------------------------------------------------------------
-def test_per_call_timeouts_merge_with_the_builder() -> None:
-    client = CompletionsBuilder().with_api_key("k").with_timeouts(first_byte=30).build()
-    assert client._timeouts(ChatOptions()) is None
-    assert client._timeouts(ChatOptions(timeout=5)) == Timeouts(first_byte=30, total=5)
-    assert client._timeouts(ChatOptions(timeouts=Timeouts(idle=1), timeout=9)) == Timeouts(idle=1, total=9)
-
-
-def test_per_call_retries_replace_only_the_count() -> None:
-    policy = RetryPolicy(max_retries=5, initial_backoff=3)
-    client = CompletionsBuilder().with_api_key("k").with_retries(policy).build()
-    _, _, retry = client._prepare(messages.from_user("hi"), None, ChatOptions(retries=1), None, stream=False)
-    assert retry == RetryPolicy(max_retries=1, initial_backoff=3)
-
-
-def test_reliability_options_are_never_sent_to_the_model() -> None:
-    handler, seen = scripted(
-        httpx2.Response(
-            200,
-            json={
-                "id": "gen-1",
-                "choices": [
-                    {"index": 0, "message": {"role": "assistant", "content": "hi"}, "finish_reason": "stop"}
-                ],
-            },
-        )
-    )
-    client = (
-        CompletionsBuilder()
-        .with_api_key("k")
-        .with_model("m")
-        .with_transport(httpx2.MockTransport(handler))
-        .build()
-    )
-    client.complete_sync(
-        messages.from_user("hi"), options=ChatOptions(retries=0, timeout=30, timeouts=Timeouts())
-    )
-    sent = json.loads(seen[0].content)
-    assert not {"retries", "timeout", "timeouts"} & set(sent)

@@ -13,7 +13,7 @@ from chat_openrouter import errors
 from chat_openrouter.core.messages import Content
 from chat_openrouter.core.parts import Role, TextPart
 from chat_openrouter.core.response import ChatResponse
-from chat_openrouter.transport.errors_mapping import api_error_from_response, parse_retry_after
+from chat_openrouter.errors.mapping import api_error_from_response
 from chat_openrouter.transport.retry import RetryPolicy, RetryState
 
 NO_JITTER = RetryPolicy(jitter=False)
@@ -72,14 +72,6 @@ def test_availability_retry_after_counts_too() -> None:
     body += b'"availability": {"retry_after": 3}}}'
     error = api_error_from_response(429, {}, body)
     assert NO_JITTER.delay(error, 1) == 3.0
-
-
-@pytest.mark.parametrize(
-    ("value", "expected"),
-    [("5", 5.0), ("0", 0.0), ("-3", 0.0), ("1.5", 1.5), ("soon", None), ("", None), (None, None)],
-)
-def test_parse_retry_after(value: str | None, expected: float | None) -> None:
-    assert parse_retry_after(value) == expected
 
 
 def test_in_band_errors_follow_their_code() -> None:

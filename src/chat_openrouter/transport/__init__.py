@@ -1,10 +1,50 @@
-"""The Transport seam and what both wires share for I/O: endpoint, SSE, retries, timeouts, limits."""
+"""The Transport seam and what every caller shares for I/O: endpoint, SSE, retries, timeouts, limits.
 
-from .base import HttpRequest, HttpResponse, Timeouts, Transport
-from .endpoint import Endpoint, Limits
-from .httpx_transport import HttpxTransport
-from .retry import RetryPolicy
-from .sse import ServerSentEvent, SSEDecoder
+One concern per module: ``base`` (the seam), ``httpx_transport`` (the default transport), ``sse`` (the
+event decoder), ``retry`` (policy and per-call bookkeeping), ``flows`` (every decision of a call, without
+I/O), ``drivers`` and ``payloads`` (the sync/async I/O that runs a flow), ``endpoint`` (one configured
+endpoint), ``limits`` and ``secret``. Names load on first access (PEP 562): ``import chat_openrouter``
+needs only the small settings modules, not the machinery.
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    from .base import HttpRequest, HttpResponse, Timeouts, Transport
+    from .endpoint import Endpoint
+    from .httpx_transport import HttpxTransport
+    from .limits import Limits
+    from .retry import RetryPolicy
+    from .secret import Secret
+    from .sse import ServerSentEvent, SSEDecoder
+
+_LAZY = {
+    "Endpoint": "endpoint",
+    "HttpRequest": "base",
+    "HttpResponse": "base",
+    "HttpxTransport": "httpx_transport",
+    "Limits": "limits",
+    "RetryPolicy": "retry",
+    "SSEDecoder": "sse",
+    "Secret": "secret",
+    "ServerSentEvent": "sse",
+    "Timeouts": "base",
+    "Transport": "base",
+}
+
+
+def __getattr__(name: str) -> Any:
+    module = _LAZY.get(name)
+    if module is None:
+        raise AttributeError(f"module 'chat_openrouter.transport' has no attribute {name!r}")
+    import importlib
+
+    value = getattr(importlib.import_module(f"{__name__}.{module}"), name)
+    globals()[name] = value
+    return value
+
 
 __all__ = [
     "Endpoint",
@@ -14,6 +54,7 @@ __all__ = [
     "Limits",
     "RetryPolicy",
     "SSEDecoder",
+    "Secret",
     "ServerSentEvent",
     "Timeouts",
     "Transport",

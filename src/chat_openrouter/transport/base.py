@@ -17,7 +17,21 @@ from typing import Protocol, runtime_checkable
 # for transports.
 from ..core.options import Timeouts
 
-__all__ = ["AsyncHttpStream", "HttpRequest", "HttpResponse", "HttpStream", "Timeouts", "Transport"]
+# The case-insensitive header lookup lives with the error mapping at the bottom of the layers (reading an
+# error response needs it too); re-exported here, where every transport-level caller looks for it.
+from ..errors.mapping import header
+
+__all__ = [
+    "AsyncHttpStream",
+    "HttpRequest",
+    "HttpResponse",
+    "HttpStream",
+    "Timeouts",
+    "Transport",
+    "aread_truncated",
+    "header",
+    "read_truncated",
+]
 
 
 @dataclass(frozen=True, slots=True)
@@ -79,18 +93,6 @@ class Transport(Protocol):
     def astream(self, request: HttpRequest) -> AbstractAsyncContextManager[AsyncHttpStream]: ...
     def close(self) -> None: ...
     async def aclose(self) -> None: ...
-
-
-def header(headers: Mapping[str, str], name: str) -> str | None:
-    """Case-insensitive header lookup that works for plain dicts too."""
-    value = headers.get(name)
-    if value is not None:
-        return value
-    lower = name.lower()
-    for key, val in headers.items():
-        if key.lower() == lower:
-            return val
-    return None
 
 
 def read_truncated(chunks: Iterator[bytes], limit: int) -> bytes:

@@ -33,16 +33,21 @@ from collections.abc import AsyncIterator, Iterator, Mapping
 from contextlib import asynccontextmanager, contextmanager
 from typing import TYPE_CHECKING, Any
 
-from ..errors import ChatOpenRouterError, ConnectionError, DecodeError, TimeoutError, redact
-from .base import HttpRequest, HttpResponse, Timeouts, aread_truncated, read_truncated
+from ..errors import (
+    ChatOpenRouterError,
+    ConfigurationError,
+    ConnectionError,
+    DecodeError,
+    TimeoutError,
+    redact,
+)
+from .base import HttpRequest, HttpResponse, Timeouts, Transport, aread_truncated, read_truncated
+from .limits import MAX_ERROR_BODY_BYTES
 
 if TYPE_CHECKING:
     import httpx2
 
-__all__ = ["HttpxTransport"]
-
-#: Error bodies (4xx/5xx) are read up to this many bytes; the rest is dropped, never an error of its own.
-MAX_ERROR_BODY_BYTES = 64 * 1024
+__all__ = ["HttpxTransport", "resolve_transport"]
 
 # A read that ends this close to the deadline is blamed on the deadline (timer granularity).
 _DEADLINE_SLACK = 0.005
@@ -491,3 +496,27 @@ class HttpxTransport:
                 if not (connection.is_idle() or connection.is_closed()):
                     return False
         return True
+
+
+def resolve_transport(transport: Any) -> Transport:
+    """Our :class:`Transport`, an ``httpx2`` transport (MockTransport, ASGITransport...), or an httpx2 client.
+
+    None gives a fresh :class:`HttpxTransport` (its clients are created on first use). Anything else is
+    a :class:`~chat_openrouter.errors.ConfigurationError` naming what was given.
+    """
+    if transport is None:
+        return HttpxTransport()
+    if isinstance(transport, Transport):
+        return transport
+    import httpx2
+
+    if isinstance(transport, httpx2.Client):
+        return HttpxTransport(client=transport)
+    if isinstance(transport, httpx2.AsyncClient):
+        return HttpxTransport(async_client=transport)
+    if isinstance(transport, httpx2.BaseTransport | httpx2.AsyncBaseTransport):
+        return HttpxTransport(transport=transport)
+    raise ConfigurationError(
+        "with_transport() expects a chat_openrouter Transport, an httpx2 transport or client; "
+        f"got {type(transport).__name__}"
+    )

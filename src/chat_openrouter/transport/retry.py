@@ -1,6 +1,6 @@
 """Retries: which failures are worth another attempt, how long to wait, and the per-call bookkeeping.
 
-Two pieces, both free of I/O so the sync and async shells in :mod:`.endpoint` share every decision:
+Two pieces, both free of I/O so the flows of :mod:`.flows` decide once for the sync and async drivers:
 
 * :class:`RetryPolicy` -- the user-facing settings (immutable; set with ``with_retries(...)`` on a
   builder, or per call with ``ChatOptions(retries=...)``);
@@ -15,10 +15,10 @@ import random
 import time
 from collections.abc import Awaitable, Callable, Mapping
 from dataclasses import dataclass, field
-from typing import Any
 
 from ..errors import APIError, ChatOpenRouterError, TransportError
-from .base import header
+from ..errors.mapping import header
+from .secret import scrub
 
 __all__ = ["NO_RETRIES", "RetryPolicy", "RetryState"]
 
@@ -180,16 +180,6 @@ class RetryState:
             error.message = error.message.replace(secret, "[redacted]")
             error.args = (error.message, *error.args[1:])
         if isinstance(error, APIError):
-            error.body = _scrub(error.body, secret)
-            error.metadata = _scrub(error.metadata, secret)
+            error.body = scrub(error.body, secret)
+            error.metadata = scrub(error.metadata, secret)
 
-
-def _scrub(value: Any, secret: str) -> Any:
-    """``value`` with every occurrence of ``secret`` in its strings replaced (JSON-like data)."""
-    if isinstance(value, str):
-        return value.replace(secret, "[redacted]") if secret in value else value
-    if isinstance(value, dict):
-        return {key: _scrub(item, secret) for key, item in value.items()}
-    if isinstance(value, list):
-        return [_scrub(item, secret) for item in value]
-    return value

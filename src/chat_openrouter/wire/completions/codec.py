@@ -49,7 +49,7 @@ from ...core.response import ChatResponse, normalise_finish_reason
 from ...core.tools import ToolLike, ToolSpec
 from ...core.usage import Usage
 from ...errors import DecodeError, IncompleteStreamError, StreamError
-from ...transport.errors_mapping import stream_error_from_object
+from ...errors.mapping import stream_error_from_object
 from .types import (
     ChatAudioPart,
     ChatContentPart,

@@ -1,4 +1,4 @@
-"""Turning OpenRouter error bodies into the error tree (shared by both wires; pure).
+"""Turning OpenRouter error responses into the error tree (pure; used by the transport and both codecs).
 
 OpenRouter's error shape (reference §9.1)::
 
@@ -14,17 +14,25 @@ from __future__ import annotations
 import json
 import time
 from collections.abc import Mapping
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
-from ..errors import APIStatusError, StreamError, error_for_status
-from .base import header
+from . import APIStatusError, PartialResponse, StreamError, error_for_status
 
-if TYPE_CHECKING:
-    from ..core.response import ChatResponse
-
-__all__ = ["api_error_from_response", "parse_retry_after", "stream_error_from_object"]
+__all__ = ["api_error_from_response", "header", "parse_retry_after", "stream_error_from_object"]
 
 _MAX_MESSAGE = 500
+
+
+def header(headers: Mapping[str, str], name: str) -> str | None:
+    """Case-insensitive header lookup that works for plain dicts too (transports hand us either)."""
+    value = headers.get(name)
+    if value is not None:
+        return value
+    lower = name.lower()
+    for key, val in headers.items():
+        if key.lower() == lower:
+            return val
+    return None
 
 
 def parse_retry_after(value: str | None, *, now: float | None = None) -> float | None:
@@ -121,7 +129,7 @@ def api_error_from_response(status: int, headers: Mapping[str, str], content: by
 def stream_error_from_object(
     err: Mapping[str, Any] | None,
     *,
-    partial: ChatResponse | None,
+    partial: PartialResponse | None,
     body: Any = None,
     fallback: str = "the model call failed",
     generation_id: str | None = None,

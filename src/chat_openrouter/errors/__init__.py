@@ -30,7 +30,8 @@ Every exception this library raises on purpose derives from :class:`ChatOpenRout
         ├── MaxStepsExceededError     the model kept calling tools; carries the conversation and usage
         └── StructuredOutputError     the final answer never validated; carries the raw text
 
-`status → class` is decided in one place, :func:`error_for_status`. Every :class:`APIError` carries the
+`status → class` is decided in one place, :func:`error_for_status`; turning an error *body* into this
+tree (OpenRouter's ``{"error": {...}}``, HTML pages from the edge) happens in :mod:`.mapping`. Every :class:`APIError` carries the
 HTTP status, OpenRouter's `code` (int **or** string: documented mid-stream errors use `"server_error"`),
 `message`, `metadata` (provider_name, raw upstream error, error_type, ...), the generation id when known,
 and whether a retry can help (:attr:`APIError.retryable`). Errors never contain the API key: messages
@@ -41,12 +42,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Mapping, Sequence
-from typing import TYPE_CHECKING, Any
-
-if TYPE_CHECKING:
-    from .core.messages import Messages
-    from .core.response import ChatResponse
-    from .core.usage import Usage
+from typing import Any
 
 __all__ = [
     "APIError",
@@ -76,6 +72,11 @@ __all__ = [
     "error_for_status",
     "redact",
 ]
+
+#: What arrived before a failure: a :class:`~chat_openrouter.ChatResponse` (text, reasoning, tool calls,
+#: usage). Named here, not imported: the error tree sits below the core that defines the response, so
+#: that every layer can raise these errors (ARCHITECTURE.md, "Layers").
+PartialResponse = Any
 
 # Statuses where a second attempt can succeed (reference §9.2: 408, 429, 5xx incl. Cloudflare 524, 529).
 RETRYABLE_STATUSES = frozenset({408, 429, 500, 502, 503, 504, 524, 529})
@@ -250,7 +251,7 @@ class StreamError(APIError):
     the error -- text, reasoning, tool calls, usage -- so nothing is lost.
     """
 
-    def __init__(self, message: str, *, partial: ChatResponse | None = None, **kwargs: Any) -> None:
+    def __init__(self, message: str, *, partial: PartialResponse | None = None, **kwargs: Any) -> None:
         kwargs.setdefault("status", 200)
         super().__init__(message, **kwargs)
         self.partial = partial
@@ -272,7 +273,7 @@ class IncompleteStreamError(StreamError):
 class TransportError(ChatOpenRouterError):
     """The HTTP exchange itself failed. ``partial`` holds output received before the failure, if any."""
 
-    def __init__(self, message: str, *, partial: ChatResponse | None = None, attempts: int = 1) -> None:
+    def __init__(self, message: str, *, partial: PartialResponse | None = None, attempts: int = 1) -> None:
         super().__init__(message)
         self.partial = partial
         self.attempts = attempts
@@ -307,7 +308,7 @@ class DecodeError(ChatOpenRouterError):
     ``snippet`` is a truncated copy of the offending bytes/text, ``partial`` what was decoded before.
     """
 
-    def __init__(self, message: str, *, snippet: str = "", partial: ChatResponse | None = None) -> None:
+    def __init__(self, message: str, *, snippet: str = "", partial: PartialResponse | None = None) -> None:
         super().__init__(message + (f" (got: {snippet!r})" if snippet else ""))
         self.snippet = snippet
         self.partial = partial
@@ -320,10 +321,11 @@ class ChatError(ChatOpenRouterError):
 class MaxStepsExceededError(ChatError):
     """The model was still calling tools after ``max_steps`` model calls.
 
-    ``messages`` is the conversation so far (including every tool result), ``usage`` the summed usage.
+    ``messages`` is the conversation so far (a :class:`~chat_openrouter.Messages`, including every tool
+    result), ``usage`` the summed :class:`~chat_openrouter.Usage`.
     """
 
-    def __init__(self, message: str, *, messages: Messages, usage: Usage, steps: int) -> None:
+    def __init__(self, message: str, *, messages: Any, usage: Any, steps: int) -> None:
         super().__init__(message)
         self.messages = messages
         self.usage = usage
