@@ -7,9 +7,10 @@ from typing import Any
 import pytest
 from pydantic import BaseModel, Field
 
+from chat_openrouter.core.json_schema import clean_schema
 from chat_openrouter.core.messages import Content
 from chat_openrouter.core.response import ChatResponse
-from chat_openrouter.core.structured import InvalidStructuredOutput, StructuredOutput, clean_schema
+from chat_openrouter.core.structured import InvalidStructuredOutput, StructuredOutput
 
 
 class Address(BaseModel):

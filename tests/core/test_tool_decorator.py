@@ -10,8 +10,7 @@ from typing import Annotated, Any, Literal
 import pytest
 from pydantic import BaseModel, Field
 
-from chat_openrouter.core.tool import Tool, ToolArgumentsError, parse_docstring, tool
-from chat_openrouter.core.tools import ToolSpec
+from chat_openrouter.core.tools import Tool, ToolArgumentsError, ToolSpec, parse_docstring, tool
 
 
 class Unit(str, Enum):

@@ -10,7 +10,7 @@ from pydantic import BaseModel
 from chat_openrouter.core import messages
 from chat_openrouter.core.approval import Pause
 from chat_openrouter.core.chat import ChatBuilder
-from chat_openrouter.core.tool import tool
+from chat_openrouter.core.tools import tool
 from chat_openrouter.core.usage import Usage
 from chat_openrouter.testing import ScriptedProvider, call, reply
 

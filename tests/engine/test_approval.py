@@ -12,7 +12,7 @@ from chat_openrouter.core.approval import Pause
 from chat_openrouter.core.chat import ChatBuilder
 from chat_openrouter.core.events import Done, Paused, ToolResult
 from chat_openrouter.core.parts import ToolPart, ToolStatus
-from chat_openrouter.core.tool import ApprovalStrategy
+from chat_openrouter.core.tools import ApprovalStrategy
 from chat_openrouter.testing import ScriptedProvider, call, reply
 
 from ._harness import MODES, STREAM_MODES, drive, event_summary, play

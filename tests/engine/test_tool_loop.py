@@ -14,7 +14,7 @@ from chat_openrouter.core.chat import DEFAULT_MAX_STEPS, ChatBuilder
 from chat_openrouter.core.options import ChatOptions
 from chat_openrouter.core.parts import ReasoningPart, ToolPart, ToolStatus
 from chat_openrouter.core.response import ChatResponse
-from chat_openrouter.core.tool import tool
+from chat_openrouter.core.tools import tool
 from chat_openrouter.errors import MaxStepsExceededError
 from chat_openrouter.testing import ScriptedProvider, call, reply
 

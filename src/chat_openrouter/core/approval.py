@@ -1,4 +1,8 @@
-"""Human-in-the-loop pauses: tool calls waiting for a person to approve or reject them.
+"""Human approval of tool calls: the strategies, the per-call policy, and the pause a run stops at.
+
+Every approval type lives here: :data:`ApprovalStrategy` (what a tool declares: run, ask, refuse),
+:data:`ApprovalPolicy` (``ChatBuilder.with_approval``: decide per call) and :class:`Pause` (the run
+stopped for a person).
 
 A tool declared with ``@tool(approval="require")`` (or a ``with_approval`` policy) does not run when the
 model calls it. The Chat run stops instead and returns a response whose ``.pause`` lists the waiting
@@ -21,14 +25,22 @@ too, so the model sees the call that actually ran next to its result.
 from __future__ import annotations
 
 import json
+from collections.abc import Callable
 from dataclasses import dataclass, field
+from typing import Any, Literal
 
 from .messages import Messages
 from .parts import ToolPart, ToolStatus
-from .response import ChatResponse
 from .usage import Usage
 
-__all__ = ["Pause"]
+__all__ = ["APPROVAL_STRATEGIES", "ApprovalPolicy", "ApprovalStrategy", "Pause"]
+
+#: What happens when the model calls a tool: run it, pause for a person to approve, or refuse it.
+ApprovalStrategy = Literal["execute", "require", "reject"]
+APPROVAL_STRATEGIES: tuple[ApprovalStrategy, ...] = ("execute", "require", "reject")
+
+#: Decides per call, overriding the tool's own strategy; return None to keep the tool's strategy.
+ApprovalPolicy = Callable[[ToolPart], ApprovalStrategy | None]
 
 
 @dataclass(slots=True)
@@ -43,7 +55,10 @@ class Pause:
 
     pending: list[ToolPart] = field(default_factory=list)
     messages: Messages = field(default_factory=Messages)
-    steps: list[ChatResponse] = field(default_factory=list)
+    #: The run's :class:`~chat_openrouter.ChatResponse` so far, one per model call. Typed loosely because
+    #: a response refers to its pause (``response.pause``): naming the response type here would make the
+    #: two modules import each other (ARCHITECTURE.md, "No cycles").
+    steps: list[Any] = field(default_factory=list)
     usage: Usage = field(default_factory=Usage)
     #: Structured-output retries already spent in this run (the budget continues after resume).
     output_retries_used: int = 0

@@ -21,43 +21,27 @@
     response.usage.cost           # summed over every call
     response.messages             # the conversation after the run, tool results included
 
-The loop itself lives in :mod:`chat_openrouter.core.engine` as a sans-I/O generator; this module holds
-the two thin shells that perform its effects (sync: one call after another; async: tools run
-concurrently) and the stream objects that span several model calls.
+The loop itself lives in :mod:`chat_openrouter.core.engine` as a sans-I/O generator; the thin shells
+that perform its effects (sync: one call after another; async: tools run concurrently) and the streams
+that span several model calls are in :mod:`chat_openrouter.core.run`. This module is the configuration:
+the builder and the ``Chat`` it builds.
 """
 
 from __future__ import annotations
 
-import asyncio
-import inspect
-from collections.abc import AsyncGenerator, Awaitable, Callable, Generator, Iterable
-from contextlib import closing
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, replace
-from typing import Any, TypeVar
+from typing import Any
 
 from ..errors import ConfigurationError
-from .approval import Pause
-from .engine import (
-    ApprovalPolicy,
-    CallHook,
-    CallModel,
-    Effect,
-    Emit,
-    Flow,
-    RunConfig,
-    RunTools,
-    ToolOutcome,
-    check_resumable,
-    run,
-)
-from .events import Done, StreamEvent
+from .approval import APPROVAL_STRATEGIES, ApprovalPolicy, ApprovalStrategy, Pause
+from .engine import Flow, RunConfig, check_resumable, run
 from .messages import Messages
 from .options import ChatOptions
 from .provider import ChatProvider
 from .response import ChatResponse
-from .stream import AsyncEventStream, EventStream
-from .tool import ApprovalStrategy, Tool
-from .tools import ToolSpec
+from .run import AsyncChatRunStream, ChatRunStream, drive_async, drive_sync
+from .tools import Tool, ToolSpec
 
 __all__ = ["DEFAULT_MAX_STEPS", "AsyncChatRunStream", "Chat", "ChatBuilder", "ChatRunStream"]
 
@@ -69,7 +53,6 @@ DEFAULT_MAX_STEPS = 10
 #: Extra model calls allowed when the final answer does not validate against the output type.
 DEFAULT_OUTPUT_RETRIES = 2
 
-T = TypeVar("T")
 ToolInput = Tool | Callable[..., Any] | dict[str, Any]
 MessagesInput = Messages | str
 
@@ -175,7 +158,7 @@ class ChatBuilder:
         the tool's strategy) -- e.g. require approval only when ``call.arguments["amount"] > 100``.
         """
         if isinstance(policy, str):
-            if policy not in ("execute", "require", "reject"):
+            if policy not in APPROVAL_STRATEGIES:
                 raise ConfigurationError(f"unknown approval strategy {policy!r}")
             strategy: ApprovalStrategy = policy
 
@@ -287,7 +270,7 @@ class Chat:
         Returns early with ``response.pause`` set when a tool call needs approval. Raises
         ``MaxStepsExceededError`` or ``StructuredOutputError`` when the run cannot finish.
         """
-        return await _drive_async(self.provider, self._flow(messages, options))
+        return await drive_async(self.provider, self._flow(messages, options))
 
     def stream(self, messages: MessagesInput, *, options: ChatOptions | None = None) -> AsyncChatRunStream:
         """Stream the whole run: ``async for event in chat.stream(msgs)``; ends with one ``Done``."""
@@ -295,7 +278,7 @@ class Chat:
 
     async def resume(self, pause: Pause, *, options: ChatOptions | None = None) -> ChatResponse:
         """Continue a paused run once every pending call was approved or rejected."""
-        return await _drive_async(self.provider, self._resume_flow(pause, options))
+        return await drive_async(self.provider, self._resume_flow(pause, options))
 
     def resume_stream(self, pause: Pause, *, options: ChatOptions | None = None) -> AsyncChatRunStream:
         """Continue a paused run, streaming (tool results of the decided calls come first)."""
@@ -304,7 +287,7 @@ class Chat:
     # -- sync -------------------------------------------------------------------------------------------
     def complete_sync(self, messages: MessagesInput, *, options: ChatOptions | None = None) -> ChatResponse:
         """Synchronous twin of :meth:`complete` (tools run one after another; works inside a running loop)."""
-        return _drive_sync(self.provider, self._flow(messages, options))
+        return drive_sync(self.provider, self._flow(messages, options))
 
     def stream_sync(self, messages: MessagesInput, *, options: ChatOptions | None = None) -> ChatRunStream:
         """Synchronous twin of :meth:`stream`: ``for event in chat.stream_sync(msgs)``."""
@@ -312,224 +295,8 @@ class Chat:
 
     def resume_sync(self, pause: Pause, *, options: ChatOptions | None = None) -> ChatResponse:
         """Synchronous twin of :meth:`resume`."""
-        return _drive_sync(self.provider, self._resume_flow(pause, options))
+        return drive_sync(self.provider, self._resume_flow(pause, options))
 
     def resume_stream_sync(self, pause: Pause, *, options: ChatOptions | None = None) -> ChatRunStream:
         """Synchronous twin of :meth:`resume_stream`."""
         return ChatRunStream(self.provider, self._resume_flow(pause, options))
-
-
-# -- stepping the engine ------------------------------------------------------------------------------------
-def _advance(flow: Flow, reply: Any) -> Effect | ChatResponse:
-    """Send ``reply`` into the engine: its next effect, or the run's final response once it returns."""
-    try:
-        return flow.send(reply)
-    except StopIteration as stop:
-        result: ChatResponse = stop.value
-        return result
-
-
-# -- the sync shell ------------------------------------------------------------------------------------------
-def _perform_sync(provider: ChatProvider, effect: Effect) -> Any:
-    """One effect, the sync way: its reply for the engine."""
-    if isinstance(effect, CallModel):
-        return provider.complete_sync(
-            effect.messages, tools=effect.tools, options=effect.options, output=effect.output
-        )
-    if isinstance(effect, RunTools):
-        return [_run_tool_sync(call.tool.function, call.arguments) for call in effect.calls]
-    if isinstance(effect, CallHook):
-        result = effect.function(*effect.args)
-        if inspect.isawaitable(result):
-            run_awaitable_sync(result)
-    return None  # hooks and Emit (only streams yield those events) reply None
-
-
-def _run_tool_sync(function: Callable[..., Any], arguments: dict[str, Any]) -> ToolOutcome:
-    try:
-        value = function(**arguments)
-        if inspect.isawaitable(value):
-            value = run_awaitable_sync(value)
-    except Exception as exc:  # reported to the model, never aborts the loop
-        return ToolOutcome(error=exc)
-    return ToolOutcome(value=value)
-
-
-def run_awaitable_sync(awaitable: Awaitable[T]) -> T:
-    """Run an awaitable to completion from sync code, even when this thread already runs an event loop
-    (then on a fresh loop in a worker thread: ``asyncio.run`` refuses to nest)."""
-
-    async def main() -> T:
-        return await awaitable
-
-    try:
-        asyncio.get_running_loop()
-    except RuntimeError:
-        return asyncio.run(main())
-    from concurrent.futures import ThreadPoolExecutor
-
-    with ThreadPoolExecutor(max_workers=1, thread_name_prefix="chat-openrouter-tool") as pool:
-        return pool.submit(asyncio.run, main()).result()
-
-
-def _drive_sync(provider: ChatProvider, flow: Flow) -> ChatResponse:
-    with closing(flow):
-        step = _advance(flow, None)
-        while not isinstance(step, ChatResponse):
-            step = _advance(flow, _perform_sync(provider, step))
-        return step
-
-
-# -- the async shell -----------------------------------------------------------------------------------------
-async def _perform_async(provider: ChatProvider, effect: Effect) -> Any:
-    """One effect, the async way: parallel tool calls run concurrently."""
-    if isinstance(effect, CallModel):
-        return await provider.complete(
-            effect.messages, tools=effect.tools, options=effect.options, output=effect.output
-        )
-    if isinstance(effect, RunTools):
-        # gather keeps the outcomes in call order, as the engine expects.
-        return list(await asyncio.gather(*(_run_tool_async(c.tool, c.arguments) for c in effect.calls)))
-    if isinstance(effect, CallHook):
-        result = effect.function(*effect.args)
-        if inspect.isawaitable(result):
-            await result
-    return None
-
-
-async def _run_tool_async(tool: Tool, arguments: dict[str, Any]) -> ToolOutcome:
-    try:
-        if tool.is_async:
-            value = await tool.function(**arguments)
-        else:
-            # A sync tool may block (files, HTTP, subprocesses): keep the event loop free.
-            value = await asyncio.to_thread(tool.function, **arguments)
-            if inspect.isawaitable(value):
-                value = await value
-    except Exception as exc:  # CancelledError is a BaseException: cancellation still propagates
-        return ToolOutcome(error=exc)
-    return ToolOutcome(value=value)
-
-
-async def _drive_async(provider: ChatProvider, flow: Flow) -> ChatResponse:
-    with closing(flow):
-        step = _advance(flow, None)
-        while not isinstance(step, ChatResponse):
-            step = _advance(flow, await _perform_async(provider, step))
-        return step
-
-
-# -- streams spanning several model calls --------------------------------------------------------------------
-class _Run:
-    """What a running stream shares with its event generator: the provider, the engine, the result.
-
-    The generators reference this, never the stream object, so a stream dropped mid-iteration
-    (``for ev in chat.stream_sync(...): break``) is freed by reference counting at once: its generator
-    closes and the model's connection is released without waiting for the cycle collector (the same
-    design as ``core.stream``).
-    """
-
-    __slots__ = ("flow", "provider", "response")
-
-    def __init__(self, provider: ChatProvider, flow: Flow) -> None:
-        self.provider = provider
-        self.flow = flow
-        self.response: ChatResponse | None = None
-
-
-def _no_done() -> RuntimeError:
-    return RuntimeError("the model stream ended without a Done event")
-
-
-def _sync_run_events(run: _Run) -> Generator[StreamEvent, None, None]:
-    with closing(run.flow):
-        step = _advance(run.flow, None)
-        while not isinstance(step, ChatResponse):
-            reply: Any = None
-            if isinstance(step, CallModel):
-                with run.provider.stream_sync(
-                    step.messages, tools=step.tools, options=step.options, output=step.output
-                ) as model_stream:
-                    for event in model_stream:
-                        if isinstance(event, Done):
-                            reply = event.response  # folded into the run's steps, never yielded
-                        else:
-                            yield event
-                if reply is None:
-                    raise _no_done()
-            elif isinstance(step, Emit):
-                yield step.event
-            else:
-                reply = _perform_sync(run.provider, step)
-            step = _advance(run.flow, reply)
-    run.response = step
-    yield Done(step)
-
-
-async def _async_run_events(run: _Run) -> AsyncGenerator[StreamEvent, None]:
-    with closing(run.flow):
-        step = _advance(run.flow, None)
-        while not isinstance(step, ChatResponse):
-            reply: Any = None
-            if isinstance(step, CallModel):
-                async with run.provider.stream(
-                    step.messages, tools=step.tools, options=step.options, output=step.output
-                ) as model_stream:
-                    async for event in model_stream:
-                        if isinstance(event, Done):
-                            reply = event.response
-                        else:
-                            yield event
-                if reply is None:
-                    raise _no_done()
-            elif isinstance(step, Emit):
-                yield step.event
-            else:
-                reply = await _perform_async(run.provider, step)
-            step = _advance(run.flow, reply)
-    run.response = step
-    yield Done(step)
-
-
-class ChatRunStream(EventStream):
-    """A synchronous stream over a whole Chat run (every model call, tool result and the final ``Done``).
-
-    Events: ``TextChunk``/``ReasoningChunk``/``ToolCallChunk``/``ToolCall`` as each model call streams them;
-    ``ToolResult`` once a call was answered; ``Structured`` before ``Done`` with structured output;
-    ``Paused`` before ``Done`` when a call awaits approval (``Done.response.pause`` is set too).
-    Each model call's own ``Done`` is folded into ``Done.response.steps``, never yielded.
-    Ends with exactly one ``Done``, or raises. Leaving early (``break``, an exception, ``close()``)
-    closes the model's HTTP stream. A stream runs once: iterating it again yields nothing.
-    """
-
-    def __init__(self, provider: ChatProvider, flow: Flow) -> None:
-        self._run = _Run(provider, flow)
-
-    @property
-    def response(self) -> ChatResponse | None:
-        """The run's final response once the stream has ended successfully, else None."""
-        return self._run.response
-
-    def _start(self) -> Generator[StreamEvent, None, None]:
-        return _sync_run_events(self._run)
-
-    def _close_unstarted(self) -> None:
-        self._run.flow.close()
-
-
-class AsyncChatRunStream(AsyncEventStream):
-    """The asynchronous twin of :class:`ChatRunStream`: ``async for event in chat.stream(msgs)``."""
-
-    def __init__(self, provider: ChatProvider, flow: Flow) -> None:
-        self._run = _Run(provider, flow)
-
-    @property
-    def response(self) -> ChatResponse | None:
-        """The run's final response once the stream has ended successfully, else None."""
-        return self._run.response
-
-    def _start(self) -> AsyncGenerator[StreamEvent, None]:
-        return _async_run_events(self._run)
-
-    def _close_unstarted(self) -> None:
-        self._run.flow.close()

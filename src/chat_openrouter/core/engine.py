@@ -4,7 +4,7 @@
 functions", "call this hook", "emit this stream event" -- and is *sent* their results. It returns the
 run's final :class:`ChatResponse` (``StopIteration.value``) or raises a :class:`ChatError`. The sync and
 async shells in :mod:`chat_openrouter.core.chat` perform the effects (``complete_sync`` vs ``await
-complete``, one tool after another vs concurrently); the decisions -- which tool runs, what the model
+complete``, one tool after another vs concurrently; :mod:`chat_openrouter.core.run`); the decisions -- which tool runs, what the model
 is told when arguments do not validate, when to pause, when to give up -- live here, and only here.
 It is the trick of httpx's ``Auth.auth_flow``, applied to a tool loop.
 
@@ -30,20 +30,20 @@ from __future__ import annotations
 
 import json
 import logging
-from collections.abc import Callable, Generator, Mapping, Sequence
+from collections.abc import Callable, Generator, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
 from ..errors import MaxStepsExceededError, StructuredOutputError
-from .approval import Pause
+from .approval import ApprovalPolicy, Pause
 from .events import Paused, StreamEvent, Structured, ToolResult
 from .messages import Content, Messages
-from .options import ChatOptions, OutputSchema
+from .options import ChatOptions
 from .parts import ToolPart, ToolStatus
+from .request import ModelRequest
 from .response import ChatResponse
 from .structured import InvalidStructuredOutput, StructuredOutput
-from .tool import ApprovalStrategy, Tool, ToolArgumentsError
-from .tools import ToolLike
+from .tools import Tool, ToolArgumentsError, ToolLike
 from .usage import Usage
 
 __all__ = [
@@ -63,19 +63,14 @@ __all__ = [
 
 logger = logging.getLogger("chat_openrouter")
 
-#: Decides per call, overriding the tool's own strategy; return None to keep the tool's strategy.
-ApprovalPolicy = Callable[[ToolPart], ApprovalStrategy | None]
-
 
 # -- effects: what the engine asks its shell to do ----------------------------------------------------------
 @dataclass(frozen=True, slots=True)
 class CallModel:
-    """Call the model once; send back its :class:`ChatResponse` (streaming shells forward its events)."""
+    """Call the model once with ``request``; send back its :class:`ChatResponse` (streaming shells
+    forward its events). ``step`` is the 1-based number of this model call in the run."""
 
-    messages: Messages
-    tools: Sequence[ToolLike] | None
-    options: ChatOptions | None
-    output: OutputSchema | None
+    request: ModelRequest
     step: int
 
 
@@ -192,9 +187,8 @@ def run(
         step = len(state.steps) + 1
         if config.before_model_call is not None:
             yield CallHook(config.before_model_call, (state.conversation, step))
-        response: ChatResponse = yield CallModel(
-            state.conversation, tool_specs, call_options, output_schema, step
-        )
+        request = ModelRequest(state.conversation, tool_specs, call_options, output_schema)
+        response: ChatResponse = yield CallModel(request, step)
         state.steps.append(response)
         state.conversation.push(response.content)
 

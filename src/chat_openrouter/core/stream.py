@@ -1,4 +1,4 @@
-"""Streams: context managers over a sans-I/O :class:`StreamState`.
+"""The stream of one model call: a context manager over a sans-I/O :class:`StreamState`.
 
 A wire's codec provides the state (``handle(data) -> events``, ``snapshot()``, ``finish()``); the wire's
 client provides a *source* that opens the HTTP stream and yields SSE ``data`` payloads. This module joins
@@ -13,31 +13,38 @@ the two, once, for both wires and both I/O flavours:
   surfaces as :class:`~chat_openrouter.errors.DecodeError` naming the payload (truncated);
 * until the first event reaches the caller, a failed attempt -- a transport error, an ``error`` chunk or
   ``response.failed`` event, a stream that ended before it started -- may be retried: when the source's
-  payload iterator supports it (:class:`RetryablePayloads`, the transport's ``PayloadStream``), the driver
-  reports the error with ``retry(error)`` and decodes the next attempt with a fresh state. Once an event
-  was yielded it calls ``commit()``, and nothing is retried any more (that would repeat output); errors
-  still go through ``retry``, which then only stamps them with the number of attempts and raises them.
+  payload iterator supports it (:class:`RetryablePayloads`, the transport's ``PayloadStream``), the
+  stream reports the error with ``retry(error)`` and decodes the next attempt with a fresh state. Once an
+  event was yielded it calls ``commit()``, and nothing is retried any more (that would repeat output);
+  errors still go through ``retry``, which then only stamps them with the number of attempts and raises.
+
+Those decisions are written once, in :func:`_decisions` (a generator that yields what to do next, the
+engine's trick); :func:`_sync_events` and :func:`_async_events` only perform it with blocking or
+awaitable I/O.
 """
 
 from __future__ import annotations
 
 from collections.abc import AsyncGenerator, AsyncIterator, Callable, Generator, Iterator
 from contextlib import AbstractAsyncContextManager, AbstractContextManager
-from types import TracebackType
-from typing import Protocol, TypeVar, runtime_checkable
+from typing import Protocol, runtime_checkable
 
 from ..errors import ChatOpenRouterError, DecodeError
-from .events import Done, StreamEvent, TextChunk
+from .event_stream import AsyncEventStream, EventStream
+from .events import Done, StreamEvent
 from .response import ChatResponse
 
 __all__ = [
     "AsyncChatStream",
     "AsyncEventStream",
     "AsyncRetryablePayloads",
+    "AsyncSource",
     "ChatStream",
     "EventStream",
     "RetryablePayloads",
+    "StateFactory",
     "StreamState",
+    "SyncSource",
 ]
 
 #: How much of an offending payload a DecodeError quotes.
@@ -45,7 +52,7 @@ _SNIPPET = 120
 
 
 class StreamState(Protocol):
-    """The sans-I/O accumulator of one streamed model call (one per wire, in its ``codec.py``)."""
+    """The sans-I/O accumulator of one streamed model call (one per wire, in its codec)."""
 
     def handle(self, data: str) -> list[StreamEvent]:
         """Decode one SSE ``data`` payload and return the events it produces (often none)."""
@@ -62,7 +69,7 @@ class StreamState(Protocol):
 
 @runtime_checkable
 class RetryablePayloads(Protocol):
-    """A payload iterator that can start a new attempt (``transport.endpoint.PayloadStream``)."""
+    """A payload iterator that can start a new attempt (``transport.payloads.PayloadStream``)."""
 
     def commit(self) -> None:
         """Output reached the caller: never retry from now on."""
@@ -75,7 +82,7 @@ class RetryablePayloads(Protocol):
 
 @runtime_checkable
 class AsyncRetryablePayloads(Protocol):
-    """Async twin of :class:`RetryablePayloads` (``transport.endpoint.AsyncPayloadStream``)."""
+    """Async twin of :class:`RetryablePayloads` (``transport.payloads.AsyncPayloadStream``)."""
 
     def commit(self) -> None: ...
 
@@ -127,6 +134,141 @@ class _Progress:
         self.response: ChatResponse | None = None
 
 
+# -- the decisions, written once ---------------------------------------------------------------------------
+class _Read:
+    """Send me the next payload (None once the payloads are exhausted)."""
+
+    __slots__ = ()
+
+
+class _Commit:
+    """Call ``commit()`` on the payloads: output is about to reach the caller."""
+
+    __slots__ = ()
+
+
+class _Retry:
+    """Call ``retry(error)`` on the payloads (it raises when the error is final), then send None."""
+
+    __slots__ = ("error",)
+
+    def __init__(self, error: ChatOpenRouterError) -> None:
+        self.error = error
+
+
+class _Finished:
+    """The stream is complete: ``progress.response`` is set."""
+
+    __slots__ = ()
+
+
+_READ, _COMMIT, _FINISHED = _Read(), _Commit(), _Finished()
+#: What the shell does next: read, commit, retry, finish -- or hand these events to the caller.
+_Step = _Read | _Commit | _Retry | _Finished | list[StreamEvent]
+
+
+def _decisions(progress: _Progress, retryable: bool) -> Generator[_Step, str | None, None]:
+    """Decode payloads into events; commit before the first one; retry a failed attempt while allowed.
+
+    Sent the reply to each step (the next payload after ``_READ``, None otherwise); a transport error
+    from reading is thrown in at the ``_READ`` that failed. Yields ``_FINISHED`` at the end, or raises.
+    """
+    committed = not retryable  # nothing to commit to when the payloads cannot retry
+    if not committed and progress.new_state is None:
+        committed = True
+        yield _COMMIT  # no fresh state to decode another attempt with: errors are only stamped
+    while True:
+        try:
+            while (data := (yield _READ)) is not None:
+                events = _handle(progress.state, data)
+                if events:
+                    if not committed:
+                        committed = True
+                        yield _COMMIT
+                    yield events
+            progress.response = progress.state.finish()
+            break
+        except ChatOpenRouterError as error:
+            if not retryable:
+                raise
+            failure = error
+        # Outside the except block, so a later attempt's error does not chain to this one. `retry`
+        # raises `failure` (stamped with the attempts made) unless it started a new attempt.
+        yield _Retry(failure)
+        assert progress.new_state is not None  # without one the stream committed: retry raised
+        progress.state = progress.new_state()
+    yield _FINISHED
+
+
+# -- the shells: perform the decisions with blocking or awaitable I/O --------------------------------------
+def _sync_events(progress: _Progress, source: SyncSource) -> Generator[StreamEvent, None, None]:
+    try:
+        with source() as payloads:
+            retrying = payloads if isinstance(payloads, RetryablePayloads) else None
+            flow = _decisions(progress, retrying is not None)
+            try:
+                step = next(flow)
+                while step is not _FINISHED:
+                    if step is _READ:
+                        failure: ChatOpenRouterError | None = None
+                        data: str | None = None
+                        try:
+                            data = next(payloads, None)
+                        except ChatOpenRouterError as error:
+                            failure = error
+                        step = flow.send(data) if failure is None else flow.throw(failure)
+                        continue
+                    if isinstance(step, list):
+                        yield from step
+                    elif step is _COMMIT and retrying is not None:
+                        retrying.commit()
+                    elif isinstance(step, _Retry) and retrying is not None:
+                        retrying.retry(step.error)
+                    step = flow.send(None)
+            finally:
+                flow.close()
+    except ChatOpenRouterError as error:
+        _attach_partial(error, progress.state)
+        raise
+    assert progress.response is not None
+    yield Done(progress.response)
+
+
+async def _async_events(progress: _Progress, source: AsyncSource) -> AsyncGenerator[StreamEvent, None]:
+    try:
+        async with source() as payloads:
+            retrying = payloads if isinstance(payloads, AsyncRetryablePayloads) else None
+            flow = _decisions(progress, retrying is not None)
+            try:
+                step = next(flow)
+                while step is not _FINISHED:
+                    if step is _READ:
+                        failure: ChatOpenRouterError | None = None
+                        data: str | None = None
+                        try:
+                            data = await anext(payloads, None)
+                        except ChatOpenRouterError as error:
+                            failure = error
+                        step = flow.send(data) if failure is None else flow.throw(failure)
+                        continue
+                    if isinstance(step, list):
+                        for event in step:
+                            yield event
+                    elif step is _COMMIT and retrying is not None:
+                        retrying.commit()
+                    elif isinstance(step, _Retry) and retrying is not None:
+                        await retrying.retry(step.error)
+                    step = flow.send(None)
+            finally:
+                flow.close()
+    except ChatOpenRouterError as error:
+        _attach_partial(error, progress.state)
+        raise
+    assert progress.response is not None
+    yield Done(progress.response)
+
+
+# -- the streams users hold --------------------------------------------------------------------------------
 class _StreamBase:
     def __init__(self, state: StreamState, new_state: StateFactory | None = None) -> None:
         self._progress = _Progress(state, new_state)
@@ -144,195 +286,6 @@ class _StreamBase:
     def snapshot(self) -> ChatResponse:
         """What has been received so far."""
         return self._progress.state.snapshot()
-
-
-def _sync_events(progress: _Progress, source: SyncSource) -> Generator[StreamEvent, None, None]:
-    try:
-        with source() as payloads:
-            yield from _sync_drive(progress, payloads)
-    except ChatOpenRouterError as error:
-        _attach_partial(error, progress.state)
-        raise
-    assert progress.response is not None
-    yield Done(progress.response)
-
-
-def _sync_drive(progress: _Progress, payloads: Iterator[str]) -> Iterator[StreamEvent]:
-    new_state = progress.new_state
-    retrying = payloads if isinstance(payloads, RetryablePayloads) else None
-    if retrying is not None and new_state is None:
-        retrying.commit()  # no fresh state to decode another attempt with: errors are only stamped
-    delivered = False
-    while True:
-        try:
-            for data in payloads:
-                events = _handle(progress.state, data)
-                if events:
-                    if not delivered:
-                        delivered = True
-                        if retrying is not None:
-                            retrying.commit()
-                    yield from events
-            progress.response = progress.state.finish()
-            return
-        except ChatOpenRouterError as error:
-            if retrying is None:
-                raise
-            failure = error
-        # Outside the except block, so a later attempt's error does not chain to this one. Raises
-        # `failure` (stamped with the attempts made) unless it started a new attempt.
-        retrying.retry(failure)
-        assert new_state is not None
-        progress.state = new_state()
-
-
-async def _async_events(progress: _Progress, source: AsyncSource) -> AsyncGenerator[StreamEvent, None]:
-    new_state = progress.new_state
-    try:
-        async with source() as payloads:
-            retrying = payloads if isinstance(payloads, AsyncRetryablePayloads) else None
-            if retrying is not None and new_state is None:
-                retrying.commit()
-            delivered = False
-            while True:
-                try:
-                    async for data in payloads:
-                        events = _handle(progress.state, data)
-                        if events:
-                            if not delivered:
-                                delivered = True
-                                if retrying is not None:
-                                    retrying.commit()
-                            for event in events:
-                                yield event
-                    progress.response = progress.state.finish()
-                    break
-                except ChatOpenRouterError as error:
-                    if retrying is None:
-                        raise
-                    failure = error
-                await retrying.retry(failure)  # outside the except block: no chaining across attempts
-                assert new_state is not None
-                progress.state = new_state()
-    except ChatOpenRouterError as error:
-        _attach_partial(error, progress.state)
-        raise
-    assert progress.response is not None
-    yield Done(progress.response)
-
-
-class EventStream:
-    """The sync stream shell shared by :class:`ChatStream` (one model call) and the Chat engine's run stream.
-
-    Subclasses provide the event generator (:meth:`_start`) and the final response (:attr:`response`);
-    this shell makes it iterable once, a context manager, closable, and foldable into the response.
-    """
-
-    _iterator: Generator[StreamEvent, None, None] | None = None
-
-    @property
-    def response(self) -> ChatResponse | None:  # pragma: no cover - overridden
-        raise NotImplementedError
-
-    def _start(self) -> Generator[StreamEvent, None, None]:  # pragma: no cover - overridden
-        raise NotImplementedError
-
-    def _close_unstarted(self) -> None:
-        """Release what a stream that was never iterated holds (nothing, by default)."""
-
-    def __iter__(self) -> Iterator[StreamEvent]:
-        if self._iterator is None:  # iterating again continues the same single pass
-            self._iterator = self._start()
-        return self._iterator
-
-    def __next__(self) -> StreamEvent:
-        return next(iter(self))
-
-    def __enter__(self: _S) -> _S:
-        return self
-
-    def __exit__(
-        self, exc_type: type[BaseException] | None, exc: BaseException | None, tb: TracebackType | None
-    ) -> None:
-        self.close()
-
-    def close(self) -> None:
-        """Release the connection now (safe to call more than once)."""
-        if self._iterator is not None:
-            self._iterator.close()  # runs the generator's finally: the HTTP response is closed
-        else:
-            self._close_unstarted()
-
-    def final_response(self) -> ChatResponse:
-        """Consume the rest of the stream and return the final response."""
-        for _ in self:
-            pass
-        response = self.response
-        assert response is not None
-        return response
-
-    def text_stream(self) -> Iterator[str]:
-        """Only the answer's text fragments."""
-        for event in self:
-            if isinstance(event, TextChunk):
-                yield event.text
-
-
-class AsyncEventStream:
-    """The async twin of :class:`EventStream`."""
-
-    _iterator: AsyncGenerator[StreamEvent, None] | None = None
-
-    @property
-    def response(self) -> ChatResponse | None:  # pragma: no cover - overridden
-        raise NotImplementedError
-
-    def _start(self) -> AsyncGenerator[StreamEvent, None]:  # pragma: no cover - overridden
-        raise NotImplementedError
-
-    def _close_unstarted(self) -> None:
-        """Release what a stream that was never iterated holds (nothing, by default)."""
-
-    def __aiter__(self) -> AsyncIterator[StreamEvent]:
-        if self._iterator is None:
-            self._iterator = self._start()
-        return self._iterator
-
-    async def __anext__(self) -> StreamEvent:
-        return await self.__aiter__().__anext__()
-
-    async def __aenter__(self: _A) -> _A:
-        return self
-
-    async def __aexit__(
-        self, exc_type: type[BaseException] | None, exc: BaseException | None, tb: TracebackType | None
-    ) -> None:
-        await self.aclose()
-
-    async def aclose(self) -> None:
-        """Release the connection now (safe to call more than once)."""
-        if self._iterator is not None:
-            await self._iterator.aclose()
-        else:
-            self._close_unstarted()
-
-    async def final_response(self) -> ChatResponse:
-        """Consume the rest of the stream and return the final response."""
-        async for _ in self:
-            pass
-        response = self.response
-        assert response is not None
-        return response
-
-    async def text_stream(self) -> AsyncIterator[str]:
-        """Only the answer's text fragments."""
-        async for event in self:
-            if isinstance(event, TextChunk):
-                yield event.text
-
-
-_S = TypeVar("_S", bound=EventStream)
-_A = TypeVar("_A", bound=AsyncEventStream)
 
 
 class ChatStream(_StreamBase, EventStream):

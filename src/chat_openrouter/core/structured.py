@@ -6,20 +6,11 @@ Used by ``ChatBuilder().with_structured_output(MyModel)``; usable on its own wit
     response = client.complete_sync(msgs, output=spec.schema)
     value = spec.parse(response)          # MyModel, or raises InvalidStructuredOutput
 
-Strict schemas (OpenAI-style ``strict: true``, which OpenRouter forwards) accept a subset of JSON Schema, so
-:func:`clean_schema` rewrites what pydantic generates:
-
-* every object gets ``additionalProperties: false`` and lists *all* its properties in ``required`` --
-  a field with a default is therefore still sent by the model (validation keeps accepting it missing);
-  make it ``X | None`` if the model should be able to say "no value";
-* ``default`` and ``title`` keywords are dropped (not part of the strict subset; titles only cost tokens);
-* a ``$ref`` with sibling keywords (pydantic emits that for a described model-typed field) is inlined;
-* a root that is not an object (``list[int]``, a union, ``int``) is wrapped as ``{"value": ...}``
-  because strict mode requires an object at the root; :meth:`StructuredOutput.parse` unwraps it.
-
-Constraints strict mode ignores or rejects on some providers (``pattern``, ``minLength``, ``format``)
-are kept: OpenRouter passes the schema to the provider, which decides. Validation on our side always
-applies the full pydantic type, so a value that reaches ``response.output`` is valid.
+The schema is made strict-compatible by :func:`~chat_openrouter.core.json_schema.clean_schema` (see
+there for the exact rewrites); in addition, a root that is not an object (``list[int]``, a union,
+``int``) is wrapped as ``{"value": ...}`` because strict mode requires an object at the root;
+:meth:`StructuredOutput.parse` unwraps it. Validation on our side always applies the full pydantic type,
+so a value that reaches ``response.output`` is valid.
 pydantic is imported only when a :class:`StructuredOutput` is created.
 """
 
@@ -31,6 +22,7 @@ import re
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
+from .json_schema import clean_schema, format_validation_errors
 from .options import OutputSchema
 
 if TYPE_CHECKING:
@@ -38,7 +30,7 @@ if TYPE_CHECKING:
 
     from .response import ChatResponse
 
-__all__ = ["InvalidStructuredOutput", "StructuredOutput", "clean_schema"]
+__all__ = ["InvalidStructuredOutput", "StructuredOutput"]
 
 _WRAPPER_KEY = "value"
 _FENCE = re.compile(r"^```[A-Za-z0-9_-]*\s*\n(.*?)\n?```\s*$", re.DOTALL)
@@ -98,8 +90,6 @@ class StructuredOutput:
         surrounding whitespace and a single Markdown code fence (some models add one despite the schema).
         """
         import pydantic
-
-        from .tool import format_validation_errors
 
         part = response.content.structured
         try:
@@ -164,54 +154,3 @@ def _strip_fence(text: str) -> str:
     stripped = text.strip()
     match = _FENCE.match(stripped)
     return match.group(1).strip() if match else stripped
-
-
-def clean_schema(schema: dict[str, Any], *, strict: bool) -> dict[str, Any]:
-    """A copy of a pydantic JSON schema without ``title`` noise, made strict-compatible if ``strict``.
-
-    See the module docstring for the exact rewrites.
-    """
-    root = copy.deepcopy(schema)
-    defs: dict[str, Any] = root.get("$defs", {})
-
-    def visit(node: Any, expanding: frozenset[str] = frozenset()) -> Any:
-        if not isinstance(node, dict):
-            return node
-        if strict:
-            ref = node.get("$ref")
-            # Inline a $ref that has siblings (strict mode rejects them), but never a ref inside its own
-            # expansion: a recursive model would expand forever.
-            if isinstance(ref, str) and len(node) > 1 and ref.startswith("#/$defs/") and ref not in expanding:
-                target = defs.get(ref.removeprefix("#/$defs/"))
-                if isinstance(target, dict):
-                    siblings = {k: v for k, v in node.items() if k != "$ref"}
-                    node.clear()
-                    node.update(copy.deepcopy(target))
-                    node.update(siblings)
-                    expanding = expanding | {ref}
-            node.pop("default", None)
-        node.pop("title", None)
-        properties = node.get("properties")
-        if isinstance(properties, dict):
-            for value in properties.values():
-                visit(value, expanding)
-            if strict:
-                node["required"] = list(properties)
-                node["additionalProperties"] = False
-        elif strict and node.get("type") == "object" and "additionalProperties" not in node:
-            node["additionalProperties"] = False
-        for key in ("items", "additionalProperties", "not", "contains"):
-            if isinstance(node.get(key), dict):
-                visit(node[key], expanding)
-        for key in ("anyOf", "oneOf", "allOf", "prefixItems"):
-            if isinstance(node.get(key), list):
-                for item in node[key]:
-                    visit(item, expanding)
-        for key in ("$defs", "definitions"):
-            if isinstance(node.get(key), dict):
-                for item in node[key].values():
-                    visit(item, expanding)
-        return node
-
-    result: dict[str, Any] = visit(root)
-    return result

@@ -1,0 +1,314 @@
+"""Running the engine: the thin sync and async shells that perform its effects, and the run streams.
+
+The engine (:mod:`.engine`) decides; this module does. :func:`drive_sync` / :func:`drive_async` run a
+whole flow (sync: one tool after another; async: tools concurrently). A streamed run adds one decision of
+its own -- forward each model event, but fold the model call's ``Done`` into the run instead of yielding
+it -- written once in :func:`_streamed_run`, a generator that turns the engine's effects into steps the
+two stream shells perform.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import inspect
+from collections.abc import AsyncGenerator, AsyncIterator, Awaitable, Callable, Generator, Iterator
+from contextlib import closing
+from typing import Any, TypeVar
+
+from . import provider as calls
+from .engine import CallHook, CallModel, Effect, Emit, Flow, RunTools, ToolOutcome
+from .event_stream import AsyncEventStream, EventStream
+from .events import Done, StreamEvent
+from .provider import ChatProvider
+from .request import ModelRequest
+from .response import ChatResponse
+from .stream import AsyncChatStream, ChatStream
+from .tools import Tool
+
+__all__ = ["AsyncChatRunStream", "ChatRunStream", "drive_async", "drive_sync", "run_awaitable_sync"]
+
+T = TypeVar("T")
+
+
+def _advance(flow: Flow, reply: Any) -> Effect | ChatResponse:
+    """Send ``reply`` into the engine: its next effect, or the run's final response once it returns."""
+    try:
+        return flow.send(reply)
+    except StopIteration as stop:
+        result: ChatResponse = stop.value
+        return result
+
+
+# -- the sync shell ------------------------------------------------------------------------------------------
+def _perform_sync(provider: ChatProvider, effect: Effect) -> Any:
+    """One effect, the sync way: its reply for the engine."""
+    if isinstance(effect, CallModel):
+        return calls.complete_sync(provider, effect.request)
+    if isinstance(effect, RunTools):
+        return [_run_tool_sync(call.tool.function, call.arguments) for call in effect.calls]
+    if isinstance(effect, CallHook):
+        result = effect.function(*effect.args)
+        if inspect.isawaitable(result):
+            run_awaitable_sync(result)
+    return None  # hooks and Emit (only streams yield those events) reply None
+
+
+def _run_tool_sync(function: Callable[..., Any], arguments: dict[str, Any]) -> ToolOutcome:
+    try:
+        value = function(**arguments)
+        if inspect.isawaitable(value):
+            value = run_awaitable_sync(value)
+    except Exception as exc:  # reported to the model, never aborts the loop
+        return ToolOutcome(error=exc)
+    return ToolOutcome(value=value)
+
+
+def run_awaitable_sync(awaitable: Awaitable[T]) -> T:
+    """Run an awaitable to completion from sync code, even when this thread already runs an event loop
+    (then on a fresh loop in a worker thread: ``asyncio.run`` refuses to nest)."""
+
+    async def main() -> T:
+        return await awaitable
+
+    try:
+        asyncio.get_running_loop()
+    except RuntimeError:
+        return asyncio.run(main())
+    from concurrent.futures import ThreadPoolExecutor
+
+    with ThreadPoolExecutor(max_workers=1, thread_name_prefix="chat-openrouter-tool") as pool:
+        return pool.submit(asyncio.run, main()).result()
+
+
+def drive_sync(provider: ChatProvider, flow: Flow) -> ChatResponse:
+    """Run the engine ``flow`` to its final response with blocking calls."""
+    with closing(flow):
+        step = _advance(flow, None)
+        while not isinstance(step, ChatResponse):
+            step = _advance(flow, _perform_sync(provider, step))
+        return step
+
+
+# -- the async shell -----------------------------------------------------------------------------------------
+async def _perform_async(provider: ChatProvider, effect: Effect) -> Any:
+    """One effect, the async way: parallel tool calls run concurrently."""
+    if isinstance(effect, CallModel):
+        return await calls.complete(provider, effect.request)
+    if isinstance(effect, RunTools):
+        # gather keeps the outcomes in call order, as the engine expects.
+        return list(await asyncio.gather(*(_run_tool_async(c.tool, c.arguments) for c in effect.calls)))
+    if isinstance(effect, CallHook):
+        result = effect.function(*effect.args)
+        if inspect.isawaitable(result):
+            await result
+    return None
+
+
+async def _run_tool_async(tool: Tool, arguments: dict[str, Any]) -> ToolOutcome:
+    try:
+        if tool.is_async:
+            value = await tool.function(**arguments)
+        else:
+            # A sync tool may block (files, HTTP, subprocesses): keep the event loop free.
+            value = await asyncio.to_thread(tool.function, **arguments)
+            if inspect.isawaitable(value):
+                value = await value
+    except Exception as exc:  # CancelledError is a BaseException: cancellation still propagates
+        return ToolOutcome(error=exc)
+    return ToolOutcome(value=value)
+
+
+async def drive_async(provider: ChatProvider, flow: Flow) -> ChatResponse:
+    """Async twin of :func:`drive_sync`."""
+    with closing(flow):
+        step = _advance(flow, None)
+        while not isinstance(step, ChatResponse):
+            step = _advance(flow, await _perform_async(provider, step))
+        return step
+
+
+# -- streams spanning several model calls: the decisions, written once --------------------------------------
+class _Run:
+    """What a running stream shares with its event generator: the provider, the engine, the result.
+
+    The generators reference this, never the stream object, so a stream dropped mid-iteration
+    (``for ev in chat.stream_sync(...): break``) is freed by reference counting at once: its generator
+    closes and the model's connection is released without waiting for the cycle collector (the same
+    design as ``core.stream``).
+    """
+
+    __slots__ = ("flow", "provider", "response")
+
+    def __init__(self, provider: ChatProvider, flow: Flow) -> None:
+        self.provider = provider
+        self.flow = flow
+        self.response: ChatResponse | None = None
+
+
+class _OpenModelStream:
+    """Open the model's stream for ``request``; from now on reply with its events (None at its end)."""
+
+    __slots__ = ("request",)
+
+    def __init__(self, request: ModelRequest) -> None:
+        self.request = request
+
+
+class _Yield:
+    """Hand ``event`` to the caller."""
+
+    __slots__ = ("event",)
+
+    def __init__(self, event: StreamEvent) -> None:
+        self.event = event
+
+
+class _Skip:
+    """Hand nothing to the caller (the model's own ``Done``, folded into the run)."""
+
+    __slots__ = ()
+
+
+_SKIP = _Skip()
+#: What a stream shell does next: open a model stream, yield or skip an event, or perform an effect.
+_RunStep = _OpenModelStream | _Yield | _Skip | CallHook | RunTools
+
+
+def _no_done() -> RuntimeError:
+    return RuntimeError("the model stream ended without a Done event")
+
+
+def _streamed_run(run: _Run) -> Generator[_RunStep, Any, None]:
+    """The engine's effects as steps of a stream shell.
+
+    While a model stream is open, each step's reply is that stream's next event (None once it ended);
+    otherwise the reply to ``CallHook``/``RunTools`` is the effect's result, and None to the rest.
+    """
+    with closing(run.flow):
+        step = _advance(run.flow, None)
+        while not isinstance(step, ChatResponse):
+            reply: Any = None
+            if isinstance(step, CallModel):
+                event = yield _OpenModelStream(step.request)
+                while event is not None:
+                    if isinstance(event, Done):
+                        reply = event.response  # folded into the run's steps, never yielded
+                        event = yield _SKIP
+                    else:
+                        event = yield _Yield(event)
+                if reply is None:
+                    raise _no_done()
+            elif isinstance(step, Emit):
+                yield _Yield(step.event)
+            else:
+                reply = yield step
+            step = _advance(run.flow, reply)
+    run.response = step
+    yield _Yield(Done(step))
+
+
+# -- the stream shells: perform the steps with blocking or awaitable I/O --------------------------------------
+def _sync_run_events(run: _Run) -> Generator[StreamEvent, None, None]:
+    flow = _streamed_run(run)
+    model: ChatStream | None = None
+    events: Iterator[StreamEvent] | None = None
+    try:
+        reply: Any = None
+        while True:
+            try:
+                step = flow.send(reply)
+            except StopIteration:
+                return
+            reply = None
+            if isinstance(step, _Yield):
+                yield step.event
+            elif isinstance(step, _OpenModelStream):
+                model = calls.stream_sync(run.provider, step.request)
+                events = iter(model)
+            elif not isinstance(step, _Skip):
+                reply = _perform_sync(run.provider, step)
+                continue
+            if events is not None:  # a model stream is open: the flow wants its next event
+                reply = next(events, None)
+                if reply is None and model is not None:
+                    model.close()
+                    model, events = None, None
+    finally:
+        if model is not None:
+            model.close()  # left early (break, error, close()): release the model's connection
+        flow.close()
+
+
+async def _async_run_events(run: _Run) -> AsyncGenerator[StreamEvent, None]:
+    flow = _streamed_run(run)
+    model: AsyncChatStream | None = None
+    events: AsyncIterator[StreamEvent] | None = None
+    try:
+        reply: Any = None
+        while True:
+            try:
+                step = flow.send(reply)
+            except StopIteration:
+                return
+            reply = None
+            if isinstance(step, _Yield):
+                yield step.event
+            elif isinstance(step, _OpenModelStream):
+                model = calls.stream(run.provider, step.request)
+                events = aiter(model)
+            elif not isinstance(step, _Skip):
+                reply = await _perform_async(run.provider, step)
+                continue
+            if events is not None:
+                reply = await anext(events, None)
+                if reply is None and model is not None:
+                    await model.aclose()
+                    model, events = None, None
+    finally:
+        if model is not None:
+            await model.aclose()
+        flow.close()
+
+
+class ChatRunStream(EventStream):
+    """A synchronous stream over a whole Chat run (every model call, tool result and the final ``Done``).
+
+    Events: ``TextChunk``/``ReasoningChunk``/``ToolCallChunk``/``ToolCall`` as each model call streams them;
+    ``ToolResult`` once a call was answered; ``Structured`` before ``Done`` with structured output;
+    ``Paused`` before ``Done`` when a call awaits approval (``Done.response.pause`` is set too).
+    Each model call's own ``Done`` is folded into ``Done.response.steps``, never yielded.
+    Ends with exactly one ``Done``, or raises. Leaving early (``break``, an exception, ``close()``)
+    closes the model's HTTP stream. A stream runs once: iterating it again yields nothing.
+    """
+
+    def __init__(self, provider: ChatProvider, flow: Flow) -> None:
+        self._run = _Run(provider, flow)
+
+    @property
+    def response(self) -> ChatResponse | None:
+        """The run's final response once the stream has ended successfully, else None."""
+        return self._run.response
+
+    def _start(self) -> Generator[StreamEvent, None, None]:
+        return _sync_run_events(self._run)
+
+    def _close_unstarted(self) -> None:
+        self._run.flow.close()
+
+
+class AsyncChatRunStream(AsyncEventStream):
+    """The asynchronous twin of :class:`ChatRunStream`: ``async for event in chat.stream(msgs)``."""
+
+    def __init__(self, provider: ChatProvider, flow: Flow) -> None:
+        self._run = _Run(provider, flow)
+
+    @property
+    def response(self) -> ChatResponse | None:
+        """The run's final response once the stream has ended successfully, else None."""
+        return self._run.response
+
+    def _start(self) -> AsyncGenerator[StreamEvent, None]:
+        return _async_run_events(self._run)
+
+    def _close_unstarted(self) -> None:
+        self._run.flow.close()
