@@ -50,3 +50,16 @@ def test_no_key_in_reprs() -> None:
     client = builder.build()
     for obj in (builder, builder.config, client, client.endpoint, client.endpoint.api_key):
         assert "topsecret" not in repr(obj) and "topsecret" not in str(obj)
+
+
+def test_a_built_client_is_never_changed_afterwards() -> None:
+    # Everything a client uses is given to its constructor (immutable configuration): building the
+    # OpenRouter API object, or a client with a capability check, attaches nothing to it.
+    from chat_openrouter import OpenRouterAPI
+
+    client = OpenRouterBuilder().with_api_key("k").with_capability_check().build()
+    before = dict(vars(client))
+    api = OpenRouterAPI(client)
+    assert vars(client) == before
+    assert api.endpoint is client.endpoint  # one connection pool, one key, one retry policy
+    assert not hasattr(client, "list_models") and not hasattr(client, "openrouter")

@@ -53,3 +53,20 @@ def test_import_is_cheap_and_offline() -> None:
     code = "import sys, chat_openrouter; print(any(m.startswith(('httpx2', 'pydantic')) for m in sys.modules))"
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
     assert out.stdout.strip() == "False"
+
+
+def test_version_is_read_from_the_package_metadata_on_first_use() -> None:
+    from importlib.metadata import version
+
+    code = (
+        "import sys, chat_openrouter; loaded = 'importlib.metadata' in sys.modules; "
+        "print(loaded, chat_openrouter.__version__)"
+    )
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    assert out.stdout.split() == ["False", version("chat-openrouter")]
+
+
+def test_user_agent_names_the_installed_version() -> None:
+    from chat_openrouter.transport.endpoint import user_agent
+
+    assert user_agent() == f"chat-openrouter/{chat_openrouter.__version__} (python)"

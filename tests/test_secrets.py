@@ -18,7 +18,7 @@ import pytest
 
 from chat_openrouter import ChatOptions, RetryPolicy, Timeouts, errors, messages
 from chat_openrouter.openrouter.builder import OpenRouterBuilder
-from chat_openrouter.transport.wire_client import WireClient
+from chat_openrouter.wire.base import WireClient
 from faults._server import (
     FaultServer,
     closed_port_url,

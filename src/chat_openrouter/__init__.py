@@ -10,6 +10,7 @@
     print(response.text, response.usage.cost)
 
 Importing this package is cheap: clients, the Chat engine and pydantic-backed tools load on first use.
+How the package is laid out, and the path of one request through it: ARCHITECTURE.md.
 """
 
 from __future__ import annotations
@@ -60,15 +61,15 @@ from .errors import (
     TransportError,
 )
 from .transport.base import Timeouts
-from .transport.endpoint import Limits
+from .transport.limits import Limits
 from .transport.retry import RetryPolicy
 
 if TYPE_CHECKING:
-    from .core.chat import AsyncChatRunStream, Chat, ChatBuilder, ChatRunStream
-    from .core.tool import Tool, ToolArgumentsError, tool
-    from .openrouter.account import Credits, Generation, KeyInfo
+    from .core.chat import Chat, ChatBuilder
+    from .core.run import AsyncChatRunStream, ChatRunStream
+    from .core.tools import Tool, ToolArgumentsError, tool
+    from .openrouter.api import Credits, Generation, KeyInfo, ModelInfo, ModelPricing, OpenRouterAPI
     from .openrouter.builder import OpenRouterBuilder
-    from .openrouter.catalog import ModelInfo, ModelPricing
     from .openrouter.plugins import (
         ContextCompressionPlugin,
         FileParserPlugin,
@@ -85,26 +86,28 @@ if TYPE_CHECKING:
         ProviderPreferences,
         request_options,
     )
-    from .wire.completions.client import CompletionsBuilder, CompletionsClient
-    from .wire.responses.client import ResponsesBuilder, ResponsesClient
+    from .openrouter.wire_builders import CompletionsBuilder, ResponsesBuilder
+    from .wire.completions.client import CompletionsClient
+    from .wire.responses.client import ResponsesClient
 
-__version__ = "0.1.0"
+    __version__: str
 
 # Loaded on first access (PEP 562) so `import chat_openrouter` stays cheap.
 _LAZY = {
     "Chat": "chat_openrouter.core.chat",
     "ChatBuilder": "chat_openrouter.core.chat",
-    "ChatRunStream": "chat_openrouter.core.chat",
-    "AsyncChatRunStream": "chat_openrouter.core.chat",
-    "Tool": "chat_openrouter.core.tool",
-    "ToolArgumentsError": "chat_openrouter.core.tool",
-    "tool": "chat_openrouter.core.tool",
+    "ChatRunStream": "chat_openrouter.core.run",
+    "AsyncChatRunStream": "chat_openrouter.core.run",
+    "Tool": "chat_openrouter.core.tools",
+    "ToolArgumentsError": "chat_openrouter.core.tools",
+    "tool": "chat_openrouter.core.tools",
     "OpenRouterBuilder": "chat_openrouter.openrouter.builder",
-    "Credits": "chat_openrouter.openrouter.account",
-    "Generation": "chat_openrouter.openrouter.account",
-    "KeyInfo": "chat_openrouter.openrouter.account",
-    "ModelInfo": "chat_openrouter.openrouter.catalog",
-    "ModelPricing": "chat_openrouter.openrouter.catalog",
+    "OpenRouterAPI": "chat_openrouter.openrouter.api",
+    "Credits": "chat_openrouter.openrouter.api",
+    "Generation": "chat_openrouter.openrouter.api",
+    "KeyInfo": "chat_openrouter.openrouter.api",
+    "ModelInfo": "chat_openrouter.openrouter.api",
+    "ModelPricing": "chat_openrouter.openrouter.api",
     "ContextCompressionPlugin": "chat_openrouter.openrouter.plugins",
     "FileParserPlugin": "chat_openrouter.openrouter.plugins",
     "ResponseHealingPlugin": "chat_openrouter.openrouter.plugins",
@@ -117,14 +120,19 @@ _LAZY = {
     "OpenRouterOptions": "chat_openrouter.openrouter.routing",
     "ProviderPreferences": "chat_openrouter.openrouter.routing",
     "request_options": "chat_openrouter.openrouter.routing",
-    "CompletionsBuilder": "chat_openrouter.wire.completions.client",
+    "CompletionsBuilder": "chat_openrouter.openrouter.wire_builders",
     "CompletionsClient": "chat_openrouter.wire.completions.client",
-    "ResponsesBuilder": "chat_openrouter.wire.responses.client",
+    "ResponsesBuilder": "chat_openrouter.openrouter.wire_builders",
     "ResponsesClient": "chat_openrouter.wire.responses.client",
 }
 
 
 def __getattr__(name: str) -> Any:
+    if name == "__version__":
+        # From the package metadata, on first access (importlib.metadata is not cheap to import).
+        from ._version import version
+
+        return version()
     module = _LAZY.get(name)
     if module is None:
         raise AttributeError(f"module 'chat_openrouter' has no attribute {name!r}")
@@ -173,6 +181,7 @@ __all__ = [
     "ModelInfo",
     "ModelPricing",
     "NotFoundError",
+    "OpenRouterAPI",
     "OpenRouterBuilder",
     "OpenRouterOptions",
     "OutputSchema",

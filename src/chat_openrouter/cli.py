@@ -37,7 +37,7 @@ if TYPE_CHECKING:
     from .core.response import ChatResponse
     from .core.usage import Usage
     from .testing.emulator import Emulator
-    from .transport.wire_client import WireClient
+    from .wire.base import WireClient
 
 __all__ = ["main"]
 
@@ -329,8 +329,10 @@ def _per_million(value: Any) -> str:
 
 
 def _cmd_models(args: argparse.Namespace) -> int:
+    from .openrouter.api import OpenRouterAPI
+
     with _build_client(args, key_required=False) as client:
-        models = client.list_models_sync()
+        models = OpenRouterAPI(client).list_models_sync()
     needle = (args.search or "").lower()
     if needle:
         models = [m for m in models if needle in m.id.lower() or needle in (m.name or "").lower()]
@@ -620,7 +622,7 @@ def _weather_tool() -> Any:
 
     from pydantic import Field
 
-    from .core.tool import tool
+    from .core.tools import tool
 
     def get_weather(city: str) -> dict[str, Any]:
         """Current weather for a city."""

@@ -30,9 +30,8 @@ from chat_openrouter.core.parts import ReasoningPart, ToolStatus
 from chat_openrouter.core.response import ChatResponse
 from chat_openrouter.core.tools import ToolSpec
 from chat_openrouter.errors import ChatOpenRouterError, StreamError
-from chat_openrouter.transport.wire_client import WireClient
-from chat_openrouter.wire.completions.client import CompletionsBuilder
-from chat_openrouter.wire.responses.client import ResponsesBuilder
+from chat_openrouter.openrouter.wire_builders import CompletionsBuilder, ResponsesBuilder
+from chat_openrouter.wire.base import WireClient
 
 WIRES = ("completions", "responses")
 SCHEMA = {"completions": "ChatRequest", "responses": "ResponsesRequest"}

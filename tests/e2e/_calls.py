@@ -10,8 +10,8 @@ from _spec import load_fixture
 from chat_openrouter.core.events import StreamEvent
 from chat_openrouter.core.messages import Messages
 from chat_openrouter.core.response import ChatResponse
-from chat_openrouter.transport.builder import ClientBuilder
-from chat_openrouter.transport.wire_client import WireClient
+from chat_openrouter.openrouter.builder import OpenRouterBuilder
+from chat_openrouter.wire.base import WireClient
 
 from ._server import LoopbackServer
 
@@ -24,7 +24,7 @@ def sse_events(name: str) -> list[bytes]:
     return [piece + b"\n\n" for piece in re.split(rb"\n\n", data) if piece]
 
 
-def loopback_client(builder: ClientBuilder[Any], server: LoopbackServer, model: str) -> Any:
+def loopback_client(builder: OpenRouterBuilder, server: LoopbackServer, model: str) -> Any:
     """The client ``builder`` makes for ``server``, on the default httpx2 transport, without retries."""
     return (
         builder.with_base_url(server.url + "/api/v1/")

@@ -12,7 +12,7 @@ connection pool, HTTP/1.1 framing, chunked streaming) without touching the netwo
         ScriptedResponse.sse([b"data: {...}\\n\\n", b"data: [DONE]\\n\\n"]),  # second, streamed in 2 writes
     )
     with LoopbackServer(app) as server:
-        client = CompletionsBuilder().with_base_url(server.url + "/api/v1")...build()
+        client = OpenRouterBuilder().with_completions().with_base_url(server.url + "/api/v1")...build()
         ...
     assert app.requests[0].path == "/api/v1/chat/completions"
     assert app.requests[0].json()["model"] == "openai/gpt-4o"

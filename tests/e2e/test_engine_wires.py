@@ -29,7 +29,7 @@ from chat_openrouter.core.chat import Chat, ChatBuilder
 from chat_openrouter.core.events import Done, StreamEvent
 from chat_openrouter.core.parts import ReasoningPart, ToolStatus
 from chat_openrouter.core.response import ChatResponse
-from chat_openrouter.core.tool import Tool, tool
+from chat_openrouter.core.tools import Tool, tool
 from chat_openrouter.errors import MaxStepsExceededError, StructuredOutputError
 from chat_openrouter.testing.emulator import Emulator
 from engine._harness import event_summary, response_summary
@@ -147,14 +147,9 @@ def run(
 
 
 def _wire_builder(wire: str) -> Any:
-    # Imported here so each wire's tests need only that wire's code.
-    if wire == "completions":
-        from chat_openrouter.wire.completions.client import CompletionsBuilder
+    from chat_openrouter.openrouter.builder import OpenRouterBuilder
 
-        return CompletionsBuilder()
-    from chat_openrouter.wire.responses.client import ResponsesBuilder
-
-    return ResponsesBuilder()
+    return OpenRouterBuilder().with_completions() if wire == "completions" else OpenRouterBuilder()
 
 
 def _run_sync(chat: Chat, mode: str, prompt: str, decide: Callable[[Pause], None] | None, result: Run) -> None:

@@ -20,7 +20,8 @@ from chat_openrouter.core.options import ChatOptions
 from chat_openrouter.core.response import ChatResponse
 from chat_openrouter.core.tools import ToolSpec
 from chat_openrouter.errors import RateLimitError, StreamError
-from chat_openrouter.wire.completions.client import CompletionsBuilder, CompletionsClient
+from chat_openrouter.openrouter.builder import OpenRouterBuilder
+from chat_openrouter.wire.completions.client import CompletionsClient
 
 from ._calls import MODES, complete, loopback_client, sse_events, stream
 from ._server import LoopbackServer, RecordedRequest, ScriptedApp, ScriptedResponse
@@ -31,7 +32,7 @@ LLM_VERSION = ToolSpec(
 
 
 def client_for(server: LoopbackServer) -> CompletionsClient:
-    client: CompletionsClient = loopback_client(CompletionsBuilder(), server, "openai/gpt-4.1-mini")
+    client: CompletionsClient = loopback_client(OpenRouterBuilder().with_completions(), server, "openai/gpt-4.1-mini")
     return client
 
 

@@ -20,7 +20,8 @@ from chat_openrouter.core.options import ChatOptions, Reasoning
 from chat_openrouter.core.parts import ReasoningPart, ToolStatus
 from chat_openrouter.core.tools import ToolSpec
 from chat_openrouter.errors import AuthenticationError, StreamError
-from chat_openrouter.wire.responses.client import ResponsesBuilder, ResponsesClient
+from chat_openrouter.openrouter.builder import OpenRouterBuilder
+from chat_openrouter.wire.responses.client import ResponsesClient
 
 from ._calls import MODES, complete, loopback_client, sse_events, stream
 from ._server import LoopbackServer, RecordedRequest, ScriptedApp, ScriptedResponse
@@ -31,7 +32,7 @@ LLM_VERSION = ToolSpec(
 
 
 def client_for(server: LoopbackServer, model: str = "openai/gpt-4.1-mini") -> ResponsesClient:
-    client: ResponsesClient = loopback_client(ResponsesBuilder(), server, model)
+    client: ResponsesClient = loopback_client(OpenRouterBuilder(), server, model)
     return client
 
 

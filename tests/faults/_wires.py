@@ -21,11 +21,10 @@ from typing import Any
 from chat_openrouter import ChatOptions, RetryPolicy, Timeouts, messages
 from chat_openrouter.core.events import StreamEvent, TextChunk
 from chat_openrouter.core.response import ChatResponse
-from chat_openrouter.transport.endpoint import Limits
+from chat_openrouter.openrouter.builder import OpenRouterBuilder
 from chat_openrouter.transport.httpx_transport import HttpxTransport
-from chat_openrouter.transport.wire_client import WireClient
-from chat_openrouter.wire.completions.client import CompletionsBuilder
-from chat_openrouter.wire.responses.client import ResponsesBuilder
+from chat_openrouter.transport.limits import Limits
+from chat_openrouter.wire.base import WireClient
 
 API_KEY = "sk-or-v1-faultinjection0123456789abcdef0123456789abcdef"
 HANG_GUARD = 20.0  # seconds; far above any scripted timeout, only reached if something hangs
@@ -72,7 +71,7 @@ def _chat_chunk(delta: dict[str, Any], finish: str | None = None, **extra: Any) 
 
 COMPLETIONS = Wire(
     name="completions",
-    build=CompletionsBuilder,
+    build=lambda: OpenRouterBuilder().with_completions(),
     preamble=[event(_chat_chunk({"role": "assistant", "content": ""}))],
     text=lambda word: event(_chat_chunk({"role": "assistant", "content": word})),
     finish=[
@@ -125,7 +124,7 @@ def _responses_completed() -> bytes:
 
 RESPONSES = Wire(
     name="responses",
-    build=ResponsesBuilder,
+    build=OpenRouterBuilder,
     preamble=[
         event({"type": "response.created", "response": {**_RESPONSE, "status": "in_progress", "output": []}}),
         event(

@@ -18,7 +18,7 @@ from chat_openrouter import messages
 from chat_openrouter.core.events import TextChunk
 from chat_openrouter.transport.base import HttpRequest, Timeouts
 from chat_openrouter.transport.httpx_transport import HttpxTransport
-from chat_openrouter.transport.wire_client import WireClient
+from chat_openrouter.wire.base import WireClient
 
 from ._server import FaultServer, json_body, sse, stall_before_headers, stall_mid_stream
 from ._wires import WIRES, Sleeps, Wire, make_client

@@ -20,7 +20,7 @@ import pytest
 
 from chat_openrouter import ChatOptions, Timeouts, errors
 from chat_openrouter.core.events import Done, StreamEvent, TextChunk
-from chat_openrouter.transport.endpoint import Limits
+from chat_openrouter.transport.limits import Limits
 
 from ._server import (
     FaultServer,

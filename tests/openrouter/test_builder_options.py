@@ -116,7 +116,7 @@ def test_builder_methods_never_mutate_the_receiver() -> None:
     ).with_capability_check().with_catalog(ttl=5)
     assert BASE.config == before
     assert BASE.build().options.extra_body == {}
-    assert BASE.build().preflight is None
+    assert BASE.build().request_check is None
 
 
 def test_bad_values_fail_at_configuration_time() -> None:
@@ -145,12 +145,17 @@ def test_with_app_validates_categories() -> None:
         BASE.with_app(categories=["x" * 31])
 
 
-def test_build_returns_the_wire_client_itself_with_account_methods() -> None:
-    from chat_openrouter import CompletionsClient, ResponsesClient
+def test_build_returns_the_wire_client_itself_and_the_api_object_shares_its_endpoint() -> None:
+    from chat_openrouter import CompletionsClient, OpenRouterAPI, ResponsesClient
+    from chat_openrouter.openrouter import CapabilityCheck
 
     assert type(BASE.build()) is ResponsesClient
     assert type(BASE.with_completions().build()) is CompletionsClient
     client = BASE.with_capability_check().build()
-    assert client.preflight is not None
-    assert client.openrouter.catalog_ttl == 3600.0
-    assert BASE.with_catalog(ttl=30).build().openrouter.catalog_ttl == 30
+    # The pre-flight check is handed to the constructor; nothing is attached to a built client.
+    assert isinstance(client.request_check, CapabilityCheck)
+    assert BASE.build().request_check is None
+    assert OpenRouterAPI(client).catalog_ttl == 3600.0
+    assert OpenRouterAPI(client).endpoint is client.endpoint
+    assert OpenRouterAPI(BASE.with_catalog(ttl=30).build()).catalog_ttl == 30
+    assert BASE.with_catalog(ttl=30).build_api().catalog_ttl == 30

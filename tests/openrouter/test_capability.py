@@ -8,7 +8,7 @@ import pytest
 
 from chat_openrouter import ConfigurationError, OutputSchema, ToolSpec, messages
 from chat_openrouter.openrouter import ModelCapabilityError, WebSearch, request_options
-from chat_openrouter.openrouter.catalog import required_capabilities
+from chat_openrouter.openrouter.capability import required_capabilities
 
 from ._support import WIRES, Recorder, Reply, builder
 

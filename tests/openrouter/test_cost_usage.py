@@ -10,7 +10,7 @@ import pytest
 
 from chat_openrouter import ChatResponse, messages
 from chat_openrouter.core.chat import ChatBuilder
-from chat_openrouter.core.tool import tool
+from chat_openrouter.core.tools import tool
 
 from ._support import Recorder, Reply, builder
 

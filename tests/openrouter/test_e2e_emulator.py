@@ -14,8 +14,8 @@ import pytest
 
 from chat_openrouter import messages
 from chat_openrouter.core.chat import ChatBuilder
-from chat_openrouter.core.tool import tool
-from chat_openrouter.openrouter import ModelCapabilityError, OpenRouterBuilder
+from chat_openrouter.core.tools import tool
+from chat_openrouter.openrouter import ModelCapabilityError, OpenRouterAPI, OpenRouterBuilder
 from chat_openrouter.testing.emulator import Emulator, EmulatorServer
 
 from ._support import WIRES
@@ -60,7 +60,7 @@ def test_reasoning_tool_loop_costs_match_the_generation_records(
         assert run.text.startswith("Based on get_weather: Sunny in")  # the emulator invents the arguments
         assert len(run.steps) == 2
         assert run.steps[0].reasoning
-        records = [client.get_generation_sync(step.id or "", wait=0) for step in run.steps]
+        records = [OpenRouterAPI(client).get_generation_sync(step.id or "", wait=0) for step in run.steps]
         assert [r.total_cost for r in records] == [step.usage.cost for step in run.steps]
         assert run.usage.cost == pytest.approx(sum(r.total_cost or 0 for r in records))
         assert all(r.provider_name == "Emulator" and r.model == "emulator/reasoning" for r in records)
@@ -73,15 +73,16 @@ def test_catalogue_key_credits_and_capability_check(
     server: tuple[Emulator, EmulatorServer], wire: str
 ) -> None:
     with _builder(server, wire, "emulator/echo").with_capability_check().build() as client:
-        models = {m.id: m for m in client.list_models_sync()}
+        api = OpenRouterAPI(client)
+        models = {m.id: m for m in api.list_models_sync()}
         assert models["emulator/tools"].supports_tools
         assert not models["emulator/echo"].supports_tools
         assert models["emulator/reasoning"].supports_reasoning
         with pytest.raises(ModelCapabilityError, match="tools"):
             client.complete_sync(messages.from_user("hi"), tools=[get_weather.spec])
         assert client.complete_sync(messages.from_user("hi")).text == "hi"
-        key = client.get_key_sync()
-        credits = client.get_credits_sync()
+        key = api.get_key_sync()
+        credits = api.get_credits_sync()
         assert key.usage is not None
         assert key.usage > 0
         assert credits.total_credits == 10.0
@@ -95,9 +96,10 @@ def test_async_twins_over_http(server: tuple[Emulator, EmulatorServer], wire: st
     async def run() -> None:
         async with client:
             response = await client.complete(messages.from_user("ping"))
-            record = await client.get_generation(response.id or "", wait=0)
+            api = OpenRouterAPI(client)
+            record = await api.get_generation(response.id or "", wait=0)
             assert record.total_cost == response.usage.cost
-            assert (await client.get_model("emulator/echo")) is not None
+            assert (await api.get_model("emulator/echo")) is not None
             with pytest.raises(ModelCapabilityError):
                 async for _ in client.stream(messages.from_user("hi"), tools=[get_weather.spec]):
                     pass

@@ -15,7 +15,7 @@ import pytest
 from _spec import assert_valid_request, load_fixture
 from chat_openrouter import ReasoningPart, ToolStatus, messages
 from chat_openrouter.core.chat import ChatBuilder
-from chat_openrouter.core.tool import tool
+from chat_openrouter.core.tools import tool
 
 from ._support import Recorder, Reply, builder
 

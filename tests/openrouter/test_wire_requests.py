@@ -17,6 +17,7 @@ from chat_openrouter.openrouter import (
     ContextCompressionPlugin,
     FileParserPlugin,
     MaxPrice,
+    OpenRouterAPI,
     Percentiles,
     ProviderPreferences,
     ProviderSort,
@@ -65,7 +66,7 @@ def test_no_attribution_headers_unless_asked(wire: str) -> None:
     client = builder(recorder, wire=wire).build()
     client.complete_sync(messages.from_user("Hi"))
     client.stream_sync(messages.from_user("Hi")).final_response()
-    client.list_models_sync()
+    OpenRouterAPI(client).list_models_sync()
     assert len(recorder.seen) == 3
     for seen in recorder.seen:
         assert not [h for h in ATTRIBUTION if h in seen.headers], (seen.method, seen.path)
@@ -86,7 +87,7 @@ def test_attribution_headers_on_every_request(wire: str) -> None:
             pass
 
     asyncio.run(stream())
-    client.get_model_sync("openai/gpt-4o")
+    OpenRouterAPI(client).get_model_sync("openai/gpt-4o")
     assert len(recorder.seen) == 3
     for seen in recorder.seen:
         assert seen.headers["http-referer"] == "https://myapp.example"

@@ -15,7 +15,7 @@ from pydantic import BaseModel, Field
 from chat_openrouter import messages
 from chat_openrouter.core.chat import ChatBuilder
 from chat_openrouter.core.events import Done, ReasoningChunk, StreamEvent, TextChunk
-from chat_openrouter.core.tool import tool
+from chat_openrouter.core.tools import tool
 from chat_openrouter.errors import (
     AuthenticationError,
     BadRequestError,
@@ -23,10 +23,11 @@ from chat_openrouter.errors import (
     ServerError,
     StreamError,
 )
+from chat_openrouter.openrouter.api import OpenRouterAPI
 from chat_openrouter.openrouter.builder import OpenRouterBuilder
 from chat_openrouter.testing.emulator import Emulator
 from chat_openrouter.transport.retry import RetryPolicy
-from chat_openrouter.transport.wire_client import WireClient
+from chat_openrouter.wire.base import WireClient
 
 from ._emu import KEY, strict_emulator
 
@@ -237,7 +238,7 @@ def test_unknown_model_and_bad_key(wire: str) -> None:
 def test_generation_lookup(emulator: Emulator, wire: str) -> None:
     client = build(emulator, wire, "emulator/echo")
     response = client.complete_sync(messages.from_user("look me up"))
-    record = client.get_generation_sync(response.id or "")
+    record = OpenRouterAPI(client).get_generation_sync(response.id or "")
     assert record.id == response.id
     assert record.total_cost == response.usage.cost
     assert record.streamed is False

@@ -20,8 +20,8 @@ from chat_openrouter.core.messages import Messages
 from chat_openrouter.core.options import ChatOptions
 from chat_openrouter.core.response import ChatResponse
 from chat_openrouter.core.tools import ToolLike
-from chat_openrouter.transport.builder import ClientBuilder
-from chat_openrouter.transport.wire_client import WireClient
+from chat_openrouter.openrouter.builder import OpenRouterBuilder
+from chat_openrouter.wire.base import WireClient
 
 MODES = ("sync", "async")
 
@@ -43,7 +43,7 @@ class Replay:
 
 
 def serve(
-    builder: ClientBuilder[Any],
+    builder: OpenRouterBuilder,
     content: bytes,
     *,
     status: int = 200,
@@ -68,7 +68,7 @@ def serve(
 
 
 def serve_fixture(
-    builder: ClientBuilder[Any],
+    builder: OpenRouterBuilder,
     name: str,
     *,
     model: str = "openai/gpt-4o",

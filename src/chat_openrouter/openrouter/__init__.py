@@ -1,9 +1,12 @@
-"""OpenRouter-only features, typed, on both wires: the builder, routing, plugins, catalogue and account.
+"""Who we talk to and what only OpenRouter offers, typed, on both wires.
 
 ::
 
-    from chat_openrouter.openrouter import OpenRouterBuilder, ProviderPreferences, WebSearch, citations
+    from chat_openrouter.openrouter import OpenRouterBuilder, OpenRouterAPI, ProviderPreferences, WebSearch
 
+One room per concern: ``connection`` (base URL, key lookup, attribution headers), ``builder`` (the one
+builder), ``routing`` and ``plugins`` (typed request fields), ``capability`` (the pre-flight check) and
+``api/`` (OpenRouter's REST API: models, generations, key, credits -- one module per endpoint group).
 Names load on first access (PEP 562), so importing this package stays cheap.
 """
 
@@ -12,17 +15,19 @@ from __future__ import annotations
 from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
-    from .account import Credits, Generation, KeyInfo, OpenRouterAPI
-    from .builder import OpenRouterBuilder
-    from .catalog import (
-        CapabilityCheck,
+    from .api import (
+        Credits,
+        Generation,
+        KeyInfo,
         ModelArchitecture,
-        ModelCapabilityError,
         ModelInfo,
         ModelPricing,
+        OpenRouterAPI,
         ReasoningSupport,
         TopProvider,
     )
+    from .builder import OpenRouterBuilder
+    from .capability import CapabilityCheck, ModelCapabilityError
     from .plugins import (
         ContextCompressionPlugin,
         CustomPlugin,
@@ -50,17 +55,19 @@ if TYPE_CHECKING:
     )
 
 _MODULES = {
-    "account": ("Credits", "Generation", "KeyInfo", "OpenRouterAPI"),
-    "builder": ("OpenRouterBuilder",),
-    "catalog": (
-        "CapabilityCheck",
+    "api": (
+        "Credits",
+        "Generation",
+        "KeyInfo",
         "ModelArchitecture",
-        "ModelCapabilityError",
         "ModelInfo",
         "ModelPricing",
+        "OpenRouterAPI",
         "ReasoningSupport",
         "TopProvider",
     ),
+    "builder": ("OpenRouterBuilder",),
+    "capability": ("CapabilityCheck", "ModelCapabilityError"),
     "plugins": (
         "ContextCompressionPlugin",
         "CustomPlugin",

@@ -1,9 +1,11 @@
-"""``OpenRouterBuilder``: picks one of OpenRouter's two wires and returns that wire's client itself.
+"""``OpenRouterBuilder``: the one builder. It picks one of OpenRouter's two wires and returns that wire's
+client itself.
 
 ::
 
     client = OpenRouterBuilder().with_model("anthropic/claude-sonnet-4").build()          # ResponsesClient
     client = OpenRouterBuilder().with_completions().with_model("openai/gpt-4o").build()   # CompletionsClient
+    api = OpenRouterBuilder().build_api()                                                 # OpenRouterAPI
 
 Everything OpenRouter-specific is typed here and works the same on both wires: reasoning, provider
 routing, fallback models, presets, sessions, plugins, server tools, prompt caching, app attribution and
@@ -11,20 +13,27 @@ a capability pre-flight. Request fields compile into the client's default
 :attr:`ChatOptions.extra_body <chat_openrouter.ChatOptions.extra_body>`, which both codecs merge last, so
 ``client.options`` shows exactly what will be sent; per-call ``options=`` (see
 :func:`~chat_openrouter.openrouter.request_options`) override them one top-level field at a time.
+
+Builders are immutable: every ``with_*`` returns a new builder, so a half-configured builder can be
+reused as a template. ``build()`` resolves the key (``OPENROUTER_API_KEY`` when not given) and hands the
+client everything it will ever use -- endpoint, defaults, the optional pre-flight check -- in its
+constructor; nothing is attached afterwards. Building a client does no I/O.
 """
 
 from __future__ import annotations
 
-import re
-import time
 from collections.abc import Callable, Mapping, Sequence
-from dataclasses import dataclass, replace
-from typing import TYPE_CHECKING, Any, Literal
+from dataclasses import dataclass, field, replace
+from typing import TYPE_CHECKING, Any, Literal, TypeVar
 
-from ..core.options import Reasoning
+from ..core.options import ChatOptions, Reasoning, Timeouts
 from ..errors import ConfigurationError
-from ..transport.builder import ClientBuilder, ClientConfig
+from ..transport.endpoint import Endpoint
+from ..transport.limits import Limits
+from ..transport.retry import RetryPolicy
+from ..transport.secret import Secret
 from ._defaults import DEFAULT_CATALOG_TTL
+from .connection import DEFAULT_BASE_URL, attribution_headers, resolve_api_key
 from .plugins import Plugin, WebSearch
 from .routing import (
     CacheControl,
@@ -38,49 +47,75 @@ from .routing import (
     normalise_preset,
 )
 
-if TYPE_CHECKING:  # the wires, the account API and the capability check load in build(), when used
+if TYPE_CHECKING:  # the wires, the API object and the capability check load in build(), when used
+    from ..wire.base import RequestCheck, WireClient
     from ..wire.completions.client import CompletionsClient
     from ..wire.responses.client import ResponsesClient
+    from .api import OpenRouterAPI
 
-__all__ = ["OpenRouterBuilder"]
+__all__ = ["OpenRouterBuilder", "OpenRouterConfig"]
 
-# X-OpenRouter-Categories: lowercase-hyphenated, <= 30 chars each, at most 2 per request (reference §1.1).
-_CATEGORY = re.compile(r"^[a-z0-9]+(?:-[a-z0-9]+)*$")
-_MAX_CATEGORIES = 2
+B = TypeVar("B", bound="OpenRouterBuilder")
+W = TypeVar("W", bound="WireClient")
+Wire = Literal["responses", "completions"]
 
 
 @dataclass(frozen=True)
-class OpenRouterConfig(ClientConfig):
-    """What :class:`OpenRouterBuilder` adds to a wire builder's settings: the wire, the catalogue and
-    the capability pre-flight."""
+class OpenRouterConfig:
+    """Everything an :class:`OpenRouterBuilder` has been told (read it as ``builder.config``)."""
 
-    wire: Literal["responses", "completions"] = "responses"
+    wire: Wire = "responses"
+    base_url: str = DEFAULT_BASE_URL
+    model: str | None = None
+    api_key: Secret | None = None
+    require_key: bool = True
+    headers: Mapping[str, str] = field(default_factory=dict)
+    #: A chat_openrouter Transport, an httpx2 transport or client; None for the default.
+    transport: Any = None
+    timeouts: Timeouts = field(default_factory=Timeouts)
+    retry: RetryPolicy = field(default_factory=RetryPolicy)
+    limits: Limits = field(default_factory=Limits)
+    options: ChatOptions = field(default_factory=ChatOptions)
+    server_tools: tuple[dict[str, Any], ...] = ()
     capability_check: bool = False
     catalog_ttl: float = DEFAULT_CATALOG_TTL
     clock: Callable[[], float] | None = None
 
+    def __repr__(self) -> str:  # the key is a Secret, but say nothing about it at all
+        return f"OpenRouterConfig(wire={self.wire!r}, base_url={self.base_url!r}, model={self.model!r})"
 
-class OpenRouterBuilder(ClientBuilder[Any]):
+
+class OpenRouterBuilder:
     """Configure an OpenRouter client. Immutable: each ``with_*`` returns a new builder.
 
     ``build()`` returns a :class:`ResponsesClient` (OpenRouter's default wire) or, after
-    :meth:`with_completions`, a :class:`CompletionsClient` -- no wrapper type in between. Either client
-    also answers ``list_models``, ``get_model``, ``get_generation``, ``get_key`` and ``get_credits``.
+    :meth:`with_completions`, a :class:`CompletionsClient` -- no wrapper type in between.
+    ``build_api()`` returns an :class:`~chat_openrouter.OpenRouterAPI` (models, generations, key,
+    credits) on the same settings; ``OpenRouterAPI(client)`` gives one for a built client.
     """
 
-    _config: OpenRouterConfig
+    def __init__(self, config: OpenRouterConfig | None = None) -> None:
+        self._config = config or OpenRouterConfig()
 
-    def __init__(self, config: ClientConfig | None = None) -> None:
-        if config is not None and not isinstance(config, OpenRouterConfig):
-            config = OpenRouterConfig(**{f: getattr(config, f) for f in config.__dataclass_fields__})
-        super().__init__(config or OpenRouterConfig())
+    def __repr__(self) -> str:
+        return f"{type(self).__name__}(wire={self._config.wire!r}, model={self._config.model!r})"
+
+    @property
+    def config(self) -> OpenRouterConfig:
+        return self._config
+
+    def _with(self: B, **changes: Any) -> B:
+        return type(self)(replace(self._config, **changes))
+
+    def _with_options(self: B, **changes: Any) -> B:
+        return self._with(options=replace(self._config.options, **changes))
 
     # -- wire ------------------------------------------------------------------------------------------
-    def with_completions(self) -> OpenRouterBuilder:
+    def with_completions(self: B) -> B:
         """Use the Chat Completions wire (``POST /chat/completions``) instead of the Responses API."""
         return self._with(wire="completions")
 
-    def with_responses(self) -> OpenRouterBuilder:
+    def with_responses(self: B) -> B:
         """Use the Responses API wire (the default)."""
         return self._with(wire="responses")
 
@@ -89,39 +124,77 @@ class OpenRouterBuilder(ClientBuilder[Any]):
         """The wire ``build()`` will use: ``"responses"`` (default) or ``"completions"``."""
         return self._config.wire
 
-    # -- attribution -----------------------------------------------------------------------------------
+    # -- who we talk to --------------------------------------------------------------------------------
+    def with_model(self: B, model: str) -> B:
+        """The model slug, e.g. ``anthropic/claude-sonnet-4`` (variants like ``:free`` and presets work)."""
+        return self._with(model=model)
+
+    def with_api_key(self: B, api_key: str) -> B:
+        """The API key; when not called, ``OPENROUTER_API_KEY`` is read at ``build()``."""
+        return self._with(api_key=Secret(api_key), require_key=True)
+
+    def without_api_key(self: B) -> B:
+        """Send no Authorization header (local servers, proxies that add it)."""
+        return self._with(api_key=None, require_key=False)
+
+    def with_base_url(self: B, base_url: str) -> B:
+        """Default ``https://openrouter.ai/api/v1``; a trailing slash is fine."""
+        return self._with(base_url=base_url.rstrip("/"))
+
+    def with_headers(self: B, headers: Mapping[str, str]) -> B:
+        """Extra headers sent on every request (merged over earlier ones)."""
+        return self._with(headers={**self._config.headers, **headers})
+
     def with_app(
-        self, *, url: str | None = None, title: str | None = None, categories: Sequence[str] = ()
-    ) -> OpenRouterBuilder:
+        self: B, *, url: str | None = None, title: str | None = None, categories: Sequence[str] = ()
+    ) -> B:
         """App attribution headers: ``HTTP-Referer``, ``X-OpenRouter-Title``, ``X-OpenRouter-Categories``.
 
         Nothing is sent by default; only the values you give here are. ``url`` creates your app's page
         on openrouter.ai (the title only shows together with it). ``categories``: at most two
         marketplace slugs such as ``"cli-agent"`` (lowercase, hyphenated, ≤ 30 characters).
         """
-        if isinstance(categories, str):
-            categories = [categories]
-        bad = [c for c in categories if len(c) > 30 or not _CATEGORY.match(c)]
-        if bad:
-            raise ConfigurationError(
-                f"app categories must be lowercase-hyphenated slugs of <= 30 chars, got {bad}"
-            )
-        if len(categories) > _MAX_CATEGORIES:
-            raise ConfigurationError(
-                f"OpenRouter accepts at most {_MAX_CATEGORIES} app categories, got {len(categories)}"
-            )
-        headers: dict[str, str] = {}
-        if url:
-            headers["HTTP-Referer"] = url
-        if title:
-            headers["X-OpenRouter-Title"] = title
-        if categories:
-            headers["X-OpenRouter-Categories"] = ",".join(categories)
-        return self.with_headers(headers)
+        return self.with_headers(attribution_headers(url=url, title=title, categories=categories))
+
+    # -- connection ------------------------------------------------------------------------------------
+    def with_transport(self: B, transport: Any) -> B:
+        """A :class:`Transport`, an ``httpx2`` transport (e.g. ``MockTransport``) or an ``httpx2`` client."""
+        return self._with(transport=transport)
+
+    def with_timeouts(self: B, timeouts: Timeouts | None = None, **phases: float | None) -> B:
+        """Replace the timeouts, or change single phases: ``with_timeouts(first_byte=30)``."""
+        return self._with(timeouts=replace(timeouts or self._config.timeouts, **phases))
+
+    def with_retries(self: B, max_retries: int | RetryPolicy) -> B:
+        """How many times to retry retryable failures (default 2), or a full :class:`RetryPolicy`."""
+        policy = (
+            max_retries
+            if isinstance(max_retries, RetryPolicy)
+            else replace(self._config.retry, max_retries=max_retries)
+        )
+        return self._with(retry=policy)
+
+    def with_limits(self: B, limits: Limits) -> B:
+        """Bounds on what is read back (body, event and tool-call sizes); see :class:`Limits`."""
+        return self._with(limits=limits)
+
+    # -- request defaults ------------------------------------------------------------------------------
+    def with_options(self: B, options: ChatOptions) -> B:
+        """Default request options (per-call ``options=`` override them field by field)."""
+        return self._with(options=self._config.options.merged(options))
+
+    def with_reasoning_effort(self: B, effort: str) -> B:
+        """Send OpenRouter's ``reasoning: {effort}`` (valid on both wires)."""
+        current = self._config.options.reasoning or Reasoning()
+        return self._with_options(reasoning=replace(current, effort=effort))
+
+    def with_server_tools(self: B, tools: Sequence[Mapping[str, Any]]) -> B:
+        """Server tools sent on every request as raw JSON (e.g. ``{"type": "openrouter:web_search"}``)."""
+        return self._with(server_tools=self._config.server_tools + tuple(dict(t) for t in tools))
 
     # -- reasoning -------------------------------------------------------------------------------------
     def with_reasoning(
-        self,
+        self: B,
         reasoning: Reasoning | None = None,
         *,
         effort: str | None = None,
@@ -129,7 +202,7 @@ class OpenRouterBuilder(ClientBuilder[Any]):
         exclude: bool | None = None,
         enabled: bool | None = None,
         summary: str | None = None,
-    ) -> OpenRouterBuilder:
+    ) -> B:
         """OpenRouter's unified ``reasoning`` object, on both wires (replaces any earlier setting).
 
         ``effort``: ``none``/``minimal``/``low``/``medium``/``high``/``xhigh``/``max`` (future values pass
@@ -156,16 +229,16 @@ class OpenRouterBuilder(ClientBuilder[Any]):
         return self._with_options(reasoning=replace(reasoning or Reasoning(), **changes))
 
     # -- routing ---------------------------------------------------------------------------------------
-    def _with_body(self, fields: Mapping[str, Any]) -> OpenRouterBuilder:
+    def _with_body(self: B, fields: Mapping[str, Any]) -> B:
         options = self._config.options
         return self._with(options=replace(options, extra_body={**options.extra_body, **fields}))
 
-    def with_openrouter_options(self, options: OpenRouterOptions) -> OpenRouterBuilder:
+    def with_openrouter_options(self: B, options: OpenRouterOptions) -> B:
         """Set several OpenRouter request fields at once (each replaces the builder's earlier value)."""
         return self._with_body(options.to_body())
 
     def with_provider(
-        self,
+        self: B,
         preferences: ProviderPreferences | None = None,
         *,
         order: Sequence[str] | None = None,
@@ -181,7 +254,7 @@ class OpenRouterBuilder(ClientBuilder[Any]):
         max_price: MaxPrice | Mapping[str, PriceValue] | None = None,
         preferred_min_throughput: float | Percentiles | None = None,
         preferred_max_latency: float | Percentiles | None = None,
-    ) -> OpenRouterBuilder:
+    ) -> B:
         """Provider routing preferences (see :class:`ProviderPreferences`); keywords override ``preferences``.
 
         ``with_provider(order=["anthropic", "amazon-bedrock"], allow_fallbacks=False)``. Replaces any
@@ -207,14 +280,14 @@ class OpenRouterBuilder(ClientBuilder[Any]):
         )
         return self._with_body({"provider": prefs.to_json()})
 
-    def with_fallback_models(self, models: Sequence[str]) -> OpenRouterBuilder:
+    def with_fallback_models(self: B, models: Sequence[str]) -> B:
         """Models tried in order when the primary fails (``models``).
 
         Read ``response.model`` to see which one answered; you pay for that one.
         """
         return self.with_openrouter_options(OpenRouterOptions(models=models))
 
-    def with_preset(self, preset: str) -> OpenRouterBuilder:
+    def with_preset(self: B, preset: str) -> B:
         """Apply a preset saved on openrouter.ai: ``"@preset/name"`` or just ``"name"``.
 
         The preset's model, routing and parameters apply server-side; you may leave ``with_model`` unset.
@@ -222,17 +295,17 @@ class OpenRouterBuilder(ClientBuilder[Any]):
         """
         return self._with_body({"preset": normalise_preset(preset)})
 
-    def with_session_id(self, session_id: str) -> OpenRouterBuilder:
+    def with_session_id(self: B, session_id: str) -> B:
         """Group requests of one conversation/agent run: sticky provider routing (better cache hits) and
         grouped logs. At most 256 characters."""
         return self.with_openrouter_options(OpenRouterOptions(session_id=session_id))
 
-    def with_user(self, user: str) -> OpenRouterBuilder:
+    def with_user(self: B, user: str) -> B:
         """A stable id of *your* end user (hashed before it reaches providers): isolates abuse blocks."""
         return self._with_options(user=user)
 
     # -- plugins and server tools ----------------------------------------------------------------------
-    def with_plugins(self, *plugins: Plugin) -> OpenRouterBuilder:
+    def with_plugins(self: B, *plugins: Plugin) -> B:
         """Add plugins (``web``, ``file-parser``, ``response-healing``, ``context-compression``, ...).
 
         A plugin with the same id as an earlier one replaces it.
@@ -242,17 +315,17 @@ class OpenRouterBuilder(ClientBuilder[Any]):
         merged = [p for p in current if p.get("id") not in new_ids] + [p.to_json() for p in plugins]
         return self._with_body({"plugins": merged})
 
-    def with_web_search(self, tool: WebSearch | None = None) -> OpenRouterBuilder:
+    def with_web_search(self: B, tool: WebSearch | None = None) -> B:
         """Let the model search the web: the ``openrouter:web_search`` server tool (default settings if
         ``tool`` is omitted). Citations: :func:`chat_openrouter.openrouter.citations`."""
         return self.with_server_tools([tool if tool is not None else WebSearch()])
 
     # -- prompt caching --------------------------------------------------------------------------------
-    def with_prompt_cache_key(self, key: str) -> OpenRouterBuilder:
+    def with_prompt_cache_key(self: B, key: str) -> B:
         """OpenAI-style ``prompt_cache_key``: requests sharing it are routed to the same cache."""
         return self.with_openrouter_options(OpenRouterOptions(prompt_cache_key=key))
 
-    def with_prompt_caching(self, ttl: Literal["5m", "1h"] | None = None) -> OpenRouterBuilder:
+    def with_prompt_caching(self: B, ttl: Literal["5m", "1h"] | None = None) -> B:
         """Automatic prompt caching: a top-level ``cache_control`` (OpenRouter places the breakpoint).
 
         For explicit breakpoints set ``cache_control`` on a ``TextPart``/``FilePart`` or on a tool via
@@ -262,51 +335,85 @@ class OpenRouterBuilder(ClientBuilder[Any]):
         return self.with_openrouter_options(OpenRouterOptions(cache_control=CacheControl(ttl=ttl)))
 
     # -- catalogue -------------------------------------------------------------------------------------
-    def with_capability_check(self, enabled: bool = True) -> OpenRouterBuilder:
+    def with_capability_check(self: B, enabled: bool = True) -> B:
         """Refuse requests the model cannot serve, before sending them.
 
         When a request uses function tools, structured output or reasoning and the model's
         ``supported_parameters`` (from the cached ``GET /models``) lack them, the call raises
         :class:`~chat_openrouter.openrouter.ModelCapabilityError` (a ``ConfigurationError``) instead of
-        being silently downgraded or rejected upstream. Costs one catalogue fetch per TTL.
+        being silently downgraded or rejected upstream. Costs one catalogue fetch per TTL. The check is
+        given to the client's constructor (:class:`~chat_openrouter.openrouter.CapabilityCheck`).
         """
         return self._with(capability_check=enabled)
 
     def with_catalog(
-        self, *, ttl: float = DEFAULT_CATALOG_TTL, clock: Callable[[], float] | None = None
-    ) -> OpenRouterBuilder:
-        """How long ``list_models`` results stay cached (seconds) and, for tests, the monotonic clock."""
+        self: B, *, ttl: float = DEFAULT_CATALOG_TTL, clock: Callable[[], float] | None = None
+    ) -> B:
+        """How long the model catalogue stays cached (seconds) and, for tests, the monotonic clock.
+
+        Applies to the capability check and to every ``OpenRouterAPI`` on the built client's endpoint.
+        """
         if ttl < 0:
             raise ConfigurationError(f"catalogue TTL must be >= 0 seconds, got {ttl}")
         return self._with(catalog_ttl=ttl, clock=clock)
 
     # -- build -----------------------------------------------------------------------------------------
+    def build_endpoint(self) -> Endpoint:
+        """The configured endpoint (key resolved, transport created lazily); what ``build()`` uses."""
+        cfg = self._config
+        from ..transport.httpx_transport import resolve_transport
+
+        return Endpoint(
+            base_url=cfg.base_url,
+            transport=resolve_transport(cfg.transport),
+            api_key=resolve_api_key(cfg.api_key, required=cfg.require_key),
+            headers=dict(cfg.headers),
+            timeouts=cfg.timeouts,
+            retry=cfg.retry,
+            limits=cfg.limits,
+        )
+
     def build(self) -> ResponsesClient | CompletionsClient:
         """The wire client: ``ResponsesClient``, or ``CompletionsClient`` after ``with_completions()``."""
-        cfg = self._config
-        base = ClientConfig(**{f: getattr(cfg, f) for f in ClientConfig.__dataclass_fields__})
-        client: ResponsesClient | CompletionsClient
         # Import only the chosen wire: building a client should not pay for the other one.
-        if cfg.wire == "completions":
-            from ..wire.completions.client import CompletionsBuilder
+        if self._config.wire == "completions":
+            from ..wire.completions.client import CompletionsClient
 
-            client = CompletionsBuilder(base).build()
-        else:
-            from ..wire.responses.client import ResponsesBuilder
+            return self._build(CompletionsClient)
+        from ..wire.responses.client import ResponsesClient
 
-            client = ResponsesBuilder(base).build()
-        if cfg.catalog_ttl != DEFAULT_CATALOG_TTL or cfg.clock is not None:
-            # Otherwise the client creates its OpenRouterAPI with the defaults on first use.
-            from .account import OpenRouterAPI
+        return self._build(ResponsesClient)
 
-            client._openrouter = OpenRouterAPI(
-                client.endpoint, catalog_ttl=cfg.catalog_ttl, clock=cfg.clock or time.monotonic
-            )
+    def build_api(self) -> OpenRouterAPI:
+        """An :class:`~chat_openrouter.OpenRouterAPI` (models, generations, key, credits) on these settings."""
+        from .api import OpenRouterAPI
+
+        return OpenRouterAPI(self._endpoint_with_catalog())
+
+    def _build(self, client_class: type[W]) -> W:
+        cfg = self._config
+        endpoint = self._endpoint_with_catalog()
+        check: RequestCheck | None = None
         if cfg.capability_check:
-            from .catalog import CapabilityCheck
+            from .api import OpenRouterAPI
+            from .capability import CapabilityCheck
 
-            client.preflight = CapabilityCheck()
-        return client
+            check = CapabilityCheck(OpenRouterAPI(endpoint))
+        return client_class(
+            endpoint,
+            model=cfg.model,
+            options=cfg.options,
+            server_tools=cfg.server_tools,
+            request_check=check,
+        )
 
-    def __repr__(self) -> str:
-        return f"OpenRouterBuilder(wire={self._config.wire!r}, model={self._config.model!r})"
+    def _endpoint_with_catalog(self) -> Endpoint:
+        endpoint = self.build_endpoint()
+        cfg = self._config
+        if cfg.catalog_ttl != DEFAULT_CATALOG_TTL or cfg.clock is not None:
+            # The catalogue cache belongs to the endpoint: configure it before anyone reads it, so the
+            # capability check and every later OpenRouterAPI(client) see these settings.
+            from .api.models import catalog_for
+
+            catalog_for(endpoint, ttl=cfg.catalog_ttl, clock=cfg.clock)
+        return endpoint

@@ -1,5 +1,9 @@
 """The I/O shell both wire clients share: encode with the codec, send through the :class:`Endpoint`,
 decode with the codec. A wire's ``client.py`` only names its path and its codec functions.
+
+A wire client knows *how* to talk (its wire format) and *where* (its endpoint), nothing about who is at
+the other end: OpenRouter's own REST API (models, generations, key, credits) is served by
+:class:`chat_openrouter.OpenRouterAPI`, which shares the client's endpoint and connection pool.
 """
 
 from __future__ import annotations
@@ -8,20 +12,17 @@ from collections.abc import AsyncIterator, Mapping, Sequence
 from contextlib import asynccontextmanager
 from dataclasses import replace
 from types import TracebackType
-from typing import TYPE_CHECKING, Any, ClassVar, Protocol
+from typing import Any, ClassVar, Protocol
 
 from ..core.messages import Messages
 from ..core.options import ChatOptions, OutputSchema, Timeouts
+from ..core.request import ModelRequest
 from ..core.response import ChatResponse
 from ..core.stream import AsyncChatStream, AsyncSource, ChatStream, StreamState
 from ..core.tools import ToolLike
-from .base import header
-from .endpoint import Endpoint
-from .retry import RetryPolicy
-
-if TYPE_CHECKING:  # OpenRouter-only types, implemented in chat_openrouter.openrouter (imported lazily below)
-    from ..openrouter.account import Credits, Generation, KeyInfo, OpenRouterAPI
-    from ..openrouter.catalog import ModelInfo
+from ..transport.base import header
+from ..transport.endpoint import Endpoint
+from ..transport.retry import RetryPolicy
 
 __all__ = ["RequestCheck", "WireClient"]
 
@@ -29,28 +30,47 @@ __all__ = ["RequestCheck", "WireClient"]
 class RequestCheck(Protocol):
     """A pre-flight check run on every encoded request body before it is sent; raise to refuse it.
 
-    Sync and async twins: ``check`` runs for ``complete_sync``/``stream_sync``, ``acheck`` for
-    ``complete``/``stream`` (so a check that needs I/O never blocks the event loop).
+    Given to a wire client's constructor (``request_check=``). Sync and async twins: ``check`` runs for
+    ``complete_sync``/``stream_sync``, ``acheck`` for ``complete``/``stream`` (so a check that needs I/O
+    never blocks the event loop). OpenRouter's capability pre-flight is one
+    (:class:`chat_openrouter.openrouter.CapabilityCheck`).
     """
 
-    def check(self, client: WireClient, body: Mapping[str, Any]) -> None: ...
-    async def acheck(self, client: WireClient, body: Mapping[str, Any]) -> None: ...
+    def check(self, body: Mapping[str, Any]) -> None: ...
+    async def acheck(self, body: Mapping[str, Any]) -> None: ...
+
+
+class _Call:
+    """One call, ready to send: the encoded body and the per-call settings resolved from its options."""
+
+    __slots__ = ("body", "headers", "retry", "timeouts")
+
+    def __init__(
+        self,
+        body: dict[str, Any],
+        headers: Mapping[str, str] | None,
+        retry: RetryPolicy | None,
+        timeouts: Timeouts | None,
+    ) -> None:
+        self.body = body
+        self.headers = headers
+        self.retry = retry
+        self.timeouts = timeouts
 
 
 class WireClient:
     """Base of ``ResponsesClient`` and ``CompletionsClient``: same methods, same results on both wires.
 
-    A built client is immutable and safe to share across threads and tasks. Close it (or use it as a
-    context manager) to release pooled connections.
+    Build one with ``OpenRouterBuilder``, or directly from an
+    :class:`~chat_openrouter.transport.Endpoint` (any server that speaks the wire). A client is immutable
+    -- everything it uses is given to its constructor -- and safe to share across threads and tasks.
+    Close it (or use it as a context manager) to release pooled connections.
     """
 
     #: The endpoint path, relative to the base URL.
     path: ClassVar[str]
     #: Short wire name used in reprs and logs.
     wire: ClassVar[str]
-    #: Optional pre-flight check (``OpenRouterBuilder.with_capability_check()`` installs one).
-    preflight: RequestCheck | None = None
-    _openrouter: OpenRouterAPI | None = None
 
     def __init__(
         self,
@@ -59,43 +79,47 @@ class WireClient:
         model: str | None,
         options: ChatOptions | None = None,
         server_tools: Sequence[Mapping[str, Any]] = (),
+        request_check: RequestCheck | None = None,
     ) -> None:
         self._endpoint = endpoint
         self.model = model
         self.options = options or ChatOptions()
         self.server_tools: tuple[dict[str, Any], ...] = tuple(dict(t) for t in server_tools)
+        self._request_check = request_check
 
     def __repr__(self) -> str:
         return f"{type(self).__name__}(model={self.model!r}, base_url={self._endpoint.base_url!r})"
 
     @property
     def endpoint(self) -> Endpoint:
+        """Where this client sends its requests (and the connection pool it uses)."""
         return self._endpoint
 
     @property
     def base_url(self) -> str:
         return self._endpoint.base_url
 
+    @property
+    def request_check(self) -> RequestCheck | None:
+        """The pre-flight check run before every request, if any."""
+        return self._request_check
+
     def with_options(self, options: ChatOptions) -> WireClient:
-        """A copy of this client whose default options are merged with ``options``."""
+        """A copy of this client whose default options are merged with ``options`` (same endpoint)."""
         clone = self.__class__.__new__(self.__class__)
         clone.__dict__.update(self.__dict__)
         clone.options = self.options.merged(options)
         return clone
 
     # -- codec hooks (implemented by each wire) --------------------------------------------------------
-    def _encode(
-        self,
-        messages: Messages,
-        *,
-        tools: Sequence[ToolLike] | None,
-        options: ChatOptions,
-        output: OutputSchema | None,
-        stream: bool,
-    ) -> dict[str, Any]:
+    def _encode(self, request: ModelRequest, *, stream: bool) -> dict[str, Any]:
+        """The wire's request body for ``request`` (its options and tools already resolved)."""
         raise NotImplementedError
 
     def _decode(self, body: Any, headers: Mapping[str, str]) -> ChatResponse:
+        raise NotImplementedError
+
+    def _new_state(self) -> StreamState:
         raise NotImplementedError
 
     def _decode_response(self, body: Any, headers: Mapping[str, str]) -> ChatResponse:
@@ -106,23 +130,14 @@ class WireClient:
             response.provider = header(headers, "x-provider-name")
         return response
 
-    def _new_state(self) -> StreamState:
-        raise NotImplementedError
-
     # -- shared plumbing -------------------------------------------------------------------------------
-    def _prepare(
-        self,
-        messages: Messages,
-        tools: Sequence[ToolLike] | None,
-        options: ChatOptions | None,
-        output: OutputSchema | None,
-        stream: bool,
-    ) -> tuple[dict[str, Any], ChatOptions, RetryPolicy | None]:
-        opts = self.options.merged(options)
-        all_tools: list[ToolLike] = [*self.server_tools, *(tools or ())]
-        body = self._encode(messages, tools=all_tools or None, options=opts, output=output, stream=stream)
+    def _prepare(self, request: ModelRequest, *, stream: bool) -> _Call:
+        """Resolve the client's defaults into ``request``, encode it, and derive the per-call settings."""
+        opts = self.options.merged(request.options)
+        tools: list[ToolLike] = [*self.server_tools, *(request.tools or ())]
+        body = self._encode(replace(request, tools=tools or None, options=opts), stream=stream)
         retry = None if opts.retries is None else replace(self._endpoint.retry, max_retries=opts.retries)
-        return body, opts, retry
+        return _Call(body, opts.extra_headers or None, retry, self._timeouts(opts))
 
     def _timeouts(self, opts: ChatOptions) -> Timeouts | None:
         """Per-call timeouts: ``options.timeouts`` replaces the builder's, ``options.timeout`` its total."""
@@ -140,14 +155,14 @@ class WireClient:
         output: OutputSchema | None = None,
     ) -> ChatResponse:
         """Send the conversation and return the model's answer."""
-        body, opts, retry = self._prepare(messages, tools, options, output, stream=False)
-        if self.preflight is not None:
-            await self.preflight.acheck(self, body)
+        call = self._prepare(ModelRequest(messages, tools, options, output), stream=False)
+        if self._request_check is not None:
+            await self._request_check.acheck(call.body)
         # Decoding runs inside the retry loop: an error object in a 200 body is retried like its status.
         return await self._endpoint.arequest_decoded(
-            "POST", self.path, body, decode=self._decode_response,
-            extra_headers=opts.extra_headers or None, retry=retry, timeouts=self._timeouts(opts),
-        )
+            "POST", self.path, call.body, decode=self._decode_response,
+            extra_headers=call.headers, retry=call.retry, timeouts=call.timeouts,
+        )  # fmt: skip
 
     def complete_sync(
         self,
@@ -158,13 +173,13 @@ class WireClient:
         output: OutputSchema | None = None,
     ) -> ChatResponse:
         """Synchronous twin of :meth:`complete` (real sync I/O: safe inside a running event loop)."""
-        body, opts, retry = self._prepare(messages, tools, options, output, stream=False)
-        if self.preflight is not None:
-            self.preflight.check(self, body)
+        call = self._prepare(ModelRequest(messages, tools, options, output), stream=False)
+        if self._request_check is not None:
+            self._request_check.check(call.body)
         return self._endpoint.request_decoded(
-            "POST", self.path, body, decode=self._decode_response,
-            extra_headers=opts.extra_headers or None, retry=retry, timeouts=self._timeouts(opts),
-        )
+            "POST", self.path, call.body, decode=self._decode_response,
+            extra_headers=call.headers, retry=call.retry, timeouts=call.timeouts,
+        )  # fmt: skip
 
     def stream(
         self,
@@ -175,17 +190,8 @@ class WireClient:
         output: OutputSchema | None = None,
     ) -> AsyncChatStream:
         """Stream the answer: ``async for event in client.stream(msgs)``. Ends with one ``Done``."""
-        body, opts, retry = self._prepare(messages, tools, options, output, stream=True)
-        endpoint, path, headers = self._endpoint, self.path, opts.extra_headers or None
-        timeouts = self._timeouts(opts)
-        if self.preflight is not None:
-            source = self._checked_source(body, headers, retry, timeouts)
-            return AsyncChatStream(self._new_state(), source, new_state=self._new_state)
-        return AsyncChatStream(
-            self._new_state(),
-            lambda: endpoint.astream(path, body, extra_headers=headers, retry=retry, timeouts=timeouts),
-            new_state=self._new_state,
-        )
+        call = self._prepare(ModelRequest(messages, tools, options, output), stream=True)
+        return AsyncChatStream(self._new_state(), self._async_source(call), new_state=self._new_state)
 
     def stream_sync(
         self,
@@ -196,82 +202,35 @@ class WireClient:
         output: OutputSchema | None = None,
     ) -> ChatStream:
         """Synchronous twin of :meth:`stream`: ``for event in client.stream_sync(msgs)``."""
-        body, opts, retry = self._prepare(messages, tools, options, output, stream=True)
-        if self.preflight is not None:
-            self.preflight.check(self, body)
-        endpoint, path, headers = self._endpoint, self.path, opts.extra_headers or None
-        timeouts = self._timeouts(opts)
+        call = self._prepare(ModelRequest(messages, tools, options, output), stream=True)
+        if self._request_check is not None:
+            self._request_check.check(call.body)
+        endpoint, path = self._endpoint, self.path
         return ChatStream(
             self._new_state(),
-            lambda: endpoint.stream(path, body, extra_headers=headers, retry=retry, timeouts=timeouts),
+            lambda: endpoint.stream(
+                path, call.body, extra_headers=call.headers, retry=call.retry, timeouts=call.timeouts
+            ),
             new_state=self._new_state,
         )
 
-    def _checked_source(
-        self,
-        body: dict[str, Any],
-        headers: Mapping[str, str] | None,
-        retry: RetryPolicy | None,
-        timeouts: Timeouts | None = None,
-    ) -> AsyncSource:
+    def _async_source(self, call: _Call) -> AsyncSource:
+        endpoint, path, check = self._endpoint, self.path, self._request_check
+        if check is None:
+            return lambda: endpoint.astream(
+                path, call.body, extra_headers=call.headers, retry=call.retry, timeouts=call.timeouts
+            )
+
         # `stream()` is not a coroutine, so its async pre-flight runs when the stream is opened.
         @asynccontextmanager
-        async def source() -> AsyncIterator[AsyncIterator[str]]:
-            if self.preflight is not None:
-                await self.preflight.acheck(self, body)
-            async with self._endpoint.astream(
-                self.path, body, extra_headers=headers, retry=retry, timeouts=timeouts
+        async def checked() -> AsyncIterator[AsyncIterator[str]]:
+            await check.acheck(call.body)
+            async with endpoint.astream(
+                path, call.body, extra_headers=call.headers, retry=call.retry, timeouts=call.timeouts
             ) as payloads:
                 yield payloads
 
-        return source
-
-    # -- OpenRouter catalogue and account ---------------------------------------------------------------
-    # Implemented in chat_openrouter.openrouter.account and imported on first use: the wires stay free of
-    # OpenRouter's account vocabulary, yet `client.get_generation(id)` works on every built client.
-    @property
-    def openrouter(self) -> OpenRouterAPI:
-        """OpenRouter's models / generation / key / credits endpoints, sharing this client's connection."""
-        if self._openrouter is None:
-            from ..openrouter.account import OpenRouterAPI
-
-            self._openrouter = OpenRouterAPI(self._endpoint)
-        return self._openrouter
-
-    async def list_models(self, *, refresh: bool = False) -> list[ModelInfo]:
-        """Every model OpenRouter lists, typed (``GET /models``, cached with a TTL)."""
-        return await self.openrouter.list_models(refresh=refresh)
-
-    def list_models_sync(self, *, refresh: bool = False) -> list[ModelInfo]:
-        return self.openrouter.list_models_sync(refresh=refresh)
-
-    async def get_model(self, model_id: str) -> ModelInfo | None:
-        """One model from the cached catalogue, or None when OpenRouter does not list it."""
-        return await self.openrouter.get_model(model_id)
-
-    def get_model_sync(self, model_id: str) -> ModelInfo | None:
-        return self.openrouter.get_model_sync(model_id)
-
-    async def get_generation(self, generation_id: str, *, wait: float = 15.0) -> Generation:
-        """OpenRouter's record of a generation (cost, tokens, provider); retries its early 404s politely."""
-        return await self.openrouter.get_generation(generation_id, wait=wait)
-
-    def get_generation_sync(self, generation_id: str, *, wait: float = 15.0) -> Generation:
-        return self.openrouter.get_generation_sync(generation_id, wait=wait)
-
-    async def get_key(self) -> KeyInfo:
-        """Limits and usage of the calling API key (``GET /key``)."""
-        return await self.openrouter.get_key()
-
-    def get_key_sync(self) -> KeyInfo:
-        return self.openrouter.get_key_sync()
-
-    async def get_credits(self) -> Credits:
-        """Credits bought and used (``GET /credits``; needs a management key)."""
-        return await self.openrouter.get_credits()
-
-    def get_credits_sync(self) -> Credits:
-        return self.openrouter.get_credits_sync()
+        return checked
 
     # -- lifecycle -------------------------------------------------------------------------------------
     def close(self) -> None:
@@ -291,4 +250,3 @@ class WireClient:
 
     async def __aexit__(self, t: type[BaseException] | None, e: BaseException | None, tb: TracebackType | None) -> None:
         await self.aclose()
-

@@ -35,7 +35,7 @@ from chat_openrouter.errors import (
     RateLimitError,
     StreamError,
 )
-from chat_openrouter.wire.completions.client import CompletionsBuilder
+from chat_openrouter.openrouter.wire_builders import CompletionsBuilder
 from chat_openrouter.wire.completions.codec import decode_response
 
 from .._replay import MODES, Call, Replay, complete, serve, serve_fixture, stream

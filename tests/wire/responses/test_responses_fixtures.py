@@ -24,8 +24,8 @@ from chat_openrouter.core.parts import Part, ReasoningPart, Role, TextPart
 from chat_openrouter.core.response import ChatResponse
 from chat_openrouter.core.tools import ToolLike, ToolSpec
 from chat_openrouter.errors import ChatOpenRouterError, StreamError
+from chat_openrouter.openrouter.wire_builders import ResponsesBuilder
 from chat_openrouter.transport.sse import SSEDecoder
-from chat_openrouter.wire.responses.client import ResponsesBuilder
 from chat_openrouter.wire.responses.codec import ResponsesStreamState
 
 from .. import _replay

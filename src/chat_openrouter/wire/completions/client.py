@@ -2,19 +2,17 @@
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Mapping
 from typing import Any
 
-from ...core.messages import Messages
-from ...core.options import ChatOptions, OutputSchema
+from ...core.options import ChatOptions
+from ...core.request import ModelRequest
 from ...core.response import ChatResponse
-from ...core.tools import ToolLike
 from ...transport.base import header
-from ...transport.builder import ClientBuilder
-from ...transport.wire_client import WireClient
+from ..base import WireClient
 from . import codec
 
-__all__ = ["CompletionsBuilder", "CompletionsClient"]
+__all__ = ["CompletionsClient"]
 
 
 class CompletionsClient(WireClient):
@@ -23,17 +21,15 @@ class CompletionsClient(WireClient):
     path = "chat/completions"
     wire = "completions"
 
-    def _encode(
-        self,
-        messages: Messages,
-        *,
-        tools: Sequence[ToolLike] | None,
-        options: ChatOptions,
-        output: OutputSchema | None,
-        stream: bool,
-    ) -> dict[str, Any]:
+    def _encode(self, request: ModelRequest, *, stream: bool) -> dict[str, Any]:
+        # The codec's signature stays the codec's own: the request value is unpacked here.
         return codec.encode_request(
-            messages, model=self.model, tools=tools, options=options, output=output, stream=stream
+            request.messages,
+            model=self.model,
+            tools=request.tools,
+            options=request.options or ChatOptions(),
+            output=request.output,
+            stream=stream,
         )
 
     def _decode(self, body: Any, headers: Mapping[str, str]) -> ChatResponse:
@@ -41,13 +37,3 @@ class CompletionsClient(WireClient):
 
     def _new_state(self) -> codec.CompletionsStreamState:
         return codec.CompletionsStreamState(max_tool_calls=self.endpoint.limits.max_tool_calls)
-
-
-class CompletionsBuilder(ClientBuilder[CompletionsClient]):
-    """Builds a :class:`CompletionsClient`: ``CompletionsBuilder().with_model("openai/gpt-4o").build()``."""
-
-    def build(self) -> CompletionsClient:
-        cfg = self._config
-        return CompletionsClient(
-            self._endpoint(), model=cfg.model, options=cfg.options, server_tools=cfg.server_tools
-        )

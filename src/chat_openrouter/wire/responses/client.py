@@ -5,19 +5,17 @@ Stateless: every request carries the whole conversation (reference §6).
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Mapping
 from typing import Any
 
-from ...core.messages import Messages
-from ...core.options import ChatOptions, OutputSchema
+from ...core.options import ChatOptions
+from ...core.request import ModelRequest
 from ...core.response import ChatResponse
-from ...core.tools import ToolLike
 from ...transport.base import header
-from ...transport.builder import ClientBuilder
-from ...transport.wire_client import WireClient
+from ..base import WireClient
 from . import codec
 
-__all__ = ["ResponsesBuilder", "ResponsesClient"]
+__all__ = ["ResponsesClient"]
 
 
 class ResponsesClient(WireClient):
@@ -26,17 +24,15 @@ class ResponsesClient(WireClient):
     path = "responses"
     wire = "responses"
 
-    def _encode(
-        self,
-        messages: Messages,
-        *,
-        tools: Sequence[ToolLike] | None,
-        options: ChatOptions,
-        output: OutputSchema | None,
-        stream: bool,
-    ) -> dict[str, Any]:
+    def _encode(self, request: ModelRequest, *, stream: bool) -> dict[str, Any]:
+        # The codec's signature stays the codec's own: the request value is unpacked here.
         return codec.encode_request(
-            messages, model=self.model, tools=tools, options=options, output=output, stream=stream
+            request.messages,
+            model=self.model,
+            tools=request.tools,
+            options=request.options or ChatOptions(),
+            output=request.output,
+            stream=stream,
         )
 
     def _decode(self, body: Any, headers: Mapping[str, str]) -> ChatResponse:
@@ -44,14 +40,3 @@ class ResponsesClient(WireClient):
 
     def _new_state(self) -> codec.ResponsesStreamState:
         return codec.ResponsesStreamState(max_output_items=self.endpoint.limits.max_output_items)
-
-
-class ResponsesBuilder(ClientBuilder[ResponsesClient]):
-    """Builds a :class:`ResponsesClient`:
-    ``ResponsesBuilder().with_model("anthropic/claude-sonnet-4").build()``."""
-
-    def build(self) -> ResponsesClient:
-        cfg = self._config
-        return ResponsesClient(
-            self._endpoint(), model=cfg.model, options=cfg.options, server_tools=cfg.server_tools
-        )

@@ -1,0 +1,71 @@
+"""Who we talk to: OpenRouter's base URL, where the API key comes from, and the app attribution headers.
+
+Everything below this package (transport, wires) is told an :class:`~chat_openrouter.transport.Endpoint`
+and knows no vendor; this module is where "OpenRouter" becomes a URL, a key and headers. It costs nothing
+to import (the builder reads it at ``build()``).
+"""
+
+from __future__ import annotations
+
+import os
+import re
+from collections.abc import Sequence
+
+from ..errors import ConfigurationError
+from ..transport.secret import Secret
+
+__all__ = ["API_KEY_ENV", "DEFAULT_BASE_URL", "attribution_headers", "resolve_api_key"]
+
+#: OpenRouter's API root; both wires and the REST API live under it.
+DEFAULT_BASE_URL = "https://openrouter.ai/api/v1"
+#: The environment variable read at ``build()`` when no key was given.
+API_KEY_ENV = "OPENROUTER_API_KEY"
+
+# X-OpenRouter-Categories: lowercase-hyphenated, <= 30 chars each, at most 2 per request (reference §1.1).
+_CATEGORY = re.compile(r"^[a-z0-9]+(?:-[a-z0-9]+)*$")
+_MAX_CATEGORY_CHARS = 30
+MAX_CATEGORIES = 2
+
+
+def resolve_api_key(explicit: Secret | None, *, required: bool) -> Secret | None:
+    """The key to send: the one given, else ``OPENROUTER_API_KEY``; a clear error when one is required.
+
+    Raises :class:`~chat_openrouter.errors.ConfigurationError` (never ``sys.exit``) when ``required`` and
+    neither is set. The message names the variable, never a value.
+    """
+    if explicit is not None or not required:
+        return explicit
+    env = os.environ.get(API_KEY_ENV, "").strip()
+    if not env:
+        raise ConfigurationError(
+            f"no API key: call .with_api_key(...) or set {API_KEY_ENV} (get one at https://openrouter.ai/keys)"
+        )
+    return Secret(env)
+
+
+def attribution_headers(
+    *, url: str | None = None, title: str | None = None, categories: Sequence[str] = ()
+) -> dict[str, str]:
+    """App attribution headers: ``HTTP-Referer``, ``X-OpenRouter-Title``, ``X-OpenRouter-Categories``.
+
+    Only the values given are returned (nothing is sent by default). ``categories`` are marketplace slugs
+    such as ``"cli-agent"``: lowercase, hyphenated, at most 30 characters, at most two (reference §1.1);
+    anything else is a :class:`~chat_openrouter.errors.ConfigurationError`.
+    """
+    if isinstance(categories, str):
+        categories = [categories]
+    bad = [c for c in categories if len(c) > _MAX_CATEGORY_CHARS or not _CATEGORY.match(c)]
+    if bad:
+        raise ConfigurationError(f"app categories must be lowercase-hyphenated slugs of <= 30 chars, got {bad}")
+    if len(categories) > MAX_CATEGORIES:
+        raise ConfigurationError(
+            f"OpenRouter accepts at most {MAX_CATEGORIES} app categories, got {len(categories)}"
+        )
+    headers: dict[str, str] = {}
+    if url:
+        headers["HTTP-Referer"] = url
+    if title:
+        headers["X-OpenRouter-Title"] = title
+    if categories:
+        headers["X-OpenRouter-Categories"] = ",".join(categories)
+    return headers
