@@ -38,7 +38,12 @@ def _twins(cls: type) -> list[tuple[str, str]]:
 
 
 def test_sync_and_async_signatures_match() -> None:
-    classes = (chat_openrouter.ResponsesClient, chat_openrouter.CompletionsClient, chat_openrouter.Chat)
+    classes = (
+        chat_openrouter.ResponsesClient,
+        chat_openrouter.CompletionsClient,
+        chat_openrouter.Chat,
+        chat_openrouter.OpenRouterAPI,
+    )
     for cls in classes:
         pairs = _twins(cls)
         assert len(pairs) >= 2, cls

@@ -17,7 +17,8 @@ import pytest
 
 from chat_openrouter import errors
 from chat_openrouter.transport.base import HttpRequest, Timeouts
-from chat_openrouter.transport.httpx_transport import HttpxTransport, _Watch, _Watchdog
+from chat_openrouter.transport.httpx_transport import HttpxTransport
+from chat_openrouter.transport.watchdog import Watch, Watchdog
 from faults._server import Behaviour, FaultServer, keepalive_forever, stall_before_headers, stall_mid_stream
 
 MODES = ["sync", "async"]
@@ -125,11 +126,11 @@ def test_refused_connection_maps_to_connection_error_without_httpx_in_the_chain(
 def test_watchdog_compacts_cancelled_entries_and_fires_the_rest() -> None:
     import socket
 
-    dog = _Watchdog()
+    dog = Watchdog()
     a, b = socket.socketpair()
     try:
         far = time.monotonic() + 3600
-        watches: list[_Watch] = [dog.arm(far, a) for _ in range(200)]
+        watches: list[Watch] = [dog.arm(far, a) for _ in range(200)]
         for watch in watches:
             dog.cancel(watch)
         assert len(dog._heap) < 200  # cancelled entries do not pile up for an hour

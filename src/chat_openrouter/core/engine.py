@@ -3,8 +3,8 @@
 :func:`run` is a generator: it *yields* effects -- "call the model with these messages", "run these tool
 functions", "call this hook", "emit this stream event" -- and is *sent* their results. It returns the
 run's final :class:`ChatResponse` (``StopIteration.value``) or raises a :class:`ChatError`. The sync and
-async shells in :mod:`chat_openrouter.core.chat` perform the effects (``complete_sync`` vs ``await
-complete``, one tool after another vs concurrently; :mod:`chat_openrouter.core.run`); the decisions -- which tool runs, what the model
+async shells in :mod:`chat_openrouter.core.run` perform the effects (``complete_sync`` vs ``await
+complete``, one tool after another vs concurrently); the decisions -- which tool runs, what the model
 is told when arguments do not validate, when to pause, when to give up -- live here, and only here.
 It is the trick of httpx's ``Auth.auth_flow``, applied to a tool loop.
 

@@ -14,7 +14,7 @@ knows per-operation ``connect``/``read``/``write``/``pool`` timeouts:
 * ``total`` (the overall deadline, :attr:`HttpRequest.deadline`) → every phase budget above is capped by
   the time left. Async: a read whose budget would run past the deadline is wrapped in
   :func:`asyncio.wait_for`. Sync: a blocking read cannot be interrupted from inside, so a shared watchdog
-  thread shuts the socket down at the deadline (:class:`_Watchdog`), which wakes the read.
+  thread shuts the socket down at the deadline (:mod:`.watchdog`), which wakes the read.
 
 Errors are mapped to :class:`~chat_openrouter.errors.TransportError` subclasses and raised *outside*
 the ``except`` block that caught httpx2's exception: an httpx2 exception carries the request, whose
@@ -23,9 +23,6 @@ headers hold the API key, and ``raise ... from None`` would still leave it reach
 
 from __future__ import annotations
 
-import heapq
-import itertools
-import os
 import socket
 import threading
 import time
@@ -41,8 +38,10 @@ from ..errors import (
     TimeoutError,
     redact,
 )
+from . import watchdog
 from .base import HttpRequest, HttpResponse, Timeouts, Transport, aread_truncated, read_truncated
 from .limits import MAX_ERROR_BODY_BYTES
+from .watchdog import Watch
 
 if TYPE_CHECKING:
     import httpx2
@@ -148,100 +147,6 @@ def _map_error(
     return ConnectionError(f"the connection to OpenRouter broke mid-response: {type(exc).__name__}: {detail}")
 
 
-# -- the sync deadline watchdog --------------------------------------------------------------------------
-class _Watch:
-    """One armed deadline: the socket to shut down, and whether that happened."""
-
-    __slots__ = ("cancelled", "fired", "sock")
-
-    def __init__(self, sock: socket.socket) -> None:
-        self.sock = sock
-        self.cancelled = False
-        self.fired = False
-
-
-class _Watchdog:
-    """One daemon thread for all sync streams: at a call's deadline it shuts the socket down.
-
-    A blocking ``recv`` cannot be given a new timeout once it started, and httpcore2 fixes the read
-    timeout when the body iteration starts, so without this a read begun just before the deadline could
-    run a whole idle budget past it. ``shutdown`` (not ``close``: the reading thread still owns the file
-    descriptor) makes the pending ``recv`` return at once; the stream then reports the total timeout.
-    Cancelled entries are dropped lazily and compacted when they dominate the heap.
-    """
-
-    def __init__(self) -> None:
-        self._cond = threading.Condition()
-        self._heap: list[tuple[float, int, _Watch]] = []
-        self._order = itertools.count()
-        self._cancelled = 0
-        self._thread: threading.Thread | None = None
-
-    def arm(self, deadline: float, sock: socket.socket) -> _Watch:
-        watch = _Watch(sock)
-        with self._cond:
-            heapq.heappush(self._heap, (deadline, next(self._order), watch))
-            if self._thread is None:
-                self._thread = threading.Thread(
-                    target=self._run, name="chat-openrouter-deadlines", daemon=True
-                )
-                self._thread.start()
-            elif self._heap[0][2] is watch:
-                # Wake the thread only when this deadline is now the earliest: with the default hour-long
-                # deadline every new call is *later* than the one being waited for, so arming costs no
-                # thread switch (bench: 6.5 context switches and ~170 us of kernel CPU per request before).
-                self._cond.notify()
-        return watch
-
-    def cancel(self, watch: _Watch) -> None:
-        with self._cond:
-            if watch.cancelled or watch.fired:
-                return
-            watch.cancelled = True
-            self._cancelled += 1
-            if self._cancelled > 64 and self._cancelled * 2 > len(self._heap):
-                self._heap = [item for item in self._heap if not item[2].cancelled]
-                heapq.heapify(self._heap)
-                self._cancelled = 0
-
-    def _run(self) -> None:
-        while True:
-            with self._cond:
-                while True:
-                    if not self._heap:
-                        self._cond.wait()
-                        continue
-                    # Cancelled entries are not popped early: waking to drop them would cost a thread
-                    # switch per call. They leave at their deadline, or in `cancel`'s compaction.
-                    wait = self._heap[0][0] - time.monotonic()
-                    if wait <= 0:
-                        watch = heapq.heappop(self._heap)[2]
-                        if watch.cancelled:
-                            self._cancelled = max(0, self._cancelled - 1)
-                            continue
-                        # Under the lock, so a stream that ends now either cancels first or sees `fired`.
-                        watch.fired = True
-                        try:
-                            socket.socket.shutdown(watch.sock, socket.SHUT_RDWR)  # base method: TLS too
-                        except OSError:
-                            pass  # already closed: the stream ended on its own
-                        break
-                    self._cond.wait(wait)
-
-
-_WATCHDOG = _Watchdog()
-
-
-def _reset_watchdog_after_fork() -> None:
-    # A forked child has no watchdog thread, only the parent's bookkeeping: start afresh.
-    global _WATCHDOG
-    _WATCHDOG = _Watchdog()
-
-
-if hasattr(os, "register_at_fork"):
-    os.register_at_fork(after_in_child=_reset_watchdog_after_fork)
-
-
 def _socket_of(response: httpx2.Response) -> socket.socket | None:
     stream = response.extensions.get("network_stream")
     get_extra_info = getattr(stream, "get_extra_info", None)
@@ -251,7 +156,7 @@ def _socket_of(response: httpx2.Response) -> socket.socket | None:
 
 # -- open responses ------------------------------------------------------------------------------------
 class _SyncStream:
-    def __init__(self, response: httpx2.Response, request: HttpRequest, watch: _Watch | None) -> None:
+    def __init__(self, response: httpx2.Response, request: HttpRequest, watch: Watch | None) -> None:
         self._response = response
         self._request = request
         self._watch = watch
@@ -436,16 +341,16 @@ class HttpxTransport:
             error = _map_error(exc, "first_byte", request)
         if error is not None:
             raise error
-        watch: _Watch | None = None
+        watch: Watch | None = None
         try:
             _use_idle_timeout(response, request.timeouts, request.deadline)
             sock = _socket_of(response) if request.deadline is not None else None
             if sock is not None and request.deadline is not None:
-                watch = _WATCHDOG.arm(request.deadline, sock)
+                watch = watchdog.arm(request.deadline, sock)
             yield _SyncStream(response, request, watch)
         finally:
             if watch is not None:
-                _WATCHDOG.cancel(watch)
+                watchdog.cancel(watch)
             response.close()
 
     @asynccontextmanager
