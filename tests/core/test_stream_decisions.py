@@ -53,11 +53,16 @@ class Echo:
         return ChatResponse(id=self.text)
 
 
+def reads(step: Any) -> bool:
+    """Whether the flow expects the next payload after ``step`` (a read, or events just delivered)."""
+    return step is _READ or isinstance(step, list)
+
+
 def steps(flow: Any, replies: list[Any]) -> list[Any]:
-    """Run ``flow``, sending ``replies`` to its ``_READ`` steps (None to the others); record every step."""
+    """Run ``flow``, sending ``replies`` where it reads a payload (None elsewhere); record every step."""
     seen = [next(flow)]
     while seen[-1] is not _FINISHED:
-        reply = replies.pop(0) if seen[-1] is _READ else None
+        reply = replies.pop(0) if reads(seen[-1]) else None
         seen.append(flow.throw(reply) if isinstance(reply, Exception) else flow.send(reply))
     return seen
 
@@ -99,7 +104,7 @@ def test_a_codec_error_after_output_still_goes_through_retry_which_then_raises()
 def steps_until_retry(flow: Any, payloads: list[str]) -> list[Any]:
     seen = [next(flow)]
     while not isinstance(seen[-1], _Retry):
-        seen.append(flow.send(payloads.pop(0) if seen[-1] is _READ else None))
+        seen.append(flow.send(payloads.pop(0) if reads(seen[-1]) else None))
     return seen
 
 

@@ -222,3 +222,82 @@ def test_closing_an_unstarted_stream_calls_nothing() -> None:
     stream = ChatBuilder().with_model(provider).build().stream_sync("hi")
     stream.close()
     assert provider.requests == []
+
+
+class _NoDoneProvider:
+    """A misbehaving provider whose model stream ends without its ``Done`` (a custom provider bug)."""
+
+    def __init__(self) -> None:
+        self.closed: list[str] = []
+
+    async def complete(self, messages: object, **kwargs: object) -> object:
+        raise NotImplementedError
+
+    def complete_sync(self, messages: object, **kwargs: object) -> object:
+        raise NotImplementedError
+
+    def stream_sync(self, messages: object, **kwargs: object) -> ChatStream:
+        provider = self
+
+        @contextmanager
+        def source() -> Iterator[Iterator[str]]:
+            try:
+                yield iter(["x"])
+            finally:
+                provider.closed.append("sync")
+
+        return _Undone(source)
+
+    def stream(self, messages: object, **kwargs: object) -> AsyncChatStream:
+        provider = self
+
+        @asynccontextmanager
+        async def source() -> AsyncIterator[AsyncIterator[str]]:
+            async def one() -> AsyncIterator[str]:
+                yield "x"
+
+            try:
+                yield one()
+            finally:
+                provider.closed.append("async")
+
+        return _AsyncUndone(source)
+
+
+class _Undone(ChatStream):
+    def __init__(self, source: object) -> None:
+        self._source_cm = source
+
+    def _start(self) -> Iterator[TextChunk]:  # type: ignore[override]
+        with self._source_cm() as payloads:  # type: ignore[operator]
+            for data in payloads:
+                yield TextChunk(data)
+
+
+class _AsyncUndone(AsyncChatStream):
+    def __init__(self, source: object) -> None:
+        self._source_cm = source
+
+    async def _start(self) -> AsyncIterator[TextChunk]:  # type: ignore[override]
+        async with self._source_cm() as payloads:  # type: ignore[operator]
+            async for data in payloads:
+                yield TextChunk(data)
+
+
+def test_a_model_stream_without_done_is_an_error_in_both_shells_and_is_closed() -> None:
+    provider = _NoDoneProvider()
+    chat = ChatBuilder().with_model(provider).build()  # type: ignore[arg-type]
+    events: list[object] = []
+    with pytest.raises(RuntimeError, match="without a Done"):
+        events.extend(chat.stream_sync("hi"))
+    assert events == [TextChunk("x")]
+
+    async def collect(seen: list[object]) -> None:
+        async for event in chat.stream("hi"):
+            seen.append(event)
+
+    seen: list[object] = []
+    with pytest.raises(RuntimeError, match="without a Done"):
+        asyncio.run(collect(seen))
+    assert seen == [TextChunk("x")]
+    assert provider.closed == ["sync", "async"]

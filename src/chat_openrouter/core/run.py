@@ -154,15 +154,6 @@ class _OpenModelStream:
         self.request = request
 
 
-class _Yield:
-    """Hand ``event`` to the caller."""
-
-    __slots__ = ("event",)
-
-    def __init__(self, event: StreamEvent) -> None:
-        self.event = event
-
-
 class _Skip:
     """Hand nothing to the caller (the model's own ``Done``, folded into the run)."""
 
@@ -170,8 +161,11 @@ class _Skip:
 
 
 _SKIP = _Skip()
-#: What a stream shell does next: open a model stream, yield or skip an event, or perform an effect.
-_RunStep = _OpenModelStream | _Yield | _Skip | CallHook | RunTools
+#: What a stream shell does next: open a model stream, skip an event, perform an effect -- or hand this
+#: event to the caller (the common case, so events travel unwrapped).
+_Command = _OpenModelStream | _Skip | CallHook | RunTools
+_RunStep = _Command | StreamEvent
+_COMMANDS = (_OpenModelStream, _Skip, CallHook, RunTools)
 
 
 def _no_done() -> RuntimeError:
@@ -195,16 +189,16 @@ def _streamed_run(run: _Run) -> Generator[_RunStep, Any, None]:
                         reply = event.response  # folded into the run's steps, never yielded
                         event = yield _SKIP
                     else:
-                        event = yield _Yield(event)
+                        event = yield event
                 if reply is None:
                     raise _no_done()
             elif isinstance(step, Emit):
-                yield _Yield(step.event)
+                yield step.event
             else:
                 reply = yield step
             step = _advance(run.flow, reply)
     run.response = step
-    yield _Yield(Done(step))
+    yield Done(step)
 
 
 # -- the stream shells: perform the steps with blocking or awaitable I/O --------------------------------------
@@ -220,8 +214,8 @@ def _sync_run_events(run: _Run) -> Generator[StreamEvent, None, None]:
             except StopIteration:
                 return
             reply = None
-            if isinstance(step, _Yield):
-                yield step.event
+            if not isinstance(step, _COMMANDS):
+                yield step
             elif isinstance(step, _OpenModelStream):
                 model = calls.stream_sync(run.provider, step.request)
                 events = iter(model)
@@ -251,8 +245,8 @@ async def _async_run_events(run: _Run) -> AsyncGenerator[StreamEvent, None]:
             except StopIteration:
                 return
             reply = None
-            if isinstance(step, _Yield):
-                yield step.event
+            if not isinstance(step, _COMMANDS):
+                yield step
             elif isinstance(step, _OpenModelStream):
                 model = calls.stream(run.provider, step.request)
                 events = aiter(model)

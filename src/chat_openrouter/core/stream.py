@@ -163,15 +163,17 @@ class _Finished:
 
 
 _READ, _COMMIT, _FINISHED = _Read(), _Commit(), _Finished()
-#: What the shell does next: read, commit, retry, finish -- or hand these events to the caller.
+#: What the shell does next: read, commit, retry, finish -- or hand these events to the caller and read.
 _Step = _Read | _Commit | _Retry | _Finished | list[StreamEvent]
 
 
 def _decisions(progress: _Progress, retryable: bool) -> Generator[_Step, str | None, None]:
     """Decode payloads into events; commit before the first one; retry a failed attempt while allowed.
 
-    Sent the reply to each step (the next payload after ``_READ``, None otherwise); a transport error
-    from reading is thrown in at the ``_READ`` that failed. Yields ``_FINISHED`` at the end, or raises.
+    After ``_READ``, and after a list of events once the shell has handed them to the caller, it is sent
+    the next payload (None when they are exhausted) -- one step per payload on the hot path -- or thrown
+    the transport error that reading raised; after the other steps it is sent None. Yields
+    ``_FINISHED`` at the end, or raises.
     """
     committed = not retryable  # nothing to commit to when the payloads cannot retry
     if not committed and progress.new_state is None:
@@ -179,13 +181,16 @@ def _decisions(progress: _Progress, retryable: bool) -> Generator[_Step, str | N
         yield _COMMIT  # no fresh state to decode another attempt with: errors are only stamped
     while True:
         try:
-            while (data := (yield _READ)) is not None:
+            data = yield _READ
+            while data is not None:
                 events = _handle(progress.state, data)
-                if events:
-                    if not committed:
-                        committed = True
-                        yield _COMMIT
-                    yield events
+                if not events:
+                    data = yield _READ
+                    continue
+                if not committed:
+                    committed = True
+                    yield _COMMIT
+                data = yield events
             progress.response = progress.state.finish()
             break
         except ChatOpenRouterError as error:
@@ -209,7 +214,9 @@ def _sync_events(progress: _Progress, source: SyncSource) -> Generator[StreamEve
             try:
                 step = next(flow)
                 while step is not _FINISHED:
-                    if step is _READ:
+                    if step is _READ or isinstance(step, list):
+                        if isinstance(step, list):
+                            yield from step
                         failure: ChatOpenRouterError | None = None
                         data: str | None = None
                         try:
@@ -218,9 +225,7 @@ def _sync_events(progress: _Progress, source: SyncSource) -> Generator[StreamEve
                             failure = error
                         step = flow.send(data) if failure is None else flow.throw(failure)
                         continue
-                    if isinstance(step, list):
-                        yield from step
-                    elif step is _COMMIT and retrying is not None:
+                    if step is _COMMIT and retrying is not None:
                         retrying.commit()
                     elif isinstance(step, _Retry) and retrying is not None:
                         retrying.retry(step.error)
@@ -242,7 +247,10 @@ async def _async_events(progress: _Progress, source: AsyncSource) -> AsyncGenera
             try:
                 step = next(flow)
                 while step is not _FINISHED:
-                    if step is _READ:
+                    if step is _READ or isinstance(step, list):
+                        if isinstance(step, list):
+                            for event in step:
+                                yield event
                         failure: ChatOpenRouterError | None = None
                         data: str | None = None
                         try:
@@ -251,10 +259,7 @@ async def _async_events(progress: _Progress, source: AsyncSource) -> AsyncGenera
                             failure = error
                         step = flow.send(data) if failure is None else flow.throw(failure)
                         continue
-                    if isinstance(step, list):
-                        for event in step:
-                            yield event
-                    elif step is _COMMIT and retrying is not None:
+                    if step is _COMMIT and retrying is not None:
                         retrying.commit()
                     elif isinstance(step, _Retry) and retrying is not None:
                         await retrying.retry(step.error)
