@@ -47,8 +47,11 @@ def test_reasoning_effort_is_a_default_option_on_both_wires() -> None:
 
 def test_no_key_in_reprs() -> None:
     builder = OpenRouterBuilder().with_api_key("sk-or-v1-topsecret").with_model("x/y")
-    client = builder.build()
-    for obj in (builder, builder.config, client, client.endpoint, client.endpoint.api_key):
+    client = builder.with_capability_check().build()
+    from chat_openrouter import OpenRouterAPI
+
+    api = OpenRouterAPI(client)
+    for obj in (builder, builder.config, client, client.endpoint, client.endpoint.api_key, api, client.request_check):
         assert "topsecret" not in repr(obj) and "topsecret" not in str(obj)
 
 
