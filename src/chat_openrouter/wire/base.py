@@ -12,7 +12,7 @@ from collections.abc import AsyncIterator, Mapping, Sequence
 from contextlib import asynccontextmanager
 from dataclasses import replace
 from types import TracebackType
-from typing import Any, ClassVar, Protocol
+from typing import Any, ClassVar, Protocol, TypeVar
 
 from ..core.messages import Messages
 from ..core.options import ChatOptions, OutputSchema, Timeouts
@@ -25,6 +25,8 @@ from ..transport.endpoint import Endpoint
 from ..transport.retry import RetryPolicy
 
 __all__ = ["RequestCheck", "WireClient"]
+
+C = TypeVar("C", bound="WireClient")
 
 
 class RequestCheck(Protocol):
@@ -104,7 +106,7 @@ class WireClient:
         """The pre-flight check run before every request, if any."""
         return self._request_check
 
-    def with_options(self, options: ChatOptions) -> WireClient:
+    def with_options(self: C, options: ChatOptions) -> C:
         """A copy of this client whose default options are merged with ``options`` (same endpoint)."""
         clone = self.__class__.__new__(self.__class__)
         clone.__dict__.update(self.__dict__)
@@ -239,13 +241,13 @@ class WireClient:
     async def aclose(self) -> None:
         await self._endpoint.transport.aclose()
 
-    def __enter__(self) -> WireClient:
+    def __enter__(self: C) -> C:
         return self
 
     def __exit__(self, t: type[BaseException] | None, e: BaseException | None, tb: TracebackType | None) -> None:
         self.close()
 
-    async def __aenter__(self) -> WireClient:
+    async def __aenter__(self: C) -> C:
         return self
 
     async def __aexit__(self, t: type[BaseException] | None, e: BaseException | None, tb: TracebackType | None) -> None:
