@@ -21,9 +21,9 @@ from collections.abc import Awaitable, Callable, Iterator, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
-from ..core._lenient import as_str, opt_bool, opt_float, opt_int
 from ..errors import DecodeError, NotFoundError
 from ..transport.endpoint import Endpoint
+from ..wire.common.lenient import as_str, opt_bool, opt_float, opt_int
 from ._defaults import DEFAULT_CATALOG_TTL
 from .catalog import ModelInfo, lookup, parse_models
 

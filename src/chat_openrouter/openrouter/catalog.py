@@ -17,8 +17,8 @@ from dataclasses import dataclass, field
 from decimal import Decimal, InvalidOperation
 from typing import TYPE_CHECKING, Any
 
-from ..core._lenient import as_mapping, as_str, opt_bool, opt_float, opt_int, strings
 from ..errors import ModelCapabilityError
+from ..wire.common.lenient import as_mapping, as_str, opt_bool, opt_float, opt_int, strings
 
 if TYPE_CHECKING:
     from ..transport.wire_client import WireClient

@@ -11,7 +11,14 @@ from typing import Any
 
 import pytest
 
-from chat_openrouter.core.events import ReasoningChunk, StreamEvent, TextChunk, ToolCall, ToolCallChunk
+from chat_openrouter.core.events import (
+    ReasoningChunk,
+    RefusalChunk,
+    StreamEvent,
+    TextChunk,
+    ToolCall,
+    ToolCallChunk,
+)
 from chat_openrouter.core.parts import FilePart, ReasoningPart, TextPart, ToolPart
 from chat_openrouter.core.response import ChatResponse
 from chat_openrouter.errors import DecodeError, IncompleteStreamError, StreamError
@@ -185,7 +192,9 @@ def test_annotations_refusals_and_images() -> None:
     image = {"id": "ig_1", "type": "image_generation_call", "status": "completed", "result": "iVBORw0KGgo="}
     r = decode_response(result(msg, image))
     assert r.annotations == [citation]
-    assert r.text == "HiI can't help with that."
+    # A refusal is its own part (issue 11): never glued onto the answer's text.
+    assert r.text == "Hi"
+    assert r.refusal == "I can't help with that."
     (file,) = [p for p in r.content.parts if isinstance(p, FilePart)]
     assert (file.mime_type, file.url) == ("image/png", "data:image/png;base64,iVBORw0KGgo=")
 
@@ -599,7 +608,8 @@ def test_refusals_and_annotations_stream() -> None:
         completed(),
     )
     r = run.finish()
-    assert run.text() == r.text == "ANo."
+    assert run.text() == r.text == "A"
+    assert "".join(e.text for e in run.events if isinstance(e, RefusalChunk)) == r.refusal == "No."
     assert r.annotations == [citation]
 
 

@@ -1,112 +1,39 @@
-"""The pieces of encoding and decoding that are the same on both wires.
+"""The pieces of response decoding that are the same on both wires.
 
-The two wire codecs mirror each other but never import each other (STYLE.md, "The picture"). Whatever
-both do in the same way -- the text of a part, inline file data, audio format names, a tool call read
-back as a :class:`ToolPart`, the usage and cost fields, one ``json.loads`` per stream payload -- is
-written once here, so a fix lands on both wires at once. Wire-specific shapes (field names, nesting,
-``tool_choice`` forms, error envelopes) stay in each wire's ``codec.py``.
+Whatever both wires read in the same way -- one ``json.loads`` per stream payload, a tool call read back
+as a :class:`ToolPart`, the usage and cost fields, token log probabilities -- is written once here, so a
+fix lands on both wires at once. Wire-specific shapes (field names, nesting, error envelopes) stay in each
+wire's ``decode.py`` / ``stream.py``.
 """
 
 from __future__ import annotations
 
 import json
-import mimetypes
 from collections.abc import Callable, Mapping
 from typing import TYPE_CHECKING, Any
 
-from ..errors import DecodeError
-from ._lenient import as_int, as_mapping, opt_bool, opt_float
-from .parts import FilePart, StructuredPart, TextPart, ToolPart
-from .usage import Usage
+from ...core.parts import ToolPart
+from ...core.response import TokenLogprob, TopLogprob
+from ...core.usage import Usage
+from ...errors import DecodeError
+from .lenient import as_int, as_mapping, as_str, opt_bool, opt_float, opt_int
 
 if TYPE_CHECKING:
-    from .response import ChatResponse
+    from ...core.response import ChatResponse
 
 __all__ = [
     "SNIPPET",
-    "audio_format",
-    "inline_base64",
-    "inline_filename",
-    "is_inline",
-    "json_text",
     "parse_payload",
-    "part_text",
     "raw_arguments",
     "require_object",
+    "server_tool_use",
+    "token_logprobs",
     "tool_part",
     "usage_from",
 ]
 
 #: How much of an undecodable body or payload a :class:`DecodeError` quotes.
 SNIPPET = 120
-
-
-# -- encoding --------------------------------------------------------------------------------------------
-
-
-def json_text(value: Any) -> str:
-    """A structured value as the text a wire carries: strings as they are, anything else as JSON."""
-    return value if isinstance(value, str) else json.dumps(value, ensure_ascii=False)
-
-
-def part_text(part: TextPart | StructuredPart) -> str:
-    """The text a text-like part sends."""
-    return part.text if isinstance(part, TextPart) else json_text(part.value)
-
-
-def is_inline(part: FilePart) -> bool:
-    """Whether the file travels in the request (bytes, or a ``data:`` URL) rather than by reference."""
-    return part.url is None or part.url.startswith("data:")
-
-
-def inline_base64(part: FilePart) -> str | None:
-    """The base64 payload of an inline file, or None when it is only reachable by URL.
-
-    Audio (both wires) and generated images (Responses) have no by-URL form: they need the bytes.
-    """
-    if part.data is not None:
-        return part.base64()
-    url = part.url or ""
-    header, sep, payload = url.partition(",")
-    return payload if url.startswith("data:") and sep and header.endswith(";base64") else None
-
-
-def inline_filename(part: FilePart) -> str:
-    """The filename to send with an inline file: ``part.filename``, else ``file`` plus an extension
-    guessed from the MIME type (``file.pdf``). OpenAI-backed endpoints reject inline file data without
-    a filename, on both wires."""
-    return part.filename or "file" + (mimetypes.guess_extension(part.mime_type) or "")
-
-
-# MIME type -> `input_audio.format`, every format the spec's ChatContentAudio lists (wav, mp3, flac, m4a,
-# ogg, aiff, aac, pcm16). The Responses wire accepts only the mp3 and wav rows (spec InputAudio).
-_AUDIO_FORMATS = {
-    "audio/wav": "wav",
-    "audio/wave": "wav",
-    "audio/x-wav": "wav",
-    "audio/vnd.wave": "wav",
-    "audio/mpeg": "mp3",
-    "audio/mp3": "mp3",
-    "audio/mpeg3": "mp3",
-    "audio/x-mpeg-3": "mp3",
-    "audio/flac": "flac",
-    "audio/x-flac": "flac",
-    "audio/mp4": "m4a",
-    "audio/m4a": "m4a",
-    "audio/x-m4a": "m4a",
-    "audio/ogg": "ogg",
-    "audio/aiff": "aiff",
-    "audio/x-aiff": "aiff",
-    "audio/aac": "aac",
-    "audio/x-aac": "aac",
-    "audio/l16": "pcm16",
-    "audio/pcm": "pcm16",
-}
-
-
-def audio_format(mime_type: str) -> str | None:
-    """The ``input_audio.format`` name of a known audio MIME type (parameters ignored), else None."""
-    return _AUDIO_FORMATS.get(mime_type.split(";", 1)[0].strip().lower())
 
 
 # -- decoding --------------------------------------------------------------------------------------------
@@ -188,4 +115,50 @@ def usage_from(
         is_byok=opt_bool(usage.get("is_byok")),
         cost_details=dict(cost_details) if isinstance(cost_details, Mapping) else {},
         raw=dict(usage),
+        server_tool_use=server_tool_use(usage),
     )
+
+
+def server_tool_use(usage: Mapping[str, Any]) -> dict[str, int]:
+    """The counts of OpenRouter's server tools in a ``usage`` object: ``server_tool_use_details``
+    (``web_search_requests``, ``tool_calls_requested``, ``tool_calls_executed``; fixtures
+    chat-nonstream-server-tool-usage, chat-nonstream-advisor-server-tool), or the older documented
+    ``server_tool_use``. Only integer counts are kept; anything else stays in ``Usage.raw``."""
+    details = usage.get("server_tool_use_details")
+    if not isinstance(details, Mapping):
+        details = as_mapping(usage.get("server_tool_use"))
+    return {key: count for key, value in details.items() if (count := opt_int(value)) is not None}
+
+
+def _token_bytes(value: Any) -> tuple[int, ...] | None:
+    if not isinstance(value, list):
+        return None
+    return tuple(b for b in value if isinstance(b, int) and not isinstance(b, bool) and 0 <= b <= 255)
+
+
+def token_logprobs(entries: Any) -> list[TokenLogprob]:
+    """Token log probabilities, the same shape on both wires (spec ``ChatTokenLogprob``,
+    ``OpenResponsesLogProbs``): ``[{token, logprob, bytes, top_logprobs: [{token, logprob, bytes}]}]``.
+
+    Lenient: entries without a string ``token`` or a numeric ``logprob`` are skipped, ``bytes`` that are
+    not a list read as None; a non-list reads as ``[]`` (``"logprobs": null`` when none were asked for).
+    """
+    out: list[TokenLogprob] = []
+    if not isinstance(entries, list):
+        return out
+    for entry in entries:
+        if not isinstance(entry, Mapping):
+            continue
+        token, logprob = as_str(entry.get("token")), opt_float(entry.get("logprob"))
+        if token is None or logprob is None:
+            continue
+        top: list[TopLogprob] = []
+        alternatives = entry.get("top_logprobs")
+        for alt in alternatives if isinstance(alternatives, list) else ():
+            if not isinstance(alt, Mapping):
+                continue
+            alt_token, alt_logprob = as_str(alt.get("token")), opt_float(alt.get("logprob"))
+            if alt_token is not None and alt_logprob is not None:
+                top.append(TopLogprob(alt_token, alt_logprob, _token_bytes(alt.get("bytes"))))
+        out.append(TokenLogprob(token, logprob, _token_bytes(entry.get("bytes")), tuple(top)))
+    return out

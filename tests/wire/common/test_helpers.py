@@ -1,4 +1,4 @@
-"""The readers and helpers both wire codecs share (``core._lenient``, ``core._wire_helpers``)."""
+"""The readers and helpers both wire codecs share (``wire.common.lenient``, ``.encoding``, ``.decoding``)."""
 
 from __future__ import annotations
 
@@ -7,7 +7,18 @@ from typing import Any
 
 import pytest
 
-from chat_openrouter.core._lenient import (
+from chat_openrouter.core.parts import FilePart
+from chat_openrouter.core.response import ChatResponse
+from chat_openrouter.errors import DecodeError
+from chat_openrouter.wire.common.decoding import (
+    parse_payload,
+    raw_arguments,
+    require_object,
+    tool_part,
+    usage_from,
+)
+from chat_openrouter.wire.common.encoding import audio_format, inline_base64, inline_filename, is_inline
+from chat_openrouter.wire.common.lenient import (
     as_int,
     as_mapping,
     as_str,
@@ -17,20 +28,6 @@ from chat_openrouter.core._lenient import (
     opt_int,
     strings,
 )
-from chat_openrouter.core._wire_helpers import (
-    audio_format,
-    inline_base64,
-    inline_filename,
-    is_inline,
-    parse_payload,
-    raw_arguments,
-    require_object,
-    tool_part,
-    usage_from,
-)
-from chat_openrouter.core.parts import FilePart
-from chat_openrouter.core.response import ChatResponse
-from chat_openrouter.errors import DecodeError
 
 # -- lenient readers -------------------------------------------------------------------------------------
 
