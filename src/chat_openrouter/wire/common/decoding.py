@@ -23,6 +23,7 @@ if TYPE_CHECKING:
 
 __all__ = [
     "SNIPPET",
+    "adopt_emitted_calls",
     "parse_payload",
     "raw_arguments",
     "require_object",
@@ -82,6 +83,27 @@ def tool_part(
     if not raw_arguments:
         part.arguments = {}
     return part
+
+
+def adopt_emitted_calls(parts: list[Any], emitted: Mapping[str, ToolPart]) -> None:
+    """Put the parts already handed out in ``ToolCall`` events (by call id) in place of the equal calls of
+    a decoded ``parts`` list, updated to the decoded values -- the final arguments and wire ids.
+
+    So a caller holding the event's part and a caller reading the response see one object, and the event
+    reflects the final call even when the terminal copy corrected it (issue 11). Only the fields the wire
+    decides are updated; ``status``/``result`` belong to whoever runs the tool.
+    """
+    for n, part in enumerate(parts):
+        if not isinstance(part, ToolPart):
+            continue
+        handed_out = emitted.get(part.id)
+        if handed_out is None or handed_out is part:
+            continue
+        handed_out.name = part.name
+        handed_out.raw_arguments = part.raw_arguments
+        handed_out.arguments = part.arguments
+        handed_out.provider_data = part.provider_data
+        parts[n] = handed_out
 
 
 def usage_from(

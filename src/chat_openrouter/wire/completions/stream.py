@@ -18,7 +18,7 @@ from ...core.events import ReasoningChunk, RefusalChunk, StreamEvent, TextChunk,
 from ...core.parts import ToolPart
 from ...core.response import ChatResponse, normalise_finish_reason
 from ...errors import DecodeError, IncompleteStreamError
-from ..common.decoding import parse_payload, raw_arguments, token_logprobs
+from ..common.decoding import adopt_emitted_calls, parse_payload, raw_arguments, token_logprobs
 from ..common.lenient import as_str, opt_int
 from ..common.reasoning import TEXT_SEPARATOR
 from ..common.text import TextBuffer
@@ -187,14 +187,7 @@ class CompletionsStreamState:
         """The response assembled so far (used as ``.partial`` on errors): the merged body, decoded."""
         body = self.merged()
         response = response_from(body, raw=body)
-        # A call already handed out in a ToolCall event keeps that very part when nothing about it
-        # changed, so code holding the event and code reading the response see one object.
-        parts = response.content.parts
-        for n, part in enumerate(parts):
-            if isinstance(part, ToolPart):
-                emitted = self._tool_parts.get(part.id)
-                if emitted is not None and emitted == part:
-                    parts[n] = emitted
+        adopt_emitted_calls(response.content.parts, self._tool_parts)
         return response
 
     def finish(self) -> ChatResponse:

@@ -28,7 +28,7 @@ from ...core.events import (
 from ...core.parts import ToolPart
 from ...core.response import ChatResponse
 from ...errors import DecodeError, IncompleteStreamError, StreamError
-from ..common.decoding import parse_payload, raw_arguments, token_logprobs
+from ..common.decoding import adopt_emitted_calls, parse_payload, raw_arguments, token_logprobs
 from ..common.lenient import as_int, as_mapping, as_str, dicts, opt_int
 from ..common.reasoning import TEXT_SEPARATOR, reasoning_text
 from .accumulate import StreamedItem, reconcile
@@ -132,14 +132,7 @@ class ResponsesStreamState:
             failed=failed,
             raw=self._terminal,
         )
-        # A call already handed out in a ToolCall event keeps that very part when nothing about it
-        # changed, so code holding the event and code reading the response see one object.
-        parts = response.content.parts
-        for n, part in enumerate(parts):
-            if isinstance(part, ToolPart):
-                emitted = self._tool_parts.get(part.id)
-                if emitted is not None and emitted == part:
-                    parts[n] = emitted
+        adopt_emitted_calls(response.content.parts, self._tool_parts)
         return response
 
     def finish(self) -> ChatResponse:
