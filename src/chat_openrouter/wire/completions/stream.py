@@ -236,10 +236,11 @@ class CompletionsStreamState:
             events.append(RefusalChunk(refusal))
 
         reasoning = delta.get("reasoning")
-        if isinstance(reasoning, str) and reasoning and self._reasoning_source != "details":
-            self._reasoning_source = "string"
-            self._reasoning.append(reasoning)
-            events.append(ReasoningChunk(reasoning))
+        if isinstance(reasoning, str) and reasoning:
+            self._reasoning.append(reasoning)  # the merged message has every piece, whichever source speaks
+            if self._reasoning_source != "details":
+                self._reasoning_source = "string"
+                events.append(ReasoningChunk(reasoning))
         details = delta.get("reasoning_details")
         if isinstance(details, list):
             for fragment in details:
