@@ -33,6 +33,7 @@ from chat_openrouter.wire.responses.client import ResponsesBuilder
 from fuzz._budget import BUDGETS, fuzz_settings
 
 from . import _replay
+from ._replay import comparable
 from ._synth import Case, chat_case, responses_case
 
 CALL: _replay.Call = (messages.from_user("What is the weather in Paris?"), None, None)
@@ -40,28 +41,6 @@ WIRES: dict[str, tuple[type[ClientBuilder[Any]], st.SearchStrategy[Case]]] = {
     "responses": (ResponsesBuilder, responses_case()),
     "completions": (CompletionsBuilder, chat_case()),
 }
-
-
-def comparable(response: ChatResponse) -> dict[str, Any]:
-    """Everything a caller reads from a response (``raw`` aside: a merged stream is not the body)."""
-    return {
-        "parts": response.content.parts,
-        "text": response.text,
-        "refusal": response.refusal,
-        "reasoning": response.reasoning,
-        "tool_calls": [(p.id, p.name, p.raw_arguments, p.arguments) for p in response.tool_calls],
-        "id": response.id,
-        "model": response.model,
-        "provider": response.provider,
-        "created": response.created,
-        "finish_reason": response.finish_reason,
-        "native_finish_reason": response.native_finish_reason,
-        "usage": response.usage,
-        "cost": response.usage.cost,
-        "system_fingerprint": response.system_fingerprint,
-        "service_tier": response.service_tier,
-        "logprobs": response.logprobs,
-    }
 
 
 def replay_both(wire: str, case: Case, mode: str) -> tuple[ChatResponse, list[StreamEvent], ChatResponse]:
