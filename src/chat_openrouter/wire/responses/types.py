@@ -1,7 +1,8 @@
 """Responses API wire shapes (``POST /responses``), as ``TypedDict`` s.
 
-These describe what :mod:`.codec` writes and reads; they are documentation and a help for type checkers,
-never validated at run time (decoding happens once per stream event, so it stays plain-dict fast).
+These describe what :mod:`.encode` writes and :mod:`.decode` / :mod:`.stream` read; they are documentation
+and a help for type checkers, never validated at run time (decoding happens once per stream event, so it
+stays plain-dict fast).
 Every dict is ``total=False``: OpenRouter omits fields freely and adds new ones, and the decoder treats
 every key as optional.
 
@@ -247,7 +248,7 @@ class TextConfig(TypedDict, total=False):
 
 
 class ResponsesRequest(TypedDict, total=False):
-    """The request body the codec produces. ``extra_body`` can add any other documented field.
+    """The request body :mod:`.encode` produces. ``extra_body`` can add any other documented field.
 
     ``store`` is always false and ``previous_response_id`` never sent: OpenRouter's Responses API is
     stateless and answers 400 to either (reference §6).
