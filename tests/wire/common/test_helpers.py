@@ -144,3 +144,14 @@ def test_usage_from_sums_a_missing_total_and_keeps_the_raw_object() -> None:
     assert (usage.cost, usage.is_byok, usage.cost_details) == (0.5, False, {"upstream_inference_cost": 0.4})
     assert usage.raw == raw
     assert usage.raw is not raw
+
+
+def test_adopting_emitted_calls_updates_them_and_never_shares_one_part_twice() -> None:
+    from chat_openrouter.wire.common.decoding import adopt_emitted_calls
+
+    handed_out = tool_part("call_1", "f", "")
+    parts: list[Any] = [tool_part("call_1", "f", '{"a":1}', provider_data={"item_id": "fc_1"}), tool_part("call_1", "f", "{}")]
+    adopt_emitted_calls(parts, {"call_1": handed_out})
+    assert parts[0] is handed_out
+    assert (handed_out.raw_arguments, handed_out.arguments, handed_out.provider_data) == ('{"a":1}', {"a": 1}, {"item_id": "fc_1"})
+    assert parts[1] is not handed_out and parts[1].raw_arguments == "{}"

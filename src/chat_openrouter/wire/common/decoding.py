@@ -93,11 +93,15 @@ def adopt_emitted_calls(parts: list[Any], emitted: Mapping[str, ToolPart]) -> No
     reflects the final call even when the terminal copy corrected it (issue 11). Only the fields the wire
     decides are updated; ``status``/``result`` belong to whoever runs the tool.
     """
+    adopted: set[str] = set()
     for n, part in enumerate(parts):
-        if not isinstance(part, ToolPart):
-            continue
+        if not isinstance(part, ToolPart) or part.id in adopted:
+            continue  # a second call under the same id (a broken upstream) stays a part of its own
         handed_out = emitted.get(part.id)
-        if handed_out is None or handed_out is part:
+        if handed_out is None:
+            continue
+        adopted.add(part.id)
+        if handed_out is part:
             continue
         handed_out.name = part.name
         handed_out.raw_arguments = part.raw_arguments
