@@ -10,16 +10,13 @@ from __future__ import annotations
 
 import json
 from collections.abc import Callable, Mapping
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 from ...core.parts import ToolPart
-from ...core.response import TokenLogprob, TopLogprob
+from ...core.response import ChatResponse, TokenLogprob, TopLogprob
 from ...core.usage import Usage
 from ...errors import DecodeError
 from .lenient import as_int, as_mapping, as_str, opt_bool, opt_float, opt_int
-
-if TYPE_CHECKING:
-    from ...core.response import ChatResponse
 
 __all__ = [
     "SNIPPET",

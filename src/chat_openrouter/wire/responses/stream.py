@@ -367,7 +367,7 @@ def _text_delta(kind: str) -> _Handler:
 
 def _text_done(kind: str, key: str) -> _Handler:
     def handler(state: ResponsesStreamState, event: dict[str, Any], events: list[StreamEvent]) -> None:
-        acc = state._item(event)
+        acc = state._item(event, kind="message")
         entry = acc.content_entry(as_int(event.get("content_index")), kind)
         text = as_str(event.get(key))
         if text is not None:
