@@ -24,6 +24,7 @@ from .core.events import (
     Done,
     Paused,
     ReasoningChunk,
+    RefusalChunk,
     StreamEvent,
     Structured,
     TextChunk,
@@ -33,8 +34,18 @@ from .core.events import (
 )
 from .core.messages import Content, Messages
 from .core.options import ChatOptions, OutputSchema, Reasoning
-from .core.parts import FilePart, Part, ReasoningPart, Role, StructuredPart, TextPart, ToolPart, ToolStatus
-from .core.response import ChatResponse
+from .core.parts import (
+    FilePart,
+    Part,
+    ReasoningPart,
+    RefusalPart,
+    Role,
+    StructuredPart,
+    TextPart,
+    ToolPart,
+    ToolStatus,
+)
+from .core.response import ChatResponse, TokenLogprob, TopLogprob
 from .core.stream import AsyncChatStream, ChatStream
 from .core.tools import ToolSpec
 from .core.usage import Usage
@@ -194,6 +205,8 @@ __all__ = [
     "Reasoning",
     "ReasoningChunk",
     "ReasoningPart",
+    "RefusalChunk",
+    "RefusalPart",
     "RequestTimeoutError",
     "ResponseHealingPlugin",
     "ResponsesBuilder",
@@ -209,6 +222,7 @@ __all__ = [
     "TextChunk",
     "TextPart",
     "Timeouts",
+    "TokenLogprob",
     "Tool",
     "ToolArgumentsError",
     "ToolCall",
@@ -217,6 +231,7 @@ __all__ = [
     "ToolResult",
     "ToolSpec",
     "ToolStatus",
+    "TopLogprob",
     "TransportError",
     "UrlCitation",
     "Usage",

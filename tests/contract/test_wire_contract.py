@@ -30,7 +30,7 @@ from chat_openrouter.core.parts import ReasoningPart, ToolStatus
 from chat_openrouter.core.response import ChatResponse
 from chat_openrouter.core.tools import ToolSpec
 from chat_openrouter.errors import ChatOpenRouterError, StreamError
-from chat_openrouter.openrouter.wire_builders import CompletionsBuilder, ResponsesBuilder
+from chat_openrouter.openrouter.builder import OpenRouterBuilder
 from chat_openrouter.wire.base import WireClient
 
 WIRES = ("completions", "responses")
@@ -409,7 +409,7 @@ class Server:
         return httpx2.Response(200, json=content_json)
 
     def client(self) -> WireClient:
-        builder = CompletionsBuilder() if self.wire == "completions" else ResponsesBuilder()
+        builder = OpenRouterBuilder().with_completions() if self.wire == "completions" else OpenRouterBuilder()
         transport = httpx2.MockTransport(self.handle)
         return (
             builder.with_model(MODEL)

@@ -62,6 +62,14 @@ def objects(fields: dict[str, st.SearchStrategy[Any]]) -> st.SearchStrategy[dict
 
 
 small_int = st.integers(0, 3)
+token_logprob = objects(
+    {
+        "token": st.text(max_size=4),
+        "logprob": st.floats(-20, 0),
+        "bytes": st.lists(st.integers(-1, 300), max_size=3),
+        "top_logprobs": st.lists(objects({"token": st.text(max_size=4), "logprob": st.floats(-20, 0)}), max_size=2),
+    }
+)
 short_text = st.text(max_size=8)
 codes = st.sampled_from([400, 429, 502, "server_error", "rate_limit_exceeded", None])
 error_object = objects({"code": codes, "message": short_text, "metadata": any_json})
@@ -80,6 +88,7 @@ chat_delta = objects(
     {
         "role": st.just("assistant"),
         "content": short_text,
+        "refusal": short_text,
         "reasoning": short_text,
         "reasoning_details": st.lists(
             objects(
@@ -108,6 +117,7 @@ chat_chunk = objects(
                 {
                     "index": st.sampled_from([0, 0, 1]),
                     "delta": chat_delta,
+                    "logprobs": objects({"content": st.lists(token_logprob, max_size=2), "refusal": any_json}),
                     "finish_reason": st.sampled_from([None, "stop", "tool_calls", "length", "error"]),
                 }
             ),
@@ -135,6 +145,7 @@ RESPONSES_TYPES = [
     "response.output_text.delta",
     "response.output_text.done",
     "response.refusal.delta",
+    "response.refusal.done",
     "response.output_text.annotation.added",
     "response.function_call_arguments.delta",
     "response.function_call_arguments.done",
@@ -151,7 +162,17 @@ item = objects(
         "name": st.just("f"),
         "arguments": short_text,
         "role": st.just("assistant"),
-        "content": st.lists(objects({"type": st.just("output_text"), "text": short_text}), max_size=2),
+        "content": st.lists(
+            objects(
+                {
+                    "type": st.sampled_from(["output_text", "refusal"]),
+                    "text": short_text,
+                    "refusal": short_text,
+                    "logprobs": st.lists(token_logprob, max_size=2),
+                }
+            ),
+            max_size=2,
+        ),
         "summary": st.lists(objects({"type": st.just("summary_text"), "text": short_text}), max_size=2),
     }
 )
@@ -163,6 +184,8 @@ responses_event = objects(
         "summary_index": small_int,
         "item_id": st.sampled_from(["msg_1", "fc_1", "rs_1"]),
         "delta": short_text,
+        "logprobs": st.lists(token_logprob, max_size=2),
+        "refusal": short_text,
         "text": short_text,
         "arguments": short_text,
         "item": item,

@@ -1,6 +1,6 @@
 """Replay plumbing shared by both wires' fixture tests: a real client on a recording mock transport.
 
-Each wire's test module names its own builder (``CompletionsBuilder`` / ``ResponsesBuilder``) and keeps
+Each wire's test module names its own builder (``OpenRouterBuilder()`` on its wire) and keeps
 what is wire-specific (rebuilding a conversation from a recorded request, normalising request bodies);
 serving a body, calling the client sync or async, streaming or not, is the same on both wires.
 """
@@ -117,3 +117,25 @@ def stream(r: Replay, mode: str, call: Call, events: list[StreamEvent]) -> ChatR
     assert [type(e) for e in events].count(Done) == 1
     assert isinstance(events[-1], Done)
     return events[-1].response
+
+
+def comparable(response: ChatResponse) -> dict[str, Any]:
+    """Everything a caller reads from a response (``raw`` aside: a merged stream is not the body)."""
+    return {
+        "parts": response.content.parts,
+        "text": response.text,
+        "refusal": response.refusal,
+        "reasoning": response.reasoning,
+        "tool_calls": [(p.id, p.name, p.raw_arguments, p.arguments) for p in response.tool_calls],
+        "id": response.id,
+        "model": response.model,
+        "provider": response.provider,
+        "created": response.created,
+        "finish_reason": response.finish_reason,
+        "native_finish_reason": response.native_finish_reason,
+        "usage": response.usage,
+        "cost": response.usage.cost,
+        "system_fingerprint": response.system_fingerprint,
+        "service_tier": response.service_tier,
+        "logprobs": response.logprobs,
+    }

@@ -9,12 +9,13 @@ from .parts import ToolPart
 
 if TYPE_CHECKING:
     from .approval import Pause
-    from .response import ChatResponse
+    from .response import ChatResponse, TokenLogprob
 
 __all__ = [
     "Done",
     "Paused",
     "ReasoningChunk",
+    "RefusalChunk",
     "StreamEvent",
     "Structured",
     "TextChunk",
@@ -26,7 +27,16 @@ __all__ = [
 
 @dataclass(frozen=True, slots=True)
 class TextChunk:
-    """A piece of the answer's text."""
+    """A piece of the answer's text; ``logprobs`` are its tokens' log probabilities when they were asked
+    for (``ChatOptions(logprobs=True)``) and the server sent them with this piece."""
+
+    text: str
+    logprobs: tuple[TokenLogprob, ...] = ()
+
+
+@dataclass(frozen=True, slots=True)
+class RefusalChunk:
+    """A piece of the model's refusal message (the final one is ``ChatResponse.refusal``); never text."""
 
     text: str
 
@@ -83,4 +93,4 @@ class Done:
     response: ChatResponse
 
 
-StreamEvent = TextChunk | ReasoningChunk | ToolCallChunk | ToolCall | ToolResult | Structured | Paused | Done
+StreamEvent = TextChunk | RefusalChunk | ReasoningChunk | ToolCallChunk | ToolCall | ToolResult | Structured | Paused | Done

@@ -2,10 +2,46 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass, field, fields, replace
 from typing import Any
 
-__all__ = ["ChatOptions", "OutputSchema", "Reasoning", "Timeouts"]
+__all__ = ["ChatOptions", "OutputSchema", "Reasoning", "Timeouts", "merge_json"]
+
+#: The most alternatives per token OpenRouter returns (spec ChatRequest.top_logprobs: 0-20).
+MAX_TOP_LOGPROBS = 20
+
+
+def merge_json(base: Mapping[str, Any], override: Mapping[str, Any]) -> dict[str, Any]:
+    """``base`` with ``override`` merged in recursively: where both hold a JSON object the objects are
+    merged key by key, anywhere else the value of ``override`` replaces (lists and ``None`` included).
+    Neither argument is modified.
+
+    This is how ``extra_body`` meets the request a wire computed, so an extra can add one field to an
+    object without dropping its siblings:
+
+    >>> merge_json({"text": {"format": {"type": "json_schema"}}}, {"text": {"verbosity": "low"}})
+    {'text': {'format': {'type': 'json_schema'}, 'verbosity': 'low'}}
+    >>> merge_json({"include": ["a"], "provider": {"sort": "price"}}, {"include": ["b"], "provider": None})
+    {'include': ['b'], 'provider': None}
+    """
+    merged = dict(base)
+    for key, value in override.items():
+        current = merged.get(key)
+        if isinstance(value, Mapping) and isinstance(current, Mapping):
+            merged[key] = merge_json(current, value)
+        else:
+            merged[key] = _copy_json(value)
+    return merged
+
+
+def _copy_json(value: Any) -> Any:
+    """A copy of the containers of an ``extra_body`` value, so a request body never aliases caller data."""
+    if isinstance(value, Mapping):
+        return {k: _copy_json(v) for k, v in value.items()}
+    if isinstance(value, list):
+        return [_copy_json(v) for v in value]
+    return value
 
 
 @dataclass(frozen=True, slots=True)
@@ -71,8 +107,12 @@ class ChatOptions:
     """Sampling and request options. Every field left None is not sent (OpenRouter does not default them).
 
     ``max_tokens`` becomes ``max_completion_tokens`` on Chat Completions and ``max_output_tokens`` on the
-    Responses API. ``extra_body`` is merged last into the request JSON: the escape hatch for anything
-    not modelled here. ``extra_headers`` are added to this request only.
+    Responses API. ``logprobs=True`` asks for the answer's token log probabilities
+    (``ChatResponse.logprobs``) and ``top_logprobs`` (0-20) for that many alternatives per token; the
+    Responses API has only ``top_logprobs``, so set it (1-20) to get log probabilities on that wire.
+    ``extra_body`` is merged last into the request JSON, recursively (:func:`merge_json`: an object
+    extends the object already there, any other value replaces): the escape hatch for anything not
+    modelled here. ``extra_headers`` are added to this request only.
 
     Per-call reliability settings (never sent to the model; left None they fall back to the builder's):
     ``retries`` replaces the retry count, ``timeout`` the overall deadline in seconds, and ``timeouts``
@@ -88,14 +128,31 @@ class ChatOptions:
     parallel_tool_calls: bool | None = None
     user: str | None = None
     reasoning: Reasoning | None = None
+    logprobs: bool | None = None
+    top_logprobs: int | None = None
     extra_body: dict[str, Any] = field(default_factory=dict)
     extra_headers: dict[str, str] = field(default_factory=dict)
     retries: int | None = None
     timeout: float | None = None
     timeouts: Timeouts | None = None
 
+    def __post_init__(self) -> None:
+        # Checked here, where the mistake is made, rather than as a 400 from the server later.
+        if self.logprobs is not None and not isinstance(self.logprobs, bool):
+            raise ValueError(f"logprobs must be True, False or None, not {self.logprobs!r}")
+        top = self.top_logprobs
+        if top is not None and (
+            isinstance(top, bool) or not isinstance(top, int) or not 0 <= top <= MAX_TOP_LOGPROBS
+        ):
+            raise ValueError(f"top_logprobs must be an integer from 0 to {MAX_TOP_LOGPROBS}, not {top!r}")
+        if top and self.logprobs is False:
+            raise ValueError("top_logprobs needs logprobs: drop logprobs=False or set top_logprobs=None")
+
     def merged(self, override: ChatOptions | None) -> ChatOptions:
-        """``self`` with every field ``override`` sets taking precedence (``extra_*`` dicts are merged)."""
+        """``self`` with every field ``override`` sets taking precedence (``extra_*`` dicts are merged
+        key by key: a per-call ``extra_body["provider"]`` replaces the default one as a whole -- what
+        you pass is what is sent; it is the wire's request body that ``extra_body`` merges into
+        recursively)."""
         if override is None:
             return self
         changes: dict[str, Any] = {}

@@ -22,6 +22,7 @@ __all__ = [
     "FilePart",
     "Part",
     "ReasoningPart",
+    "RefusalPart",
     "Role",
     "StructuredPart",
     "TextPart",
@@ -221,6 +222,21 @@ class FilePart:
 
 
 @dataclass(slots=True)
+class RefusalPart:
+    """The model declined to answer: its refusal message, never mixed into the answer's text.
+
+    Both wires send refusals apart from the answer (Chat ``message.refusal`` / ``delta.refusal``, the
+    Responses ``refusal`` content part and its ``response.refusal.*`` events). A response whose turn holds
+    one reads it as :attr:`ChatResponse.refusal <chat_openrouter.ChatResponse.refusal>` and finishes with
+    ``finish_reason == "refusal"`` -- an answer the caller must see, not an error and not an empty success.
+    Kept in the conversation, it is sent back as what the model said (see each wire's encoder).
+    """
+
+    text: str
+    kind: Literal["refusal"] = field(default="refusal", init=False)
+
+
+@dataclass(slots=True)
 class StructuredPart:
     """A JSON value the model produced for a structured-output request."""
 
@@ -228,4 +244,4 @@ class StructuredPart:
     kind: Literal["structured"] = field(default="structured", init=False)
 
 
-Part = TextPart | ReasoningPart | ToolPart | FilePart | StructuredPart
+Part = TextPart | ReasoningPart | ToolPart | FilePart | StructuredPart | RefusalPart

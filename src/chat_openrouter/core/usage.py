@@ -22,6 +22,8 @@ class Usage:
 
     ``cost`` is what OpenRouter charged in USD credits (None when the server did not say; 0 is a real
     zero, e.g. BYOK or a free model). ``cost_details`` and ``raw`` are kept verbatim from the wire.
+    ``server_tool_use`` counts what OpenRouter's server tools did (``web_search_requests``,
+    ``tool_calls_requested``, ``tool_calls_executed``, ... from ``usage.server_tool_use_details``).
     """
 
     input_tokens: int = 0
@@ -34,6 +36,7 @@ class Usage:
     is_byok: bool | None = None
     cost_details: dict[str, Any] = field(default_factory=dict)
     raw: dict[str, Any] = field(default_factory=dict)
+    server_tool_use: dict[str, int] = field(default_factory=dict)
 
     def __add__(self, other: Usage) -> Usage:
         if not isinstance(other, Usage):
@@ -56,6 +59,10 @@ class Usage:
             is_byok=self.is_byok if other.is_byok is None else (other.is_byok or bool(self.is_byok)),
             cost_details=details,
             raw={},
+            server_tool_use={
+                key: self.server_tool_use.get(key, 0) + other.server_tool_use.get(key, 0)
+                for key in {**self.server_tool_use, **other.server_tool_use}
+            },
         )
 
     @property

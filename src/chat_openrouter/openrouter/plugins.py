@@ -25,7 +25,7 @@ from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any, ClassVar, Literal
 
-from ..core._lenient import as_str, opt_int
+from ..wire.common.lenient import as_str, opt_int
 
 if TYPE_CHECKING:
     from ..core.response import ChatResponse

@@ -35,8 +35,8 @@ from chat_openrouter.errors import (
     RateLimitError,
     StreamError,
 )
-from chat_openrouter.openrouter.wire_builders import CompletionsBuilder
-from chat_openrouter.wire.completions.codec import decode_response
+from chat_openrouter.openrouter.builder import OpenRouterBuilder
+from chat_openrouter.wire.completions.codec import decode_response, encode_request
 
 from .._replay import MODES, Call, Replay, complete, serve, serve_fixture, stream
 
@@ -48,7 +48,7 @@ PREFIXES = ("chat-", "doc-chat-", "error-", "doc-error-")
 
 def replay(name: str, *, model: str = "openai/gpt-4o", extra_headers: dict[str, str] | None = None) -> Replay:
     """A client whose transport answers every request with fixture ``name`` (its meta status/headers)."""
-    return serve_fixture(CompletionsBuilder(), name, model=model, extra_headers=extra_headers)
+    return serve_fixture(OpenRouterBuilder().with_completions(), name, model=model, extra_headers=extra_headers)
 
 
 def run(name: str, mode: str, events: list[StreamEvent] | None = None) -> tuple[ChatResponse, Replay]:
@@ -191,6 +191,11 @@ def _u(i: int, o: int, t: int, cost: float | None, **more: Any) -> dict[str, Any
     return {"input_tokens": i, "output_tokens": o, "total_tokens": t, "cost": cost, **more}
 
 
+def _metadata(r: ChatResponse, **expected: Any) -> None:
+    for attr, value in expected.items():
+        assert getattr(r, attr) == value, attr
+
+
 def _annotations(r: ChatResponse) -> None:
     urls = [a["url_citation"]["url"] for a in r.annotations]
     assert len(urls) == 5
@@ -328,6 +333,24 @@ EXPECTED: dict[str, Ok | Fails] = {
         provider="Mistral",
         usage=_u(134, 43, 177, None),
     ),
+    "chat-nonstream-tool-call-empty-arguments.json": Ok(
+        "I'll search for education content for you.",
+        tools=[("toolu_01HDrihMKz5npKoC6xoaXjmF", "find_education_content", {})],
+        finish="tool_calls",
+        native="tool_calls",
+        provider="Anthropic",
+        usage=_u(575, 48, 623, 0, is_byok=True),
+    ),
+    "chat-nonstream-reasoning-system-fingerprint.json": Ok(
+        "4",
+        1,
+        reasoning="The user is asking for the answer to 2+2.",
+        detail_types=["reasoning.text"],
+        native="stop",
+        provider="Moonshot AI",
+        usage=_u(20, 48, 68, 0.000156, reasoning_tokens=42, is_byok=False),
+        extra=lambda r: _metadata(r, system_fingerprint="fpv0_30fe32e5"),
+    ),
     "chat-nonstream-usage-include-deprecated.json": Ok(
         "Here\u2019s a concise but thorough overview of Mars",
         5380,
@@ -429,6 +452,9 @@ EXPECTED: dict[str, Ok | Fails] = {
         "Provider disconnected mid-stream",
         {"error_type": "provider_unavailable"},
         partial_text="partial output...",
+    ),
+    "chat-stream-midstream-error-token-limit.sse": Fails(
+        StreamError, 200, 400, "Token limit reached", {"provider_name": None}, partial_text=""
     ),
     "error-in-200-body-provider-429.json": Fails(
         StreamError,
@@ -639,7 +665,7 @@ def test_mid_stream_error_after_output_keeps_the_partial(error_fixture: str, mod
     before_finish = before_finish[: before_finish.rindex(b"data: ")]
     body = before_finish + error_chunk
 
-    r = serve(CompletionsBuilder(), body, headers={"content-type": "text/event-stream"})
+    r = serve(OpenRouterBuilder().with_completions(), body, headers={"content-type": "text/event-stream"})
     events: list[StreamEvent] = []
     with pytest.raises(StreamError) as info:
         stream(r, mode, (messages.from_user("Two names for a pet pelican"), None, None), events)
@@ -681,3 +707,36 @@ def test_unknown_fields_and_finish_reasons_in_a_real_body_never_crash() -> None:
     assert r.finish_reason == "cosmic_ray"
     assert [(t.id, t.arguments) for t in r.tool_calls] == [("3sniiMddS", {})]
     assert r.usage.input_tokens == 134
+
+
+@pytest.mark.parametrize("mode", MODES)
+def test_a_real_mid_stream_error_keeps_the_reasoning_and_usage_that_came_before(mode: str) -> None:
+    """Fixture chat-stream-midstream-error-token-limit: finish "length" twice, then an error chunk with a
+    null finish_reason that also carries usage. The error wins; nothing already received is lost."""
+    events: list[StreamEvent] = []
+    with pytest.raises(StreamError) as info:
+        run("chat-stream-midstream-error-token-limit.sse", mode, events)
+    partial = info.value.partial
+    assert partial is not None
+    assert partial.reasoning == "We need to respond to a greeting. The user"
+    assert "".join(e.text for e in events if isinstance(e, ReasoningChunk)) == partial.reasoning
+    assert [p.details for p in partial.content.parts if isinstance(p, ReasoningPart)] == [
+        [{"type": "reasoning.text", "text": partial.reasoning, "index": 0, "format": None}]
+    ]
+    assert (partial.usage.output_tokens, partial.usage.reasoning_tokens, partial.usage.cost) == (10, 11, 0.0)
+    assert partial.finish_reason == "length"
+    assert not any(isinstance(e, Done) for e in events)
+
+
+def test_an_empty_argument_string_is_no_arguments_and_goes_back_as_an_object() -> None:
+    """Fixture chat-nonstream-tool-call-empty-arguments: Claude sent `arguments: ""`."""
+    content, _ = load_fixture("chat-nonstream-tool-call-empty-arguments.json")
+    r = decode_response(json.loads(content))
+    (call,) = r.tool_calls
+    assert (call.raw_arguments, call.arguments) == ("", {})
+    body = encode_request(
+        Messages([Content.user("Can you find me any education content?"), r.content]),
+        model="anthropic/claude-sonnet-4.5", tools=None, options=ChatOptions(), output=None, stream=False,
+    )
+    assert_valid_request(body, "ChatRequest")
+    assert body["messages"][1]["tool_calls"][0]["function"]["arguments"] == "{}"

@@ -11,7 +11,14 @@ from typing import Any
 
 import pytest
 
-from chat_openrouter.core.events import ReasoningChunk, StreamEvent, TextChunk, ToolCall, ToolCallChunk
+from chat_openrouter.core.events import (
+    ReasoningChunk,
+    RefusalChunk,
+    StreamEvent,
+    TextChunk,
+    ToolCall,
+    ToolCallChunk,
+)
 from chat_openrouter.core.parts import FilePart, ReasoningPart, TextPart, ToolPart
 from chat_openrouter.core.response import ChatResponse
 from chat_openrouter.errors import DecodeError, IncompleteStreamError, StreamError
@@ -185,7 +192,9 @@ def test_annotations_refusals_and_images() -> None:
     image = {"id": "ig_1", "type": "image_generation_call", "status": "completed", "result": "iVBORw0KGgo="}
     r = decode_response(result(msg, image))
     assert r.annotations == [citation]
-    assert r.text == "HiI can't help with that."
+    # A refusal is its own part (issue 11): never glued onto the answer's text.
+    assert r.text == "Hi"
+    assert r.refusal == "I can't help with that."
     (file,) = [p for p in r.content.parts if isinstance(p, FilePart)]
     assert (file.mime_type, file.url) == ("image/png", "data:image/png;base64,iVBORw0KGgo=")
 
@@ -599,7 +608,8 @@ def test_refusals_and_annotations_stream() -> None:
         completed(),
     )
     r = run.finish()
-    assert run.text() == r.text == "ANo."
+    assert run.text() == r.text == "A"
+    assert "".join(e.text for e in run.events if isinstance(e, RefusalChunk)) == r.refusal == "No."
     assert r.annotations == [citation]
 
 
@@ -753,7 +763,7 @@ def test_text_part_values_match_the_non_stream_decoder() -> None:
 def test_provider_falls_back_to_the_x_provider_name_header() -> None:
     import httpx2
 
-    from chat_openrouter import ResponsesBuilder, messages
+    from chat_openrouter import OpenRouterBuilder, messages
 
     body = {
         "id": "gen-1", "object": "response", "status": "completed", "model": "openai/gpt-4o",
@@ -761,6 +771,6 @@ def test_provider_falls_back_to_the_x_provider_name_header() -> None:
                     "content": [{"type": "output_text", "text": "hi", "annotations": []}]}],
     }
     transport = httpx2.MockTransport(lambda request: httpx2.Response(200, json=body, headers={"X-Provider-Name": "OpenAI"}))
-    client = ResponsesBuilder().with_api_key("sk-or-test").with_transport(transport).build()
+    client = OpenRouterBuilder().with_api_key("sk-or-test").with_transport(transport).build()
     response = client.complete_sync(messages.from_user("hi"))
     assert response.provider == "OpenAI" and response.text == "hi"

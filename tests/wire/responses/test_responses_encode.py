@@ -24,8 +24,8 @@ from chat_openrouter.core.parts import (
     ToolPart,
     ToolStatus,
 )
-from chat_openrouter.core.reasoning import part_from_item
 from chat_openrouter.core.tools import ToolSpec
+from chat_openrouter.wire.common.reasoning import part_from_item
 from chat_openrouter.wire.responses.codec import encode_request
 
 MODEL = "openai/gpt-5-mini"

@@ -24,12 +24,12 @@ from chat_openrouter.core.parts import Part, ReasoningPart, Role, TextPart
 from chat_openrouter.core.response import ChatResponse
 from chat_openrouter.core.tools import ToolLike, ToolSpec
 from chat_openrouter.errors import ChatOpenRouterError, StreamError
-from chat_openrouter.openrouter.wire_builders import ResponsesBuilder
+from chat_openrouter.openrouter.builder import OpenRouterBuilder
 from chat_openrouter.transport.sse import SSEDecoder
 from chat_openrouter.wire.responses.codec import ResponsesStreamState
 
 from .. import _replay
-from .._replay import MODES, Call, Replay, complete, serve_fixture, stream
+from .._replay import MODES, Call, Replay, comparable, complete, serve_fixture, stream
 
 PREFIXES = ("responses-", "doc-responses-", "spec-responses-")
 
@@ -39,12 +39,12 @@ PREFIXES = ("responses-", "doc-responses-", "spec-responses-")
 
 def serve(content: bytes, *, headers: dict[str, str] | None = None) -> Replay:
     """A client whose transport answers every request with ``content`` (status 200)."""
-    return _replay.serve(ResponsesBuilder(), content, headers=headers)
+    return _replay.serve(OpenRouterBuilder(), content, headers=headers)
 
 
 def replay(name: str, *, model: str) -> Replay:
     """A client whose transport answers every request with fixture ``name`` (its meta status/headers)."""
-    return serve_fixture(ResponsesBuilder(), name, model=model)
+    return serve_fixture(OpenRouterBuilder(), name, model=model)
 
 
 def run(name: str, mode: str, events: list[StreamEvent]) -> ChatResponse:
@@ -374,3 +374,28 @@ def test_multibyte_text_split_at_every_byte_offset() -> None:
     body = b"".join(b"data: " + json.dumps(e, ensure_ascii=False).encode() + b"\r\n\r\n" for e in events)
     for offset in range(1, len(body)):
         assert decode_in_pieces(body, offset).text == text, offset
+
+
+def _terminal_response(sse: bytes) -> dict[str, Any]:
+    for line in sse.decode().splitlines():
+        if line.startswith("data: {"):
+            event = json.loads(line[6:])
+            if event.get("type") in ("response.completed", "response.incomplete"):
+                response: dict[str, Any] = event["response"]
+                return response
+    raise AssertionError("no terminal event")
+
+
+@pytest.mark.parametrize("mode", MODES)
+@pytest.mark.parametrize("name", sorted(p.name for p in FIXTURES.glob("responses-stream-*.sse")))
+def test_a_recorded_stream_equals_the_non_streamed_decode_of_its_terminal_response(name: str, mode: str) -> None:
+    """Every real stream, replayed through the client, gives exactly what the same response fetched
+    without streaming gives (its terminal `response` object served as the JSON body)."""
+    events: list[StreamEvent] = []
+    streamed = stream(replay(name, model="openai/gpt-4o"), mode, (messages.from_user("Hello"), None, None), events)
+    content, _ = load_fixture(name)
+    body = json.dumps(_terminal_response(content)).encode()
+    plain = complete(serve(body, headers={"content-type": "application/json"}), mode, (messages.from_user("Hello"), None, None))
+    assert comparable(streamed) == comparable(plain)
+    assert streamed.raw == plain.raw
+    assert [e.part for e in events if isinstance(e, ToolCall)] == streamed.tool_calls

@@ -13,7 +13,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
-from ...core._lenient import as_str, opt_bool, opt_float
+from ...wire.common.lenient import as_str, opt_bool, opt_float
 from ._calls import CallFlow, EndpointGroup, Get, unwrap_data
 
 __all__ = ["AccountGroup", "Credits", "KeyInfo"]

@@ -13,8 +13,8 @@ from collections.abc import Iterator, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
-from ...core._lenient import as_str, opt_bool, opt_float, opt_int
 from ...errors import NotFoundError
+from ...wire.common.lenient import as_str, opt_bool, opt_float, opt_int
 from ._calls import CallFlow, EndpointGroup, Get, Wait, unwrap_data
 
 __all__ = ["GENERATION_BACKOFF", "Generation", "GenerationsGroup"]

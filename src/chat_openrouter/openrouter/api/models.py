@@ -25,8 +25,8 @@ from dataclasses import dataclass, field
 from decimal import Decimal, InvalidOperation
 from typing import Any
 
-from ...core._lenient import as_mapping, as_str, opt_bool, opt_float, opt_int, strings
 from ...transport.endpoint import Endpoint
+from ...wire.common.lenient import as_mapping, as_str, opt_bool, opt_float, opt_int, strings
 from .._defaults import DEFAULT_CATALOG_TTL
 from ._calls import CallFlow, EndpointGroup, Get
 

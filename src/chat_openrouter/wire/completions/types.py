@@ -1,6 +1,6 @@
 """Chat Completions wire shapes (``POST /chat/completions``), as ``TypedDict`` s.
 
-These describe what :mod:`.codec` writes and reads; they are documentation and a help for type checkers,
+These describe what :mod:`.encode` writes and :mod:`.decode` / :mod:`.stream` read; they are documentation and a help for type checkers,
 never validated at run time (decoding happens once per streamed chunk, so it stays plain-dict fast).
 Every dict is ``total=False``: OpenRouter omits fields freely and adds new ones, and the decoder treats
 every key as optional.
@@ -29,6 +29,7 @@ __all__ = [
     "ChatImageURL",
     "ChatInputAudio",
     "ChatJsonSchema",
+    "ChatLogprobs",
     "ChatMessage",
     "ChatRequest",
     "ChatResponseFormat",
@@ -36,9 +37,11 @@ __all__ = [
     "ChatStreamChoice",
     "ChatStreamChunk",
     "ChatTextPart",
+    "ChatTokenLogprob",
     "ChatTool",
     "ChatToolCall",
     "ChatToolCallDelta",
+    "ChatTopLogprob",
     "ChatUsage",
     "ChatVideoPart",
     "ChatVideoURL",
@@ -201,7 +204,7 @@ class ChatResponseFormat(TypedDict, total=False):
 
 
 class ChatRequest(TypedDict, total=False):
-    """The request body the codec produces. ``extra_body`` can add any other documented field."""
+    """The request body :mod:`.encode` produces. ``extra_body`` can add any other documented field."""
 
     model: str
     messages: list[ChatMessage]
@@ -215,6 +218,8 @@ class ChatRequest(TypedDict, total=False):
     seed: int
     user: str
     reasoning: dict[str, Any]
+    logprobs: bool
+    top_logprobs: int  # 0-20, needs logprobs: true
     response_format: ChatResponseFormat
     stream: bool
 
@@ -262,13 +267,36 @@ class ChatErrorObject(TypedDict, total=False):
     availability: dict[str, Any]
 
 
+class ChatTopLogprob(TypedDict, total=False):
+    token: str
+    logprob: float
+    bytes: list[int] | None
+
+
+class ChatTokenLogprob(TypedDict, total=False):
+    """One token's log probability (spec ``ChatTokenLogprob``), with the alternatives asked for."""
+
+    token: str
+    logprob: float
+    bytes: list[int] | None
+    top_logprobs: list[ChatTopLogprob]
+
+
+class ChatLogprobs(TypedDict, total=False):
+    """``choices[].logprobs`` (spec ``ChatTokenLogprobs``): the answer's and the refusal's tokens;
+    ``null`` unless ``logprobs: true`` was sent."""
+
+    content: list[ChatTokenLogprob] | None
+    refusal: list[ChatTokenLogprob] | None
+
+
 class ChatChoice(TypedDict, total=False):
     index: int
     message: ChatMessage
     finish_reason: str | None
     native_finish_reason: str | None
     error: ChatErrorObject
-    logprobs: Any
+    logprobs: ChatLogprobs | None
 
 
 class ChatResult(TypedDict, total=False):
@@ -312,6 +340,7 @@ class ChatStreamChoice(TypedDict, total=False):
     finish_reason: str | None
     native_finish_reason: str | None
     error: ChatErrorObject
+    logprobs: ChatLogprobs | None  # this chunk's tokens
 
 
 class ChatStreamChunk(TypedDict, total=False):
@@ -326,3 +355,5 @@ class ChatStreamChunk(TypedDict, total=False):
     usage: ChatUsage
     error: ChatErrorObject
     debug: dict[str, Any]
+    system_fingerprint: str | None  # often only on the last chunks (fixture chat-stream-server-tool-usage)
+    service_tier: str | None

@@ -1,7 +1,8 @@
 """Responses API wire shapes (``POST /responses``), as ``TypedDict`` s.
 
-These describe what :mod:`.codec` writes and reads; they are documentation and a help for type checkers,
-never validated at run time (decoding happens once per stream event, so it stays plain-dict fast).
+These describe what :mod:`.encode` writes and :mod:`.decode` / :mod:`.stream` read; they are documentation
+and a help for type checkers, never validated at run time (decoding happens once per stream event, so it
+stays plain-dict fast).
 Every dict is ``total=False``: OpenRouter omits fields freely and adds new ones, and the decoder treats
 every key as optional.
 
@@ -38,7 +39,7 @@ __all__ = [
     "ReasoningItem",
     "ReasoningSummaryText",
     "ReasoningTextContent",
-    "RefusalPart",
+    "RefusalContentPart",
     "ResponseObject",
     "ResponsesErrorObject",
     "ResponsesRequest",
@@ -46,6 +47,8 @@ __all__ = [
     "ResponsesUsage",
     "TextConfig",
     "TextFormatJsonSchema",
+    "TokenLogprob",
+    "TopLogprob",
 ]
 
 
@@ -107,19 +110,39 @@ class InputMessage(TypedDict, total=False):
 # -- model output, also replayed as input (spec OutputMessage, OutputItemFunctionCall, ...) -------------
 
 
+class TopLogprob(TypedDict, total=False):
+    """An alternative token (spec ``OpenResponsesTopLogprobs``)."""
+
+    token: str
+    logprob: float
+    bytes: list[int]
+
+
+class TokenLogprob(TypedDict, total=False):
+    """One token's log probability (spec ``OpenResponsesLogProbs``); ``[]`` unless ``top_logprobs`` was
+    asked for (fixture responses-stream-text)."""
+
+    token: str
+    logprob: float
+    bytes: list[int]
+    top_logprobs: list[TopLogprob]
+
+
 class OutputTextPart(TypedDict, total=False):
     type: Literal["output_text"]
     text: str
     annotations: list[dict[str, Any]]  # url_citation / file_citation / file_path, kept verbatim
-    logprobs: list[Any]
+    logprobs: list[TokenLogprob]
 
 
-class RefusalPart(TypedDict, total=False):
+class RefusalContentPart(TypedDict, total=False):
+    """The model declined (spec ``OpenAIResponsesRefusalContent``): a sibling of ``output_text``."""
+
     type: Literal["refusal"]
     refusal: str
 
 
-OutputContentPart = OutputTextPart | RefusalPart
+OutputContentPart = OutputTextPart | RefusalContentPart
 
 
 class OutputMessage(TypedDict, total=False):
@@ -225,7 +248,7 @@ class TextConfig(TypedDict, total=False):
 
 
 class ResponsesRequest(TypedDict, total=False):
-    """The request body the codec produces. ``extra_body`` can add any other documented field.
+    """The request body :mod:`.encode` produces. ``extra_body`` can add any other documented field.
 
     ``store`` is always false and ``previous_response_id`` never sent: OpenRouter's Responses API is
     stateless and answers 400 to either (reference §6).
@@ -241,6 +264,7 @@ class ResponsesRequest(TypedDict, total=False):
     max_output_tokens: int
     user: str
     reasoning: dict[str, Any]
+    top_logprobs: int  # 0-20; the tokens come back in output_text.logprobs
     text: TextConfig
     include: list[str]
     store: Literal[False]
@@ -300,6 +324,8 @@ class ResponseObject(TypedDict, total=False):
     error: ResponsesErrorObject | None
     error_type: str  # OpenRouter's precise error type on failed responses (doc-responses-failed-body)
     incomplete_details: IncompleteDetails | None
+    service_tier: str | None  # "default" / "auto" / "flex" ... (fixture responses-stream-tool-call)
+    top_logprobs: int
 
 
 class ResponsesStreamEvent(TypedDict, total=False):
@@ -317,6 +343,7 @@ class ResponsesStreamEvent(TypedDict, total=False):
     annotation: dict[str, Any]
     part: dict[str, Any]
     delta: str
+    logprobs: list[TokenLogprob]  # on output_text.delta / .done
     text: str
     refusal: str
     name: str

@@ -2,8 +2,9 @@
 
 Each function takes whatever ``json.loads`` produced and returns a value of one type, and never raises:
 a missing or mistyped field reads as ``None``, ``0`` or empty ("lenient on read", STYLE.md habit 2).
-They live here once so that both wire codecs and the OpenRouter decoders agree on the edge cases --
-above all that a JSON ``true`` is never a number, although Python's ``bool`` subclasses ``int``.
+They live here once so that both wire codecs and the OpenRouter decoders (``openrouter/``, which sits
+above the wires) agree on the edge cases -- above all that a JSON ``true`` is never a number, although
+Python's ``bool`` subclasses ``int``.
 
 They sit in per-chunk hot paths: plain ``isinstance`` checks, no allocation unless a copy is the point.
 """

@@ -1,16 +1,16 @@
-"""``core.reasoning``: Responses reasoning items <-> Chat ``reasoning_details``, losslessly (reference §4.1, §6.1)."""
+"""``wire.common.reasoning``: Responses reasoning items <-> Chat ``reasoning_details``, losslessly (reference §4.1, §6.1)."""
 
 from __future__ import annotations
 
 import json
-from pathlib import Path
 from typing import Any
 
 from hypothesis import given
 from hypothesis import strategies as st
 
+from _spec import load_fixture
 from chat_openrouter.core.parts import ReasoningPart
-from chat_openrouter.core.reasoning import (
+from chat_openrouter.wire.common.reasoning import (
     details_from_item,
     is_replayable,
     items_from_details,
@@ -18,13 +18,6 @@ from chat_openrouter.core.reasoning import (
     reasoning_text,
     replay_items,
 )
-
-# tests/core is not a package, so `_spec` is not importable here: read the recorded fixtures directly.
-FIXTURES = Path(__file__).resolve().parents[1] / "fixtures" / "openrouter"
-
-
-def load_fixture(name: str) -> tuple[bytes, None]:
-    return (FIXTURES / name).read_bytes(), None
 
 
 def fixture_reasoning_item() -> dict[str, Any]:

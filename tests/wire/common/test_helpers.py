@@ -1,4 +1,4 @@
-"""The readers and helpers both wire codecs share (``core._lenient``, ``core._wire_helpers``)."""
+"""The readers and helpers both wire codecs share (``wire.common.lenient``, ``.encoding``, ``.decoding``)."""
 
 from __future__ import annotations
 
@@ -7,7 +7,18 @@ from typing import Any
 
 import pytest
 
-from chat_openrouter.core._lenient import (
+from chat_openrouter.core.parts import FilePart
+from chat_openrouter.core.response import ChatResponse
+from chat_openrouter.errors import DecodeError
+from chat_openrouter.wire.common.decoding import (
+    parse_payload,
+    raw_arguments,
+    require_object,
+    tool_part,
+    usage_from,
+)
+from chat_openrouter.wire.common.encoding import audio_format, inline_base64, inline_filename, is_inline
+from chat_openrouter.wire.common.lenient import (
     as_int,
     as_mapping,
     as_str,
@@ -17,20 +28,6 @@ from chat_openrouter.core._lenient import (
     opt_int,
     strings,
 )
-from chat_openrouter.core._wire_helpers import (
-    audio_format,
-    inline_base64,
-    inline_filename,
-    is_inline,
-    parse_payload,
-    raw_arguments,
-    require_object,
-    tool_part,
-    usage_from,
-)
-from chat_openrouter.core.parts import FilePart
-from chat_openrouter.core.response import ChatResponse
-from chat_openrouter.errors import DecodeError
 
 # -- lenient readers -------------------------------------------------------------------------------------
 
@@ -147,3 +144,14 @@ def test_usage_from_sums_a_missing_total_and_keeps_the_raw_object() -> None:
     assert (usage.cost, usage.is_byok, usage.cost_details) == (0.5, False, {"upstream_inference_cost": 0.4})
     assert usage.raw == raw
     assert usage.raw is not raw
+
+
+def test_adopting_emitted_calls_updates_them_and_never_shares_one_part_twice() -> None:
+    from chat_openrouter.wire.common.decoding import adopt_emitted_calls
+
+    handed_out = tool_part("call_1", "f", "")
+    parts: list[Any] = [tool_part("call_1", "f", '{"a":1}', provider_data={"item_id": "fc_1"}), tool_part("call_1", "f", "{}")]
+    adopt_emitted_calls(parts, {"call_1": handed_out})
+    assert parts[0] is handed_out
+    assert (handed_out.raw_arguments, handed_out.arguments, handed_out.provider_data) == ('{"a":1}', {"a": 1}, {"item_id": "fc_1"})
+    assert parts[1] is not handed_out and parts[1].raw_arguments == "{}"

@@ -29,10 +29,11 @@ from __future__ import annotations
 from collections.abc import Iterable, Mapping
 from typing import Any
 
-from ._lenient import as_str
-from .parts import ReasoningPart
+from ...core.parts import ReasoningPart
+from .lenient import as_str
 
 __all__ = [
+    "TEXT_SEPARATOR",
     "details_from_item",
     "is_replayable",
     "items_from_details",

@@ -1,0 +1,99 @@
+"""The pieces of request encoding that are the same on both wires.
+
+Wire-specific shapes (field names, nesting, ``tool_choice`` forms) stay in each wire's ``encode.py``.
+"""
+
+from __future__ import annotations
+
+import json
+import mimetypes
+from collections.abc import Mapping
+from typing import Any
+
+from ...core.options import merge_json
+from ...core.parts import FilePart, StructuredPart, TextPart
+
+__all__ = [
+    "apply_extra_body",
+    "audio_format",
+    "inline_base64",
+    "inline_filename",
+    "is_inline",
+    "json_text",
+    "part_text",
+]
+
+
+def json_text(value: Any) -> str:
+    """A structured value as the text a wire carries: strings as they are, anything else as JSON."""
+    return value if isinstance(value, str) else json.dumps(value, ensure_ascii=False)
+
+
+def part_text(part: TextPart | StructuredPart) -> str:
+    """The text a text-like part sends."""
+    return part.text if isinstance(part, TextPart) else json_text(part.value)
+
+
+def is_inline(part: FilePart) -> bool:
+    """Whether the file travels in the request (bytes, or a ``data:`` URL) rather than by reference."""
+    return part.url is None or part.url.startswith("data:")
+
+
+def inline_base64(part: FilePart) -> str | None:
+    """The base64 payload of an inline file, or None when it is only reachable by URL.
+
+    Audio (both wires) and generated images (Responses) have no by-URL form: they need the bytes.
+    """
+    if part.data is not None:
+        return part.base64()
+    url = part.url or ""
+    header, sep, payload = url.partition(",")
+    return payload if url.startswith("data:") and sep and header.endswith(";base64") else None
+
+
+def inline_filename(part: FilePart) -> str:
+    """The filename to send with an inline file: ``part.filename``, else ``file`` plus an extension
+    guessed from the MIME type (``file.pdf``). OpenAI-backed endpoints reject inline file data without
+    a filename, on both wires."""
+    return part.filename or "file" + (mimetypes.guess_extension(part.mime_type) or "")
+
+
+# MIME type -> `input_audio.format`, every format the spec's ChatContentAudio lists (wav, mp3, flac, m4a,
+# ogg, aiff, aac, pcm16). The Responses wire accepts only the mp3 and wav rows (spec InputAudio).
+_AUDIO_FORMATS = {
+    "audio/wav": "wav",
+    "audio/wave": "wav",
+    "audio/x-wav": "wav",
+    "audio/vnd.wave": "wav",
+    "audio/mpeg": "mp3",
+    "audio/mp3": "mp3",
+    "audio/mpeg3": "mp3",
+    "audio/x-mpeg-3": "mp3",
+    "audio/flac": "flac",
+    "audio/x-flac": "flac",
+    "audio/mp4": "m4a",
+    "audio/m4a": "m4a",
+    "audio/x-m4a": "m4a",
+    "audio/ogg": "ogg",
+    "audio/aiff": "aiff",
+    "audio/x-aiff": "aiff",
+    "audio/aac": "aac",
+    "audio/x-aac": "aac",
+    "audio/l16": "pcm16",
+    "audio/pcm": "pcm16",
+}
+
+
+def audio_format(mime_type: str) -> str | None:
+    """The ``input_audio.format`` name of a known audio MIME type (parameters ignored), else None."""
+    return _AUDIO_FORMATS.get(mime_type.split(";", 1)[0].strip().lower())
+
+
+def apply_extra_body(body: dict[str, Any], extra: Mapping[str, Any]) -> dict[str, Any]:
+    """``body`` with ``ChatOptions.extra_body`` merged in last, recursively (:func:`merge_json`).
+
+    An object extends the object the wire computed (``{"text": {"verbosity": "low"}}`` keeps the
+    structured-output ``text.format``; ``{"provider": {"sort": "price"}}`` keeps the routing already
+    there); any other value -- a string, a number, a list, ``None`` -- replaces it.
+    """
+    return merge_json(body, extra) if extra else body
