@@ -2,8 +2,12 @@
 
 The built-in server exists so ``chat-openrouter demo`` and users' tests need nothing beyond
 chat-openrouter itself: it speaks enough HTTP/1.1 for any client (keep-alive, ``Content-Length`` and
-chunked request bodies, chunked streaming responses) and nothing more — it is a test server, not a
-production one. ``backend="uvicorn"`` runs the same ASGI app under uvicorn instead.
+chunked request bodies, chunked streaming responses) and nothing more -- it is a test server, not a
+production one. It is bounded like one, though (:class:`ServerLimits`): a client that drips its request
+head gets a 408, an idle connection is closed, an oversized head gets a 431, a connection beyond the cap
+gets a 503 -- and the server goes on serving everyone else. The body's size and read time are bounded by
+the app, which reads it chunk by chunk as it arrives. ``backend="uvicorn"`` runs the same ASGI app under
+uvicorn instead (with its connection cap and keep-alive timeout set from the same limits).
 
 The listening socket is bound before the server thread starts, so :attr:`EmulatorServer.base_url`
 is usable the moment ``start()`` returns: early connections wait in the kernel's accept queue.
@@ -14,40 +18,107 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import http
+import json
 import socket
 import threading
-from collections.abc import Awaitable, Callable, MutableMapping
+from collections.abc import Callable, MutableMapping
 from types import TracebackType
 from typing import Any
 from urllib.parse import unquote
 
-from ._app import Emulator, Receive, Scope, Send
+from ._asgi import ASGIApp, Message, Scope
+from ._bounds import ServerLimits
 
 __all__ = ["EmulatorServer", "serve"]
 
-_MAX_HEAD = 64 * 1024
-_MAX_BODY = 32 * 1024 * 1024
-ASGIApp = Callable[[Scope, Receive, Send], Any]
+_LINGER_SECONDS = 2.0  # after a refusal, how long unread request bytes are drained before closing
+_LINGER_BYTES = 64 * 1024 * 1024
+_CHUNK = 64 * 1024
 
 
 class _BadRequest(Exception):
-    pass
+    def __init__(self, status: int, message: str) -> None:
+        super().__init__(message)
+        self.status = status
+        self.message = message
+
+
+def _error_response(status: int, message: str, extra_headers: bytes = b"") -> bytes:
+    # OpenRouter's error shape, so a client's error handling sees what it would see from the real API.
+    body = json.dumps({"error": {"code": status, "message": message}}).encode()
+    reason = http.HTTPStatus(status).phrase
+    return (
+        f"HTTP/1.1 {status} {reason}\r\ncontent-type: application/json\r\nconnection: close\r\n".encode()
+        + extra_headers
+        + b"content-length: %d\r\n\r\n%s" % (len(body), body)
+    )
+
+
+class _Body:
+    """The ``receive`` side of one request: the body, read from the socket only as the app asks for it."""
+
+    def __init__(self, reader: asyncio.StreamReader, length: int | None, chunked: bool) -> None:
+        self.reader = reader
+        self.remaining = length or 0
+        self.chunked = chunked
+        self.complete = not chunked and not length
+        self.broken: str | None = None
+        self.disconnected = asyncio.Event()
+        self._delivered = False
+
+    async def receive(self) -> Message:
+        if self._delivered or self.broken is not None:
+            await self.disconnected.wait()
+            return {"type": "http.disconnect"}
+        if self.complete:  # no body at all
+            self._delivered = True
+            return {"type": "http.request", "body": b"", "more_body": False}
+        try:
+            data = await (self._next_chunk() if self.chunked else self._next_piece())
+        except (asyncio.IncompleteReadError, asyncio.LimitOverrunError, ValueError, ConnectionError) as exc:
+            # A client that breaks its body off (or frames it wrongly) is gone as far as the app knows.
+            self.broken = str(exc) or type(exc).__name__
+            return {"type": "http.disconnect"}
+        self._delivered = self.complete
+        return {"type": "http.request", "body": data, "more_body": not self.complete}
+
+    async def _next_piece(self) -> bytes:
+        data = await self.reader.readexactly(min(self.remaining, _CHUNK))
+        self.remaining -= len(data)
+        self.complete = self.remaining == 0
+        return data
+
+    async def _next_chunk(self) -> bytes:
+        line = await self.reader.readuntil(b"\r\n")
+        size_text = line.split(b";", 1)[0].strip()
+        if not size_text or len(size_text) > 16 or any(c not in b"0123456789abcdefABCDEF" for c in size_text):
+            raise ValueError(f"invalid chunk size line {line[:40]!r}")
+        size = int(size_text, 16)
+        if size == 0:
+            while (await self.reader.readuntil(b"\r\n")) != b"\r\n":  # trailers
+                pass
+            self.complete = True
+            return b""
+        data = await self.reader.readexactly(size)
+        if await self.reader.readexactly(2) != b"\r\n":
+            raise ValueError("chunk not followed by CRLF")
+        return data
 
 
 class _Responder:
     """The ``send`` side of one request: writes the status line, headers and (chunked) body."""
 
-    def __init__(self, writer: asyncio.StreamWriter, keep_alive: bool, head_only: bool) -> None:
+    def __init__(self, writer: asyncio.StreamWriter, body: _Body, keep_alive: bool, head_only: bool) -> None:
         self.writer = writer
+        self.body = body
         self.keep_alive = keep_alive
         self.head_only = head_only
         self.started = False
         self.finished = False
         self.chunked = False
-        self.disconnected = asyncio.Event()
 
     async def send(self, message: MutableMapping[str, Any]) -> None:
-        if self.disconnected.is_set():
+        if self.body.disconnected.is_set():
             raise OSError("client disconnected")
         try:
             if message["type"] == "http.response.start":
@@ -55,7 +126,7 @@ class _Responder:
             elif message["type"] == "http.response.body":
                 await self._body(message)
         except (ConnectionError, RuntimeError) as exc:  # RuntimeError: writing to a closed transport
-            self.disconnected.set()
+            self.body.disconnected.set()
             raise OSError("client disconnected") from exc
 
     async def _start(self, message: MutableMapping[str, Any]) -> None:
@@ -65,8 +136,11 @@ class _Responder:
         except ValueError:
             reason = "Unknown"
         headers = [(bytes(k).lower(), bytes(v)) for k, v in message.get("headers", [])]
-        names = {k for k, _ in headers}
-        if b"content-length" not in names:
+        if not self.body.complete:
+            # The app answered without reading the whole body (a 413, a 404 ...): the connection cannot
+            # carry another request, since the rest of this one is still on the wire.
+            self.keep_alive = False
+        if b"content-length" not in {k for k, _ in headers}:
             # Streams have no length: chunked on keep-alive connections, else close-delimited.
             self.chunked = self.keep_alive
             if self.chunked:
@@ -90,90 +164,101 @@ class _Responder:
         await self.writer.drain()
 
 
-async def _read_head(reader: asyncio.StreamReader) -> bytes | None:
+async def _read_head(reader: asyncio.StreamReader, limits: ServerLimits) -> bytes | None:
+    """The next request head, or None when the client closes (or idles out) between requests."""
     try:
-        return await reader.readuntil(b"\r\n\r\n")
-    except asyncio.IncompleteReadError as exc:
-        if exc.partial.strip():
-            raise _BadRequest("incomplete request head") from None
-        return None  # the client closed an idle keep-alive connection
+        # Waiting for a request to start is bounded by the idle timeout ...
+        first = await asyncio.wait_for(reader.readexactly(1), limits.idle_timeout)
+    except (asyncio.TimeoutError, asyncio.IncompleteReadError, ConnectionError):
+        return None
+    try:
+        # ... and the head, once started, must be complete within the head timeout (slowloris).
+        rest = await asyncio.wait_for(reader.readuntil(b"\r\n\r\n"), limits.head_timeout)
+    except asyncio.TimeoutError:
+        raise _BadRequest(408, "Request timed out: the request head arrived too slowly") from None
+    except asyncio.IncompleteReadError:
+        raise _BadRequest(400, "incomplete request head") from None
     except asyncio.LimitOverrunError:
-        raise _BadRequest("request head too large") from None
+        raise _BadRequest(431, f"request head larger than {limits.max_head_bytes} bytes") from None
+    return first + rest
 
 
-async def _read_chunked(reader: asyncio.StreamReader) -> bytes:
-    parts: list[bytes] = []
-    size = 0
-    while True:
-        line = await reader.readuntil(b"\r\n")
-        length = int(line.split(b";", 1)[0].strip() or b"0", 16)
-        if length == 0:
-            while (await reader.readuntil(b"\r\n")) != b"\r\n":  # trailers
-                pass
-            return b"".join(parts)
-        size += length
-        if size > _MAX_BODY:
-            raise _BadRequest("request body too large")
-        parts.append(await reader.readexactly(length))
-        await reader.readexactly(2)
+def _parse_head(head: bytes) -> tuple[str, str, str, list[tuple[bytes, bytes]]]:
+    try:
+        request_line, *header_lines = head[:-4].decode("latin-1").lstrip("\r\n").split("\r\n")
+        method, target, version = request_line.split(" ", 2)
+    except ValueError:
+        raise _BadRequest(400, "malformed request line") from None
+    if not version.startswith("HTTP/1.") or not method.isalpha():
+        raise _BadRequest(400, "malformed request line")
+    headers = []
+    for line in header_lines:
+        name, sep, value = line.partition(":")
+        if not sep or not name.strip() or name != name.strip():
+            raise _BadRequest(400, f"malformed header line {line[:60]!r}")
+        headers.append((name.strip().lower().encode("latin-1"), value.strip().encode("latin-1")))
+    return method.upper(), target, version, headers
 
 
-def _receiver(body: bytes, responder: _Responder) -> Callable[[], Awaitable[dict[str, Any]]]:
-    """The ``receive`` side: the whole request body once, then ``http.disconnect`` when the client goes."""
-    pending = [body]
+def _body_framing(headers: list[tuple[bytes, bytes]]) -> tuple[int | None, bool]:
+    lengths = [v for k, v in headers if k == b"content-length"]
+    encodings = [v.lower() for k, v in headers if k == b"transfer-encoding"]
+    if encodings and lengths:
+        raise _BadRequest(400, "both Content-Length and Transfer-Encoding")  # request smuggling
+    if encodings:
+        if encodings != [b"chunked"]:
+            raise _BadRequest(400, "unsupported Transfer-Encoding")
+        return None, True
+    if len(set(lengths)) > 1 or (lengths and not lengths[0].isdigit()):
+        raise _BadRequest(400, "invalid Content-Length")
+    return (int(lengths[0]) if lengths else None), False
 
-    async def receive() -> dict[str, Any]:
-        if pending:
-            return {"type": "http.request", "body": pending.pop(), "more_body": False}
-        await responder.disconnected.wait()
-        return {"type": "http.disconnect"}
 
-    return receive
+async def _linger(reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
+    """Drain what the client is still sending (briefly) so it reads our answer instead of a reset."""
+    with contextlib.suppress(Exception):
+        if writer.can_write_eof():
+            writer.write_eof()
+        loop = asyncio.get_running_loop()
+        deadline, drained = loop.time() + _LINGER_SECONDS, 0
+        while drained < _LINGER_BYTES and (left := deadline - loop.time()) > 0:
+            data = await asyncio.wait_for(reader.read(_CHUNK), left)
+            if not data:
+                break
+            drained += len(data)
 
 
 async def _handle_connection(
-    app: ASGIApp, reader: asyncio.StreamReader, writer: asyncio.StreamWriter
+    app: ASGIApp,
+    reader: asyncio.StreamReader,
+    writer: asyncio.StreamWriter,
+    limits: ServerLimits,
+    release: Callable[[], None],
 ) -> None:
     server = writer.get_extra_info("sockname") or ("127.0.0.1", 0)
     client = writer.get_extra_info("peername") or ("127.0.0.1", 0)
+    linger = False
     try:
         while True:
             try:
-                head = await _read_head(reader)
+                head = await _read_head(reader, limits)
                 if head is None:
                     return
-                request_line, *header_lines = head[:-4].decode("latin-1").split("\r\n")
-                method, target, version = request_line.split(" ", 2)
-                headers = []
-                for line in header_lines:
-                    name, sep, value = line.partition(":")
-                    if not sep:
-                        raise _BadRequest(f"malformed header line {line!r}")
-                    headers.append((name.strip().lower().encode("latin-1"), value.strip().encode("latin-1")))
-                lookup = {k: v for k, v in headers}
-                if lookup.get(b"transfer-encoding", b"").lower() == b"chunked":
-                    body = await _read_chunked(reader)
-                else:
-                    length = int(lookup.get(b"content-length", b"0") or b"0")
-                    if length > _MAX_BODY:
-                        raise _BadRequest("request body too large")
-                    body = await reader.readexactly(length) if length else b""
-            except (_BadRequest, ValueError, asyncio.IncompleteReadError) as exc:
-                message = str(exc).encode() or b"bad request"
-                writer.write(
-                    b"HTTP/1.1 400 Bad Request\r\ncontent-type: text/plain\r\nconnection: close\r\n"
-                    b"content-length: %d\r\n\r\n%s" % (len(message), message)
-                )
+                method, target, version, headers = _parse_head(head)
+                length, chunked = _body_framing(headers)
+            except _BadRequest as error:
+                writer.write(_error_response(error.status, error.message))
                 await writer.drain()
+                linger = True
                 return
-            connection = lookup.get(b"connection", b"").lower()
+            connection = next((v for k, v in headers if k == b"connection"), b"").lower()
             keep_alive = version == "HTTP/1.1" and connection != b"close"
             path, _, query = target.partition("?")
             scope: Scope = {
                 "type": "http",
                 "asgi": {"version": "3.0", "spec_version": "2.3"},
                 "http_version": version.partition("/")[2] or "1.1",
-                "method": method.upper(),
+                "method": method,
                 "scheme": "http",
                 "path": unquote(path),
                 "raw_path": path.encode("latin-1"),
@@ -183,56 +268,102 @@ async def _handle_connection(
                 "server": tuple(server[:2]),
                 "client": tuple(client[:2]),
             }
-            responder = _Responder(writer, keep_alive, method.upper() == "HEAD")
+            body = _Body(reader, length, chunked)
+            responder = _Responder(writer, body, keep_alive, method == "HEAD")
             try:
-                await app(scope, _receiver(body, responder), responder.send)
+                await app(scope, body.receive, responder.send)
             except OSError:
                 return
             finally:
-                responder.disconnected.set()
+                body.disconnected.set()
             if not responder.finished:
                 if not responder.started:
-                    writer.write(
-                        b"HTTP/1.1 500 Internal Server Error\r\n"
-                        b"content-length: 0\r\nconnection: close\r\n\r\n"
-                    )
+                    status, message = (400, f"bad request body: {body.broken}") if body.broken else (500, "")
+                    writer.write(_error_response(status, message or "the emulator sent no response"))
                     await writer.drain()
+                    linger = body.broken is not None
                 return
-            if not keep_alive:
+            if not responder.keep_alive:
+                linger = not body.complete
                 return
     except (ConnectionError, asyncio.CancelledError):
         return
+    finally:
+        # Free the slot before the client can see the connection close: a client that waits for the
+        # close and connects again must find room.
+        release()
+        if linger:
+            await _linger(reader, writer)
+        writer.close()
+        with contextlib.suppress(Exception):
+            await writer.wait_closed()
+
+
+async def _refuse(reader: asyncio.StreamReader, writer: asyncio.StreamWriter, limits: ServerLimits) -> None:
+    """Answer a connection beyond the cap with a 503 (after reading its head, so the client reads it)."""
+    try:
+        with contextlib.suppress(asyncio.TimeoutError, asyncio.IncompleteReadError, asyncio.LimitOverrunError):
+            await asyncio.wait_for(reader.readuntil(b"\r\n\r\n"), min(limits.head_timeout, _LINGER_SECONDS))
+        message = f"The emulator is serving its maximum of {limits.max_connections} connections; retry shortly"
+        writer.write(_error_response(503, message, b"retry-after: 1\r\n"))
+        await writer.drain()
+        await _linger(reader, writer)
+    except (ConnectionError, asyncio.CancelledError):
+        pass
     finally:
         writer.close()
         with contextlib.suppress(Exception):
             await writer.wait_closed()
 
 
-async def _serve_builtin(app: ASGIApp, sock: socket.socket, stop: asyncio.Event) -> None:
-    connections: set[asyncio.Task[None]] = set()
+async def _serve_builtin(app: ASGIApp, sock: socket.socket, stop: asyncio.Event, limits: ServerLimits) -> None:
+    tasks: set[asyncio.Task[None]] = set()
+    counts = {"serving": 0, "refusing": 0}
 
     async def on_connect(reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
         task = asyncio.current_task()
         assert task is not None
-        connections.add(task)
+        tasks.add(task)
         try:
-            await _handle_connection(app, reader, writer)
+            if counts["serving"] >= limits.max_connections:
+                if counts["refusing"] >= limits.max_connections:
+                    writer.transport.abort()  # a flood beyond twice the cap: no answer at all
+                    return
+                counts["refusing"] += 1
+                try:
+                    await _refuse(reader, writer, limits)
+                finally:
+                    counts["refusing"] -= 1
+                return
+            counts["serving"] += 1
+            released = False
+
+            def release() -> None:
+                nonlocal released
+                if not released:
+                    released = True
+                    counts["serving"] -= 1
+
+            try:
+                await _handle_connection(app, reader, writer, limits, release)
+            finally:
+                release()
         except asyncio.CancelledError:
             # Shutdown cancels open connections (Ctrl-C on `chat-openrouter emulator`). Ending normally
             # matters: asyncio's start_server callback calls task.exception(), which re-raises the
             # cancellation of a cancelled task and logs it as an unhandled traceback.
             pass
         finally:
-            connections.discard(task)
+            tasks.discard(task)
 
-    server = await asyncio.start_server(on_connect, sock=sock, limit=_MAX_HEAD)
+    server = await asyncio.start_server(on_connect, sock=sock, limit=limits.max_head_bytes)
     try:
         await stop.wait()
     finally:
         server.close()
-        for task in list(connections):
+        for task in list(tasks):
             task.cancel()
-        await asyncio.gather(*connections, return_exceptions=True)
+        await asyncio.gather(*tasks, return_exceptions=True)
         await server.wait_closed()
 
 
@@ -250,36 +381,56 @@ def _bind(host: str, port: int) -> socket.socket:
     return sock
 
 
-def _uvicorn_server(app: ASGIApp) -> Any:
+def _uvicorn_server(app: ASGIApp, limits: ServerLimits) -> Any:
     try:
         import uvicorn
     except ImportError:
         raise RuntimeError(
             "uvicorn is not installed: `pip install uvicorn`, or use the built-in server (backend='builtin')"
         ) from None
-    config = uvicorn.Config(app, log_level="warning", access_log=False, lifespan="on")
+    config = uvicorn.Config(
+        app,
+        log_level="warning",
+        access_log=False,
+        lifespan="on",
+        limit_concurrency=limits.max_connections,
+        timeout_keep_alive=max(1, int(limits.idle_timeout)),
+        h11_max_incomplete_event_size=limits.max_head_bytes,
+    )
     return uvicorn.Server(config)
 
 
+def _check_backend(backend: str) -> None:
+    if backend not in ("builtin", "uvicorn"):
+        raise ValueError(f"backend must be 'builtin' or 'uvicorn', not {backend!r}")
+
+
 class EmulatorServer:
-    """The emulator on a real TCP port, served from a background thread.
+    """An ASGI app (the emulator) on a real TCP port, served from a background thread.
 
     ::
 
         with Emulator().loopback() as server:        # or EmulatorServer(Emulator())
             client = OpenRouterBuilder().with_base_url(server.base_url).with_api_key("test").build()
 
-    ``port=0`` picks a free port. ``base_url`` ends in ``/api/v1`` like OpenRouter's.
+    ``port=0`` picks a free port. ``base_url`` ends in ``/api/v1`` like OpenRouter's. ``limits`` bounds
+    what the built-in server tolerates from clients (head and idle timeouts, head size, connections).
     """
 
     def __init__(
-        self, app: Emulator | None = None, *, host: str = "127.0.0.1", port: int = 0, backend: str = "builtin"
+        self,
+        app: ASGIApp,
+        *,
+        host: str = "127.0.0.1",
+        port: int = 0,
+        backend: str = "builtin",
+        limits: ServerLimits | None = None,
     ) -> None:
-        if backend not in ("builtin", "uvicorn"):
-            raise ValueError(f"backend must be 'builtin' or 'uvicorn', not {backend!r}")
-        self.app = app if app is not None else Emulator()
+        _check_backend(backend)
+        self.app = app
         self.host = host
         self.backend = backend
+        self.limits = limits or ServerLimits()
         self._requested_port = port
         self._sock: socket.socket | None = None
         self._thread: threading.Thread | None = None
@@ -306,7 +457,7 @@ class EmulatorServer:
         if self._thread is not None:
             return self
         if self.backend == "uvicorn":
-            uvicorn_server = _uvicorn_server(self.app)  # fail before binding if uvicorn is missing
+            uvicorn_server = _uvicorn_server(self.app, self.limits)  # fail before binding if uvicorn is missing
         sock = _bind(self.host, self._requested_port)
         self._sock = sock
         self.port = sock.getsockname()[1]
@@ -326,11 +477,12 @@ class EmulatorServer:
         else:
             loop = asyncio.new_event_loop()
             stop_event = asyncio.Event()
+            limits = self.limits
 
             def run() -> None:
                 asyncio.set_event_loop(loop)
                 try:
-                    loop.run_until_complete(_serve_builtin(self.app, sock, stop_event))
+                    loop.run_until_complete(_serve_builtin(self.app, sock, stop_event, limits))
                 finally:
                     loop.close()
 
@@ -366,21 +518,20 @@ class EmulatorServer:
 
 
 def serve(
-    app: Emulator | None = None,
+    app: ASGIApp,
     *,
     host: str = "127.0.0.1",
     port: int = 8080,
     backend: str = "builtin",
+    limits: ServerLimits | None = None,
     on_ready: Callable[[str], None] | None = None,
 ) -> None:
-    """Serve in the foreground until interrupted (Ctrl-C raises ``KeyboardInterrupt`` to the caller).
-
-    ``on_ready`` is called with the base URL once the port is bound.
+    """Serve ``app`` (an ``Emulator()``) in the foreground until interrupted (Ctrl-C raises
+    ``KeyboardInterrupt`` to the caller). ``on_ready`` is called with the base URL once the port is bound.
     """
-    app = app if app is not None else Emulator()
-    if backend not in ("builtin", "uvicorn"):
-        raise ValueError(f"backend must be 'builtin' or 'uvicorn', not {backend!r}")
-    uvicorn_server = _uvicorn_server(app) if backend == "uvicorn" else None
+    _check_backend(backend)
+    limits = limits or ServerLimits()
+    uvicorn_server = _uvicorn_server(app, limits) if backend == "uvicorn" else None
     sock = _bind(host, port)
     bound_port = sock.getsockname()[1]
     shown = f"[{host}]" if ":" in host else host
@@ -391,6 +542,6 @@ def serve(
             sock.setblocking(True)
             uvicorn_server.run(sockets=[sock])
         else:
-            asyncio.run(_serve_builtin(app, sock, asyncio.Event()))
+            asyncio.run(_serve_builtin(app, sock, asyncio.Event(), limits))
     finally:
         sock.close()
