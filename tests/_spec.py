@@ -40,13 +40,20 @@ SPEC_MISSING_CHAT = {"reasoning": {"exclude", "max_tokens", "enabled"}}
 
 
 def spec_errors(body: dict[str, Any], schema_name: str) -> list[str]:
-    """Human-readable validation errors of ``body`` against ``components.schemas[schema_name]``."""
+    """Human-readable validation errors of ``body`` against ``components.schemas[schema_name]``.
+
+    ``schema_name`` may also be an operation, ``"POST /embeddings"``: its JSON request body schema (the
+    emulator names inline request schemas this way; see ``Validator`` in the emulator).
+    """
     body = json.loads(json.dumps(body))
     if schema_name == "ChatRequest":
         for key, fields in SPEC_MISSING_CHAT.items():
             if isinstance(body.get(key), dict):
                 for f in fields:
                     body[key].pop(f, None)
+    if " " in schema_name:
+        method, path = schema_name.split(" ", 1)
+        return schema_errors(body, operation_pointer(method, path))
     validator = _validator(schema_name)
     return [f"{'/'.join(map(str, e.absolute_path))}: {e.message[:300]}" for e in validator.iter_errors(body)]
 
@@ -133,3 +140,8 @@ def stream_event_errors(event: dict[str, Any]) -> list[str]:
     if target is None:
         return [f"type: {event.get('type')!r} is not a StreamEvents member"]
     return schema_errors(event, target)
+
+
+def declared_statuses(method: str, path: str) -> set[int]:
+    """The HTTP statuses the spec declares for an operation (``"GET"``, ``"/keys/{hash}"``)."""
+    return {int(code) for code in _spec()["paths"][path][method.lower()]["responses"]}

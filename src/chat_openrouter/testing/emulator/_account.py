@@ -119,7 +119,8 @@ class AccountRoom:
             }
         data.update(
             is_free_tier=False,
-            is_management_key=self.ctx.settings.management_keys is not None and self.ctx.is_management_key(key),
+            is_management_key=self.ctx.settings.management_keys is not None
+            and self.ctx.is_management_key(key),
             is_provisioning_key=False,
             rate_limit=dict(_RATE_LIMIT),
         )
@@ -252,6 +253,7 @@ class AccountRoom:
         managed = self._find(request)
         with self.ctx.lock:
             self.ctx.state.keys.pop(managed.hash, None)
+            self.ctx.state.revoked.add(managed.hash)
         return json_reply(200, {"deleted": True})
 
 

@@ -61,7 +61,10 @@ _TRANSCRIPTION: Shape = {
         "language": {"type": "string"},
         "response_format": {"type": "string", "enum": ["json", "verbose_json"]},
         "temperature": {"type": "number"},
-        "timestamp_granularities": {"type": "array", "items": {"type": "string", "enum": ["word", "segment"]}},
+        "timestamp_granularities": {
+            "type": "array",
+            "items": {"type": "string", "enum": ["word", "segment"]},
+        },
         "provider": {"type": "object"},
     },
 }
@@ -94,7 +97,14 @@ class AudioVideoRoom:
         router.add("GET", "/videos/{job_id}/content", self.video_content)
 
     def _remember(
-        self, request: Request, key: str, gen_id: str, model_id: str, api_type: str, prompt: int, completion: int,
+        self,
+        request: Request,
+        key: str,
+        gen_id: str,
+        model_id: str,
+        api_type: str,
+        prompt: int,
+        completion: int,
         cost: float,
     ) -> None:
         record = generation_record(
@@ -248,7 +258,9 @@ def _multipart_transcription(request: Request) -> tuple[dict[str, Any], bytes]:
     """The form fields and the uploaded ``file`` of a ``multipart/form-data`` transcription request."""
     content_type = request.headers.get("content-type", "")
     parser = email.parser.BytesParser(policy=email.policy.HTTP)
-    message = parser.parsebytes(b"Content-Type: " + content_type.encode("latin-1") + b"\r\n\r\n" + request.raw)
+    message = parser.parsebytes(
+        b"Content-Type: " + content_type.encode("latin-1") + b"\r\n\r\n" + request.raw
+    )
     if not message.is_multipart():
         raise RequestError(400, "Invalid multipart/form-data body (is the boundary right?)")
     fields: dict[str, Any] = {}

@@ -87,7 +87,11 @@ class AuthRoom:
             raise RequestError(400, f"code_challenge_method: must be S256 or plain, not {method!r}")
         code = self._new_code(callback, challenge, method)
         parts = urlsplit(callback)
-        joined = f"{parts.query}&{urlencode({'code': code.code})}" if parts.query else urlencode({"code": code.code})
+        joined = (
+            f"{parts.query}&{urlencode({'code': code.code})}"
+            if parts.query
+            else urlencode({"code": code.code})
+        )
         return urlunsplit((parts.scheme, parts.netloc, parts.path, joined, parts.fragment))
 
     async def authorization_page(self, request: Request) -> Reply:
@@ -96,7 +100,12 @@ class AuthRoom:
 
     def _new_code(self, callback: str, challenge: str | None, method: str, **fields: Any) -> AuthCode:
         code = AuthCode(
-            "auth_code_" + self.ctx.token(24), callback, challenge, method, self.ctx.settings.clock(), **fields
+            "auth_code_" + self.ctx.token(24),
+            callback,
+            challenge,
+            method,
+            self.ctx.settings.clock(),
+            **fields,
         )
         with self.ctx.lock:
             self.ctx.state.auth_codes[code.code] = code
@@ -130,7 +139,9 @@ class AuthRoom:
         method = body.get("code_challenge_method")
         if code.challenge is not None:
             if not verifier:
-                raise RequestError(400, "code_verifier: required (the authorization request had a code_challenge)")
+                raise RequestError(
+                    400, "code_verifier: required (the authorization request had a code_challenge)"
+                )
             if method is not None and method != code.method:
                 raise RequestError(
                     400, f"code_challenge_method: the authorization request used {code.method}, not {method}"

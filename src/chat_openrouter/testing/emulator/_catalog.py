@@ -77,7 +77,9 @@ class EmulatedModel:
         """The path that serves this model (``/chat/completions`` for chat models)."""
         return MEDIA_ENDPOINTS.get(self.behaviour, "/chat/completions")
 
-    def cost(self, prompt_tokens: int, completion_tokens: int, units: float = 0) -> tuple[float, float, float]:
+    def cost(
+        self, prompt_tokens: int, completion_tokens: int, units: float = 0
+    ) -> tuple[float, float, float]:
         """``(total, prompt part, completion part)`` in USD, exact decimal arithmetic rounded once.
 
         ``units`` (images, seconds of video) are priced at ``unit_price`` and counted in the completion part.

@@ -112,6 +112,10 @@ class Context:
             if managed.disabled:
                 raise RequestError(401, "User not found.")
             return key
+        with self.lock:
+            revoked = key_hash(key) in self.state.revoked
+        if revoked:
+            raise RequestError(401, "User not found.")
         accepted = self.settings.api_keys
         if accepted is not None and key not in accepted and key not in (self.settings.management_keys or ()):
             raise RequestError(401, "User not found.")

@@ -256,17 +256,24 @@ def read_chat(body: Mapping[str, Any]) -> Conversation:
         stop=_stops(body.get("stop")),
         reasoning=reasoning,
         stream=body.get("stream") is True,
-        **_output_options(body),
+        **_output_options(body, "completions"),
     )
 
 
-def _output_options(body: Mapping[str, Any]) -> dict[str, Any]:
-    """``modalities``, ``image_config`` and (Chat Completions) ``audio``: what to make besides text."""
+_MODALITIES = {"completions": ("text", "image", "audio"), "responses": ("text", "image")}
+
+
+def _output_options(body: Mapping[str, Any], wire: str) -> dict[str, Any]:
+    """``modalities``, ``image_config`` and (Chat Completions) ``audio``: what to make besides text.
+
+    The spec's ``modalities`` enum is text/image/audio on Chat Completions and text/image on Responses.
+    """
     modalities = body.get("modalities")
+    allowed = _MODALITIES[wire]
     if modalities is not None and not (
-        isinstance(modalities, list) and all(isinstance(m, str) for m in modalities)
+        isinstance(modalities, list) and all(isinstance(m, str) and m in allowed for m in modalities)
     ):
-        raise RequestError(400, "modalities: expected an array of strings")
+        raise RequestError(400, f"modalities: expected an array of {', '.join(allowed)}")
     image_config, audio = body.get("image_config"), body.get("audio")
     if image_config is not None and not isinstance(image_config, Mapping):
         raise RequestError(400, "image_config: expected an object")
@@ -361,7 +368,7 @@ def read_responses(body: Mapping[str, Any]) -> Conversation:
         stop=[],
         reasoning=reasoning,
         stream=body.get("stream") is True,
-        **_output_options(body),
+        **_output_options(body, "responses"),
     )
 
 

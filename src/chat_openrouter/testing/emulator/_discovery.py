@@ -178,7 +178,9 @@ class DiscoveryRoom:
             "provider_name": "Emulator",
             "provider_slug": "emulator",
             "provider_tag": "emulator",
-            "pricing": [{"billable": "output_image", "cost_usd": float(Decimal(model.unit_price)), "unit": "image"}],
+            "pricing": [
+                {"billable": "output_image", "cost_usd": float(Decimal(model.unit_price)), "unit": "image"}
+            ],
             "supported_parameters": _image_capabilities(),
             "supports_streaming": model.behaviour == "image-generation",
             "allowed_passthrough_parameters": [],

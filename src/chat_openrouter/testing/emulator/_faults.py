@@ -120,11 +120,15 @@ def fault_error(ctx: Context, fault: Fault, model_id: str) -> RequestError:
         )
         metadata["raw"] = f"{model_id} is temporarily rate-limited upstream."
     if status in (400, 502):
-        metadata["raw"] = json.dumps({"error": {"message": f"emulated upstream error {status}", "code": status}})
+        metadata["raw"] = json.dumps(
+            {"error": {"message": f"emulated upstream error {status}", "code": status}}
+        )
     return RequestError(status, message, metadata=metadata, headers=headers)
 
 
-def raise_upfront_fault(ctx: Context, headers: Mapping[str, str], scope: str, model_id: str, body: Any) -> None:
+def raise_upfront_fault(
+    ctx: Context, headers: Mapping[str, str], scope: str, model_id: str, body: Any
+) -> None:
     """For endpoints without a stream to break: an ``error`` fault from the headers fails up front."""
     fault = header_fault(headers)
     if fault is None or fault.kind != "error":

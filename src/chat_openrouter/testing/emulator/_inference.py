@@ -91,17 +91,27 @@ class InferenceRoom:
                 last_error = unknown_model(model_id)
                 continue
             if not model.is_chat:
-                last_error = wrong_endpoint(model_id, "/chat/completions" if wire == "completions" else "/responses")
+                last_error = wrong_endpoint(
+                    model_id, "/chat/completions" if wire == "completions" else "/responses"
+                )
                 continue
             missing = [m for m in conversation.modalities if m not in model.output_modalities]
             if missing:
                 # OpenRouter's routing wording ("No endpoints found that support image input", 404).
-                last_error = RequestError(404, f"No endpoints found that support {' and '.join(missing)} output")
+                last_error = RequestError(
+                    404, f"No endpoints found that support {' and '.join(missing)} output"
+                )
                 continue
-            fault = header if position == 0 and header is not None else (
-                Fault.parse(model.fault) if model.fault else None
+            fault = (
+                header
+                if position == 0 and header is not None
+                else (Fault.parse(model.fault) if model.fault else None)
             )
-            if fault is not None and fault.kind == "error" and fails_now(self.ctx, fault, wire, model_id, body):
+            if (
+                fault is not None
+                and fault.kind == "error"
+                and fails_now(self.ctx, fault, wire, model_id, body)
+            ):
                 last_error = fault_error(self.ctx, fault, model_id)
                 continue
             return model, fault if fault is not None and fault.kind != "error" else None
@@ -163,7 +173,9 @@ class InferenceRoom:
         )
         raw_input = body.get("messages") if conversation.wire == "completions" else body.get("input")
         content = {
-            "input": {"prompt": raw_input} if isinstance(raw_input, str) else {"messages": list(raw_input or [])},
+            "input": {"prompt": raw_input}
+            if isinstance(raw_input, str)
+            else {"messages": list(raw_input or [])},
             "output": {"completion": plan.text, "reasoning": plan.reasoning or None},
             "error": None,
         }
@@ -171,7 +183,12 @@ class InferenceRoom:
 
     # -- rendering ------------------------------------------------------------------------------------------
     async def _chat_reply(
-        self, gen: Generation, fault: Fault | None, pace: Timing, streamed: bool, headers: list[tuple[str, str]]
+        self,
+        gen: Generation,
+        fault: Fault | None,
+        pace: Timing,
+        streamed: bool,
+        headers: list[tuple[str, str]],
     ) -> Reply:
         kind = fault.kind if fault is not None else None
         fragments = split_deltas(gen.plan.text)
@@ -219,7 +236,13 @@ class InferenceRoom:
         return self._stream(frames, pace, headers, renderer.gen.id, done=kind != "disconnect")
 
     def _stream(
-        self, frames: list[dict[str, Any]], pace: Timing, headers: list[tuple[str, str]], gen_id: str, *, done: bool
+        self,
+        frames: list[dict[str, Any]],
+        pace: Timing,
+        headers: list[tuple[str, str]],
+        gen_id: str,
+        *,
+        done: bool,
     ) -> Reply:
         ctx = self.ctx
         return event_stream(

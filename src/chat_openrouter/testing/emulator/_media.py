@@ -52,7 +52,9 @@ _EMBEDDINGS: Shape = {
                     "items": {
                         "type": "object",
                         "required": ["content"],
-                        "properties": {"content": {"type": "array", "minItems": 1, "items": {"type": "object"}}},
+                        "properties": {
+                            "content": {"type": "array", "minItems": 1, "items": {"type": "object"}}
+                        },
                     },
                 },
             ]
@@ -97,7 +99,10 @@ _IMAGES: Shape = {
 
 
 def media_headers(gen_id: str) -> list[tuple[str, str]]:
-    return [("x-generation-id", gen_id), ("access-control-expose-headers", "X-Generation-Id,X-Provider-Name,cf-ray")]
+    return [
+        ("x-generation-id", gen_id),
+        ("access-control-expose-headers", "X-Generation-Id,X-Provider-Name,cf-ray"),
+    ]
 
 
 class MediaRoom:
@@ -159,7 +164,9 @@ class MediaRoom:
             raise RequestError(400, f"dimensions: {model.id} makes vectors of at most {native} dimensions")
         inputs = _embedding_inputs(body["input"])
         if len(inputs) > MAX_EMBEDDING_INPUTS:
-            raise RequestError(400, f"input: at most {MAX_EMBEDDING_INPUTS} inputs per request, got {len(inputs)}")
+            raise RequestError(
+                400, f"input: at most {MAX_EMBEDDING_INPUTS} inputs per request, got {len(inputs)}"
+            )
         counts = [tokens for _, tokens in inputs]
         for index, count in enumerate(counts):
             if count > model.context_length:
@@ -170,13 +177,19 @@ class MediaRoom:
                 )
         tokens = sum(counts)
         if tokens > MAX_EMBEDDING_TOKENS:
-            raise RequestError(400, f"input: {tokens} tokens is over the {MAX_EMBEDDING_TOKENS} allowed per request")
+            raise RequestError(
+                400, f"input: {tokens} tokens is over the {MAX_EMBEDDING_TOKENS} allowed per request"
+            )
         as_base64 = body.get("encoding_format") == "base64"
         data = []
         for index, (features, _) in enumerate(inputs):
             vector = embed(features, dims)
             data.append(
-                {"object": "embedding", "embedding": encode_base64(vector) if as_base64 else vector, "index": index}
+                {
+                    "object": "embedding",
+                    "embedding": encode_base64(vector) if as_base64 else vector,
+                    "index": index,
+                }
             )
         gen_id, cost = self._bill(request, key, model, "embeddings", tokens)
         usage = {"prompt_tokens": tokens, "total_tokens": tokens, "cost": cost, "is_byok": False}
@@ -199,7 +212,9 @@ class MediaRoom:
             {
                 "index": index,
                 "relevance_score": score,
-                "document": dict(documents[index]) if isinstance(documents[index], dict) else {"text": texts[index]},
+                "document": dict(documents[index])
+                if isinstance(documents[index], dict)
+                else {"text": texts[index]},
             }
             for score, index in scored[:top_n]
         ]
@@ -250,7 +265,10 @@ class MediaRoom:
                     completed["usage"] = usage
                 frames.append(completed)
             return event_stream(
-                frames, Timing(), media_headers(gen_id), keepalive_interval=self.ctx.settings.keepalive_interval
+                frames,
+                Timing(),
+                media_headers(gen_id),
+                keepalive_interval=self.ctx.settings.keepalive_interval,
             )
         data = [{"b64_json": picture, "media_type": media_type} for picture in encoded]
         return json_reply(200, {"created": created, "data": data, "usage": usage}, media_headers(gen_id))

@@ -48,7 +48,6 @@ def echo_tools(tools: Any) -> list[Any]:
     return echoed
 
 
-
 class ResponsesRenderer:
     """Builds the response object and its event stream for one generation."""
 
@@ -172,7 +171,11 @@ class ResponsesRenderer:
 
     def _image_item(self, status: str) -> dict[str, Any]:
         image = self.gen.plan.image
-        result = base64.b64encode(image.png).decode("ascii") if image is not None and status == "completed" else None
+        result = (
+            base64.b64encode(image.png).decode("ascii")
+            if image is not None and status == "completed"
+            else None
+        )
         return {"id": self._id("image"), "type": "image_generation_call", "status": status, "result": result}
 
     def _call_item(self, index: int, status: str, arguments: str) -> dict[str, Any]:
@@ -320,7 +323,9 @@ class ResponsesRenderer:
         where = {"output_index": output_index, "item_id": self._id("image")}
         done = self._image_item("completed")
         return [
-            self._event("response.output_item.added", output_index=output_index, item=self._image_item("in_progress")),
+            self._event(
+                "response.output_item.added", output_index=output_index, item=self._image_item("in_progress")
+            ),
             self._event("response.image_generation_call.in_progress", **where),
             self._event("response.image_generation_call.generating", **where),
             self._event(

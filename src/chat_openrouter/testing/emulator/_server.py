@@ -302,9 +302,13 @@ async def _handle_connection(
 async def _refuse(reader: asyncio.StreamReader, writer: asyncio.StreamWriter, limits: ServerLimits) -> None:
     """Answer a connection beyond the cap with a 503 (after reading its head, so the client reads it)."""
     try:
-        with contextlib.suppress(asyncio.TimeoutError, asyncio.IncompleteReadError, asyncio.LimitOverrunError):
+        with contextlib.suppress(
+            asyncio.TimeoutError, asyncio.IncompleteReadError, asyncio.LimitOverrunError
+        ):
             await asyncio.wait_for(reader.readuntil(b"\r\n\r\n"), min(limits.head_timeout, _LINGER_SECONDS))
-        message = f"The emulator is serving its maximum of {limits.max_connections} connections; retry shortly"
+        message = (
+            f"The emulator is serving its maximum of {limits.max_connections} connections; retry shortly"
+        )
         writer.write(_error_response(503, message, b"retry-after: 1\r\n"))
         await writer.drain()
         await _linger(reader, writer)
@@ -316,7 +320,9 @@ async def _refuse(reader: asyncio.StreamReader, writer: asyncio.StreamWriter, li
             await writer.wait_closed()
 
 
-async def _serve_builtin(app: ASGIApp, sock: socket.socket, stop: asyncio.Event, limits: ServerLimits) -> None:
+async def _serve_builtin(
+    app: ASGIApp, sock: socket.socket, stop: asyncio.Event, limits: ServerLimits
+) -> None:
     tasks: set[asyncio.Task[None]] = set()
     counts = {"serving": 0, "refusing": 0}
 
@@ -457,7 +463,9 @@ class EmulatorServer:
         if self._thread is not None:
             return self
         if self.backend == "uvicorn":
-            uvicorn_server = _uvicorn_server(self.app, self.limits)  # fail before binding if uvicorn is missing
+            uvicorn_server = _uvicorn_server(
+                self.app, self.limits
+            )  # fail before binding if uvicorn is missing
         sock = _bind(self.host, self._requested_port)
         self._sock = sock
         self.port = sock.getsockname()[1]

@@ -89,6 +89,7 @@ class State:
     contents: dict[str, dict[str, Any]] = field(default_factory=dict)
     feedback: list[dict[str, Any]] = field(default_factory=list)
     keys: dict[str, ManagedKey] = field(default_factory=dict)
+    revoked: set[str] = field(default_factory=set)  # hashes of deleted keys, refused from then on
     auth_codes: dict[str, AuthCode] = field(default_factory=dict)
     videos: dict[str, VideoJob] = field(default_factory=dict)
     total_cost: float = 0.0

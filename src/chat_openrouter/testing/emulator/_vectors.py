@@ -1,8 +1,9 @@
 """Deterministic "meaning" for the emulator's embedding and rerank models, from words alone.
 
-An embedding is a *hashed bag of words* projected onto a unit vector: every word (lower-cased) and every
-pair of neighbouring words gets a fixed pseudo-random direction derived from its hash, and a text's vector
-is the weighted sum of its words' directions, normalised. So
+An embedding is a *hashed bag of words* projected onto a unit vector: every word (lower-cased, with common
+English endings stripped, so "resetting" counts as "reset") and every pair of neighbouring words gets a
+fixed pseudo-random direction derived from its hash, and a text's vector is the weighted sum of its words'
+directions, normalised -- function words ("the", "of", "my" ...) weigh little. So
 
 * equal texts give equal vectors (and the same text gives the same vector in every run and process);
 * texts that share words point in similar directions: their cosine similarity is clearly above that of
@@ -10,8 +11,8 @@ is the weighted sum of its words' directions, normalised. So
 * ``dimensions=d`` gives the first ``d`` components renormalised (as OpenAI's ``text-embedding-3``
   models do), because each direction is a prefix of one SHAKE-256 stream.
 
-Rerank scores are the cosine similarity of the query's and the document's word counts, common English
-function words ignored, so a document that shares the query's content words ranks first.
+Rerank scores are the cosine similarity of the query's and the document's word counts, function words
+ignored, so a document that shares the query's content words ranks first.
 """
 
 from __future__ import annotations
@@ -28,18 +29,35 @@ from collections.abc import Iterable
 __all__ = ["embed", "encode_base64", "relevance", "words"]
 
 _WORD = re.compile(r"\w+", re.UNICODE)
-_BIGRAM_WEIGHT = 0.5
+_BIGRAM_WEIGHT = 0.3
+_STOPWORD_WEIGHT = 0.2
 _STOPWORDS = frozenset(
     (
-        *("a", "an", "and", "are", "as", "at", "be", "by", "for", "from", "has", "have", "in", "is", "it"),
-        *("its", "of", "on", "or", "that", "the", "this", "to", "was", "were", "what", "which", "who"),
-        *("will", "with"),
+        *("a", "an", "and", "are", "as", "at", "be", "by", "can", "do", "does", "for", "from", "has"),
+        *("have", "how", "i", "in", "is", "it", "its", "me", "my", "of", "on", "or", "our", "that", "the"),
+        *("this", "to", "was", "we", "were", "what", "when", "where", "which", "who", "why", "will"),
+        *("with", "you", "your"),
     )
 )
+_ENDINGS = ("ing", "ed", "es", "s")
+
+
+def _stem(word: str) -> str:
+    """A crude English stemmer: enough for "resetting"/"reset" and "documents"/"document" to meet."""
+    if word.endswith(("ss", "us", "is")):  # "class", "status", "analysis" are not plurals
+        return word
+    for ending in _ENDINGS:
+        if word.endswith(ending) and len(word) - len(ending) >= 3:
+            word = word[: -len(ending)]
+            if len(word) > 3 and word[-1] == word[-2] and word[-1] not in "aeiousl":
+                word = word[:-1]  # "resett" -> "reset"
+            break
+    return word
 
 
 def words(text: str) -> list[str]:
-    return [w.lower() for w in _WORD.findall(text)]
+    """The text's words, lower-cased and stemmed: the features embeddings and rerank work on."""
+    return [w if w in _STOPWORDS else _stem(w) for w in (m.lower() for m in _WORD.findall(text))]
 
 
 def _direction(feature: str, dims: int) -> list[float]:
@@ -53,7 +71,7 @@ def embed(features: Iterable[str], dims: int) -> list[float]:
     counts: dict[str, float] = {}
     tokens = list(features)
     for token in tokens:
-        counts[token] = counts.get(token, 0.0) + 1.0
+        counts[token] = counts.get(token, 0.0) + (_STOPWORD_WEIGHT if token in _STOPWORDS else 1.0)
     for left, right in itertools.pairwise(tokens):
         counts[f"{left} {right}"] = counts.get(f"{left} {right}", 0.0) + _BIGRAM_WEIGHT
     vector = [0.0] * dims
