@@ -145,3 +145,8 @@ def stream_event_errors(event: dict[str, Any]) -> list[str]:
 def declared_statuses(method: str, path: str) -> set[int]:
     """The HTTP statuses the spec declares for an operation (``"GET"``, ``"/keys/{hash}"``)."""
     return {int(code) for code in _spec()["paths"][path][method.lower()]["responses"]}
+
+
+def spec_paths() -> dict[str, Any]:
+    """The spec's ``paths`` object, in the spec's order."""
+    return dict(_spec()["paths"])
