@@ -132,9 +132,11 @@ class InferenceRoom:
             item_ids = {
                 "reasoning": "rs_tmp_" + "".join(rng.choices(LOWER, k=11)),
                 "message": "msg_tmp_" + "".join(rng.choices(LOWER, k=11)),
-                "image": "ig_tmp_" + "".join(rng.choices(LOWER, k=11)),
-                "audio": "audio_" + "".join(rng.choices(LOWER, k=16)),
             }
+            if plan.image is not None:
+                item_ids["image"] = "ig_tmp_" + "".join(rng.choices(LOWER, k=11))
+            if plan.audio is not None:
+                item_ids["audio"] = "audio_" + "".join(rng.choices(LOWER, k=16))
             for index in range(len(plan.calls)):
                 item_ids[f"call{index}"] = "fc_tmp_" + "".join(rng.choices(LOWER, k=11))
         gen = Generation(gen_id, now, model, plan, prompt_tokens(conversation), item_ids)

@@ -302,7 +302,10 @@ def _apply_limits(plan: Plan, conversation: Conversation) -> None:
 
 @dataclass(slots=True)
 class Generation:
-    """The bookkeeping of one model call: ids, token counts and cost (both renderers read it)."""
+    """The bookkeeping of one model call: ids, token counts and cost (both renderers read it).
+
+    Built once the plan is final: its token counts and costs are computed here, once.
+    """
 
     id: str
     created: int
@@ -312,15 +315,13 @@ class Generation:
     item_ids: dict[str, str] = field(default_factory=dict)
     reasoning_signature: str = ""
     encrypted_reasoning: str = ""
+    completion_tokens: int = field(init=False)
+    costs: tuple[float, float, float] = field(init=False)
 
-    @property
-    def completion_tokens(self) -> int:
-        return self.plan.completion_tokens
+    def __post_init__(self) -> None:
+        self.completion_tokens = self.plan.completion_tokens
+        self.costs = self.model.cost(self.prompt_tokens, self.completion_tokens)
 
     @property
     def total_tokens(self) -> int:
         return self.prompt_tokens + self.completion_tokens
-
-    @property
-    def costs(self) -> tuple[float, float, float]:
-        return self.model.cost(self.prompt_tokens, self.completion_tokens)

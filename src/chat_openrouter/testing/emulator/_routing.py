@@ -87,12 +87,19 @@ class Router:
 
     def __init__(self) -> None:
         self._routes: list[_Route] = []
+        self._literal: dict[tuple[str, tuple[str, ...]], Handler] = {}
 
     def add(self, method: str, template: str, handler: Handler) -> None:
-        self._routes.append(_Route(method.upper(), _split(template), handler))
+        route = _Route(method.upper(), _split(template), handler)
+        self._routes.append(route)
+        if route.literals == len(route.segments):
+            self._literal[(route.method, route.segments)] = handler
 
     def match(self, method: str, path: str) -> tuple[Handler, dict[str, str]]:
         parts = _split(path)
+        exact = self._literal.get((method, parts))
+        if exact is not None:  # the common case: a path without parameters, matched by a dict lookup
+            return exact, {}
         matches = [(route, params) for route in self._routes if (params := route.match(parts)) is not None]
         if not matches:
             raise RequestError(404, f"Not Found: {path}")
