@@ -151,10 +151,14 @@ def assert_spec_valid(value: Any, schema: str) -> None:
 
 
 def assert_events_valid(events: list[dict[str, Any]]) -> None:
-    """Every Responses stream event validates against its ``StreamEvents`` member, known gaps aside."""
+    """Every Responses stream event validates against its ``StreamEvents`` member, known gaps aside, and
+    against the ``StreamEvents`` union itself when no gap is involved (its ``oneOf`` must pick one)."""
     for event in events:
-        errors = _unexplained(stream_event_errors(event))
+        member_errors = stream_event_errors(event)
+        errors = _unexplained(member_errors)
         assert not errors, f"{event.get('type')} does not validate:\n" + "\n".join(errors[:20])
+        if not member_errors:
+            assert schema_errors(event, "StreamEvents") == [], event.get("type")
 
 
 def assert_answer_valid(method: str, path: str, response: httpx2.Response) -> None:

@@ -193,6 +193,24 @@ def test_an_endless_body_in_process_is_read_no_further_than_the_limit(mode: str)
     assert pulled == 5  # 5,000 bytes: one chunk past the 4,096-byte limit, then reading stopped
 
 
+def test_a_stalled_async_body_in_process_times_out_instead_of_hanging() -> None:
+    emulator = Emulator(body_timeout=0.2)
+    stalled = asyncio.Event()  # never set: the body's second chunk never comes
+
+    async def body() -> Any:
+        yield b'{"model":'
+        await stalled.wait()
+
+    async def run() -> None:
+        async with httpx2.AsyncClient(transport=emulator.transport(), headers=HEADERS) as client:
+            with pytest.raises(httpx2.WriteTimeout):
+                await client.post("http://emulator/chat/completions", content=body())
+            r = await client.post("http://emulator/chat/completions", content=_chat())
+            assert r.status_code == 200
+
+    asyncio.run(run())
+
+
 @pytest.mark.parametrize(("name", "body"), list(_deep_bodies().items()))
 def test_deep_json_in_process_is_a_400_without_a_traceback(
     name: str, body: bytes, no_tracebacks: None

@@ -224,7 +224,10 @@ class Emulator:
         """
         from ._transport import EmulatorTransport
 
-        return EmulatorTransport(self, max_body_bytes=self._ctx.settings.max_body_bytes)
+        settings = self._ctx.settings
+        return EmulatorTransport(
+            self, max_body_bytes=settings.max_body_bytes, body_timeout=settings.body_timeout
+        )
 
     def loopback(
         self,

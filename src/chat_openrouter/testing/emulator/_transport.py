@@ -11,6 +11,8 @@ and in both cases body chunks are handed over as the app sends them, so streams 
 timeouts apply (``first_byte``, then ``idle`` between chunks, as our ``HttpxTransport`` arranges), and
 closing a response early tells the app the client disconnected. A request body is read no further than
 one byte past ``max_body_bytes`` (a generator that never ends cannot exhaust memory): the app answers 413.
+An async body that stalls for longer than ``body_timeout`` raises ``httpx2.WriteTimeout`` (a sync
+generator blocks its own thread: that stays the caller's business).
 """
 
 from __future__ import annotations
@@ -24,7 +26,7 @@ from typing import Any
 import httpx2
 
 from ._asgi import ASGIApp, Scope
-from ._bounds import DEFAULT_MAX_BODY_BYTES
+from ._bounds import DEFAULT_BODY_TIMEOUT, DEFAULT_MAX_BODY_BYTES
 
 __all__ = ["EmulatorTransport"]
 
@@ -241,9 +243,16 @@ class EmulatorTransport(httpx2.BaseTransport, httpx2.AsyncBaseTransport):
     client that owns it) to stop the background loop used by sync requests.
     """
 
-    def __init__(self, app: ASGIApp, *, max_body_bytes: int = DEFAULT_MAX_BODY_BYTES) -> None:
+    def __init__(
+        self,
+        app: ASGIApp,
+        *,
+        max_body_bytes: int = DEFAULT_MAX_BODY_BYTES,
+        body_timeout: float = DEFAULT_BODY_TIMEOUT,
+    ) -> None:
         self.app = app
         self.max_body_bytes = max_body_bytes
+        self.body_timeout = body_timeout
         self._lock = threading.Lock()
         self._loop_thread: _LoopThread | None = None
 
@@ -284,7 +293,12 @@ class EmulatorTransport(httpx2.BaseTransport, httpx2.AsyncBaseTransport):
 
     # -- async -----------------------------------------------------------------------------------------
     async def handle_async_request(self, request: httpx2.Request) -> httpx2.Response:
-        body = await _aread_bounded(request, self.max_body_bytes)
+        try:
+            body = await asyncio.wait_for(_aread_bounded(request, self.max_body_bytes), self.body_timeout)
+        except asyncio.TimeoutError:
+            raise httpx2.WriteTimeout(
+                "the request body took longer than the emulator's body_timeout"
+            ) from None
         items: asyncio.Queue[tuple[str, Any]] = asyncio.Queue()
         exchange = _Exchange(body, items.put_nowait)
         task = asyncio.get_running_loop().create_task(exchange.run(self.app, _scope(request)))
