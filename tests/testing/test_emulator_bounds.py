@@ -236,6 +236,20 @@ def test_deep_json_over_http_is_a_400_and_the_server_carries_on(backend: str, no
         _still_serving(server)
 
 
+@pytest.mark.parametrize("constant", [b"NaN", b"Infinity", b"-Infinity"])
+def test_non_json_number_constants_are_refused(constant: bytes) -> None:
+    body = (
+        b'{"model":"emulator/echo","messages":[{"role":"user","content":"x"}],"temperature":'
+        + constant
+        + b"}"
+    )
+    with raw_client(Emulator()) as client:
+        r = client.post("/responses", content=body.replace(b'"messages"', b'"input"'))
+        keys = client.post("/keys", content=b'{"name":"k","limit":' + constant + b"}")
+    assert r.status_code == keys.status_code == 400
+    assert r.json()["error"]["message"] == "Invalid JSON in request body"
+
+
 def test_nesting_up_to_the_limit_is_answered_normally() -> None:
     depth = 120  # deep, but within the default limit of 128 (the body itself adds two levels)
     body = {"model": "emulator/tools", "messages": user("go"), "tools": [_deep_tool(depth)]}

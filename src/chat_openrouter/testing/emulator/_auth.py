@@ -158,6 +158,9 @@ class AuthRoom:
 
 
 def _check_callback(url: str) -> None:
+    # It becomes a `Location` header: printable ASCII only (no CR/LF to split the answer with).
+    if not url.isascii() or any(ord(c) <= 0x20 or ord(c) == 0x7F for c in url):
+        raise RequestError(400, "callback_url: must be a URL of printable ASCII characters")
     parts = urlsplit(url)
     loopback = parts.scheme == "http" and (parts.hostname or "") in _LOOPBACK_HOSTS
     if not (parts.scheme == "https" and parts.hostname) and not loopback:

@@ -89,7 +89,7 @@ def parse_json(raw: bytes, max_depth: int) -> Any:
     into a 400, and anything it accepts is measured iteratively before anyone else sees it.
     """
     try:
-        value = json.loads(raw)
+        value = json.loads(raw, parse_constant=_no_constants)
     except RecursionError:
         raise _too_deep(max_depth) from None
     except ValueError:  # UnicodeDecodeError is a ValueError too
@@ -98,6 +98,12 @@ def parse_json(raw: bytes, max_depth: int) -> Any:
     if raw.count(b"[") + raw.count(b"{") > max_depth and json_depth(value) > max_depth:
         raise _too_deep(max_depth)
     return value
+
+
+def _no_constants(name: str) -> Any:
+    # `NaN`, `Infinity` and `-Infinity` are not JSON (RFC 8259); Python's decoder accepts them by default,
+    # and echoing one back would make the emulator's own answer invalid JSON.
+    raise ValueError(f"{name} is not valid JSON")
 
 
 def _too_deep(max_depth: int) -> RequestError:

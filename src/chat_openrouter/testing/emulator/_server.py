@@ -19,6 +19,7 @@ import asyncio
 import contextlib
 import http
 import json
+import logging
 import socket
 import threading
 from collections.abc import Callable, MutableMapping
@@ -30,6 +31,8 @@ from ._asgi import ASGIApp, Message, Scope
 from ._bounds import ServerLimits
 
 __all__ = ["EmulatorServer", "serve"]
+
+logger = logging.getLogger("chat_openrouter.emulator")
 
 _LINGER_SECONDS = 2.0  # after a refusal, how long unread request bytes are drained before closing
 _LINGER_BYTES = 64 * 1024 * 1024
@@ -273,6 +276,12 @@ async def _handle_connection(
             try:
                 await app(scope, body.receive, responder.send)
             except OSError:
+                return
+            except Exception:  # a broken app must not take the connection's task down with a traceback
+                logger.exception("the ASGI app failed on %s %s", method, path)
+                if not responder.started:
+                    writer.write(_error_response(500, "Internal Server Error"))
+                    await writer.drain()
                 return
             finally:
                 body.disconnected.set()
