@@ -17,18 +17,27 @@
 
 Built-in models (``GET /models`` lists them with prices; usage ``cost`` is computed from those prices):
 
-=========================  ========================================================================
-``emulator/echo``          repeats the last user message
-``emulator/tools``         calls every offered tool with schema-valid arguments, then answers from
-                           the results
-``emulator/json``          answers JSON valid for the requested ``response_format`` / ``text.format``
-``emulator/reasoning``     reasons (signed), calls tools, answers; 400 if a tool turn's reasoning was
-                           not replayed verbatim (as Gemini 3 does)
-``emulator/rate-limit``    429 + ``Retry-After`` on the first attempt of each conversation, then echo
-``emulator/error-500``     always HTTP 500
-``emulator/midstream-error``  starts answering, then fails inside the HTTP 200
-``emulator/slow``          keep-alive comments, then one word per tick
-=========================  ========================================================================
+==============================  ======================================================================
+``emulator/echo``               repeats the last user message
+``emulator/tools``              calls every offered tool with schema-valid arguments, then answers
+                                from the results
+``emulator/json``               answers JSON valid for the requested ``response_format`` /
+                                ``text.format``
+``emulator/reasoning``          reasons (signed), calls tools, answers; 400 if a tool turn's reasoning
+                                was not replayed verbatim (as Gemini 3 does)
+``emulator/rate-limit``         429 + ``Retry-After`` on the first attempt of each conversation, then
+                                echo
+``emulator/error-500``          always HTTP 500
+``emulator/midstream-error``    starts answering, then fails inside the HTTP 200
+``emulator/slow``               keep-alive comments, then one word per tick
+``emulator/image-output``       echoes, plus a small PNG when ``modalities`` asks for images
+``emulator/audio-output``       echoes, plus speech (wav/mp3/pcm16) when ``modalities`` asks for audio
+==============================  ======================================================================
+
+Media models (:data:`MEDIA_MODELS`): ``emulator/embedding`` (``/embeddings``: unit vectors from a hashed
+bag of words), ``emulator/rerank``, ``emulator/image-generation`` (``/images``), ``emulator/speech``,
+``emulator/transcription`` and ``emulator/video``. Discovery, account, key-management and OAuth PKCE
+endpoints are emulated too (``docs/testing-with-the-emulator.md`` lists every path).
 
 Faults and delays can also be injected on any model with ``X-Emulator-Fault`` /
 ``X-Emulator-Start-Delay`` / ``X-Emulator-Chunk-Delay`` request headers
@@ -40,21 +49,27 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any
 
-from ._app import Emulator, Fault, RecordedRequest, Validator
-from ._models import BUILTIN_MODELS, EmulatedModel
+from ._app import Emulator
+from ._bounds import ServerLimits
+from ._catalog import BUILTIN_MODELS, MEDIA_MODELS, EmulatedModel
+from ._context import Validator
+from ._faults import Fault
 from ._server import EmulatorServer, serve
+from ._state import RecordedRequest
 
 if TYPE_CHECKING:
     from ._transport import EmulatorTransport
 
 __all__ = [
     "BUILTIN_MODELS",
+    "MEDIA_MODELS",
     "EmulatedModel",
     "Emulator",
     "EmulatorServer",
     "EmulatorTransport",
     "Fault",
     "RecordedRequest",
+    "ServerLimits",
     "Validator",
     "serve",
 ]

@@ -7,17 +7,24 @@ reasoning deltas (``reasoning`` and ``reasoning_details`` in parallel, the signa
 without text, fixture chat-stream-reasoning-anthropic-signature), content deltas, tool-call deltas keyed
 by ``index`` (id/name first with ``arguments: ""``, then argument fragments; fixture chat-stream-tool-call),
 the finish chunk, then usage in a final chunk with ``choices: []``.
+
+Image output (``modalities`` with ``"image"``) comes back as ``message.images`` /
+``delta.images`` (``[{type: "image_url", image_url: {url: <data URL>}}]``, OpenRouter's image generation
+guide); audio output as ``message.audio`` / ``delta.audio`` (``{id, data, transcript, expires_at}``,
+OpenRouter's audio guide: transcript and base64 audio arrive piece by piece while streaming).
 """
 
 from __future__ import annotations
 
+import base64
 from typing import Any
 
-from ._models import Generation, split_deltas
+from ._planning import Generation, PlannedAudio, split_deltas
 
 __all__ = ["chat_chunks", "chat_completion", "chat_error_body", "chat_error_chunk", "chat_usage"]
 
 _REASONING_FORMAT = "anthropic-claude-v1"
+_AUDIO_LIFETIME = 3600  # seconds until `expires_at`, as OpenAI's audio outputs
 
 
 def chat_usage(gen: Generation) -> dict[str, Any]:
@@ -41,8 +48,8 @@ def chat_usage(gen: Generation) -> dict[str, Any]:
         },
         "completion_tokens_details": {
             "reasoning_tokens": gen.plan.reasoning_tokens,
-            "image_tokens": 0,
-            "audio_tokens": 0,
+            "image_tokens": gen.plan.image_tokens,
+            "audio_tokens": gen.plan.audio_tokens,
         },
     }
 
@@ -69,6 +76,33 @@ def _tool_calls(gen: Generation) -> list[dict[str, Any]]:
     ]
 
 
+def _images(gen: Generation) -> list[dict[str, Any]]:
+    assert gen.plan.image is not None
+    return [{"type": "image_url", "image_url": {"url": gen.plan.image.data_url}}]
+
+
+def _audio_head(gen: Generation, audio: PlannedAudio) -> dict[str, Any]:
+    return {"id": gen.item_ids["audio"], "expires_at": gen.created + _AUDIO_LIFETIME}
+
+
+def _audio_deltas(gen: Generation, audio: PlannedAudio) -> list[dict[str, Any]]:
+    """The speech in pieces: each carries a transcript fragment and an independently decodable slice."""
+    fragments = split_deltas(audio.transcript) or [""]
+    size = -(-len(audio.data) // len(fragments))  # ceiling division: every byte in some piece
+    pieces = []
+    for index, fragment in enumerate(fragments):
+        piece: dict[str, Any] = {
+            "transcript": fragment,
+            "data": base64.b64encode(audio.data[index * size : (index + 1) * size]).decode("ascii"),
+        }
+        if index == 0:
+            piece = {"id": gen.item_ids["audio"], **piece}
+        if index == len(fragments) - 1:
+            piece["expires_at"] = gen.created + _AUDIO_LIFETIME
+        pieces.append(piece)
+    return pieces
+
+
 def chat_completion(gen: Generation, *, text: str | None = None) -> dict[str, Any]:
     """The non-stream body. ``text`` overrides the plan's text (partial output of a failed call)."""
     plan = gen.plan
@@ -91,7 +125,17 @@ def chat_completion(gen: Generation, *, text: str | None = None) -> dict[str, An
         ]
     if plan.calls:
         message["tool_calls"] = _tool_calls(gen)
+    if plan.image is not None:
+        message["images"] = _images(gen)
+    if plan.audio is not None:
+        message["audio"] = {
+            **_audio_head(gen, plan.audio),
+            "data": base64.b64encode(plan.audio.data).decode("ascii"),
+            "transcript": plan.audio.transcript,
+        }
     body = _head(gen, "chat.completion")
+    # Newer captures carry it, as null (fixture chat-nonstream-reasoning-effort-high; the spec requires it).
+    body["system_fingerprint"] = None
     body["choices"] = [
         {
             "logprobs": None,
@@ -166,6 +210,13 @@ def chat_chunks(gen: Generation, *, text_fragments: int | None = None) -> list[d
         chunks.append(_chunk(gen, {"role": "assistant", "content": fragment}))
     if text_fragments is not None:
         return chunks
+    if plan.image is not None:
+        chunks.append(_chunk(gen, {"role": "assistant", "content": "", "images": _images(gen)}))
+    if plan.audio is not None:
+        chunks.extend(
+            _chunk(gen, {"role": "assistant", "content": None, "audio": piece})
+            for piece in _audio_deltas(gen, plan.audio)
+        )
     for index, call in enumerate(plan.calls):
         chunks.append(
             _chunk(

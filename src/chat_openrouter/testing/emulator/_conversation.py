@@ -17,42 +17,16 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
+from ._errors import RequestError
+
 __all__ = [
     "Conversation",
     "Entry",
-    "RequestError",
     "ToolCallRecord",
     "ToolDef",
     "read_chat",
     "read_responses",
 ]
-
-
-class RequestError(Exception):
-    """A request OpenRouter would refuse: rendered as ``{"error": {"code", "message", "metadata"}}``."""
-
-    def __init__(
-        self,
-        status: int,
-        message: str,
-        *,
-        metadata: Mapping[str, Any] | None = None,
-        headers: Mapping[str, str] | None = None,
-        extra: Mapping[str, Any] | None = None,
-    ) -> None:
-        super().__init__(message)
-        self.status = status
-        self.message = message
-        self.metadata = dict(metadata or {})
-        self.headers = dict(headers or {})
-        self.extra = dict(extra or {})
-
-    def body(self) -> dict[str, Any]:
-        error: dict[str, Any] = {"code": self.status, "message": self.message}
-        if self.metadata:
-            error["metadata"] = self.metadata
-        error.update(self.extra)
-        return {"error": error}
 
 
 @dataclass(slots=True)
@@ -104,6 +78,9 @@ class Conversation:
     stop: list[str]
     reasoning: dict[str, Any]
     stream: bool
+    modalities: list[str] = field(default_factory=list)
+    image_config: dict[str, Any] = field(default_factory=dict)
+    audio: dict[str, Any] = field(default_factory=dict)
 
     @property
     def last_user_text(self) -> str:
@@ -279,7 +256,34 @@ def read_chat(body: Mapping[str, Any]) -> Conversation:
         stop=_stops(body.get("stop")),
         reasoning=reasoning,
         stream=body.get("stream") is True,
+        **_output_options(body, "completions"),
     )
+
+
+_MODALITIES = {"completions": ("text", "image", "audio"), "responses": ("text", "image")}
+
+
+def _output_options(body: Mapping[str, Any], wire: str) -> dict[str, Any]:
+    """``modalities``, ``image_config`` and (Chat Completions) ``audio``: what to make besides text.
+
+    The spec's ``modalities`` enum is text/image/audio on Chat Completions and text/image on Responses.
+    """
+    modalities = body.get("modalities")
+    allowed = _MODALITIES[wire]
+    if modalities is not None and not (
+        isinstance(modalities, list) and all(isinstance(m, str) and m in allowed for m in modalities)
+    ):
+        raise RequestError(400, f"modalities: expected an array of {', '.join(allowed)}")
+    image_config, audio = body.get("image_config"), body.get("audio")
+    if image_config is not None and not isinstance(image_config, Mapping):
+        raise RequestError(400, "image_config: expected an object")
+    if audio is not None and not isinstance(audio, Mapping):
+        raise RequestError(400, "audio: expected an object {voice, format}")
+    return {
+        "modalities": list(modalities or []),
+        "image_config": dict(image_config or {}),
+        "audio": dict(audio or {}),
+    }
 
 
 # -- Responses API -------------------------------------------------------------------------------------
@@ -364,6 +368,7 @@ def read_responses(body: Mapping[str, Any]) -> Conversation:
         stop=[],
         reasoning=reasoning,
         stream=body.get("stream") is True,
+        **_output_options(body, "responses"),
     )
 
 

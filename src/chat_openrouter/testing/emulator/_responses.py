@@ -5,18 +5,47 @@ always false, ``previous_response_id`` always null, ids ``gen-…``, items ``rs_
 ``fc_tmp_…``). The stream is the real event sequence — ``response.created``, ``response.in_progress``,
 per item ``output_item.added`` … ``output_item.done``, then ``response.completed`` (or ``.incomplete`` /
 ``.failed``) carrying usage and cost — every event with a ``sequence_number`` and no ``event:`` lines.
+
+Echoed settings follow real traffic: function tools come back with every field, ``strict: null`` when it
+was not sent (fixture responses-stream-tool-call); ``reasoning`` is the request's whole object while the
+response is in progress (fixture responses-stream-reasoning-encrypted) and, on a reasoning model, the
+settings it reasoned with once done (the effort filled in). Image output (``modalities`` with
+``"image"``) is an ``image_generation_call`` item with its progress events (spec ``StreamEvents``).
 """
 
 from __future__ import annotations
 
+import base64
 from collections.abc import Mapping
 from typing import Any
 
-from ._models import Generation, split_deltas
+from ._planning import Generation, split_deltas
 
-__all__ = ["ResponsesRenderer"]
+__all__ = ["ResponsesRenderer", "echo_tools"]
 
 _FAILED_ERROR = {"code": "server_error", "message": "Provider disconnected mid-stream"}
+_DEFAULT_EFFORT = "medium"  # emulator/reasoning's `default_effort` in the catalogue
+_FUNCTION_FIELDS = ("type", "name", "description", "parameters", "strict")
+
+
+def echo_tools(tools: Any) -> list[Any]:
+    """The request's tools as the response echoes them: function tools with all five fields."""
+    echoed: list[Any] = []
+    for tool in tools if isinstance(tools, list) else []:
+        if isinstance(tool, Mapping) and tool.get("type") == "function":
+            echoed.append(
+                {
+                    "type": "function",
+                    "name": tool.get("name"),
+                    "description": tool.get("description"),
+                    "parameters": tool.get("parameters"),
+                    "strict": tool.get("strict"),
+                    **{k: v for k, v in tool.items() if k not in _FUNCTION_FIELDS},
+                }
+            )
+        else:
+            echoed.append(tool)
+    return echoed
 
 
 class ResponsesRenderer:
@@ -47,6 +76,16 @@ class ResponsesRenderer:
             },
         }
 
+    def _reasoning(self, status: str) -> Any:
+        requested = self.request.get("reasoning")
+        if status == "in_progress" or self.gen.model.behaviour != "reasoning":
+            return requested
+        settings = dict(requested) if isinstance(requested, Mapping) else {}
+        settings.setdefault("summary", None)
+        if settings.get("effort") is None:
+            settings["effort"] = _DEFAULT_EFFORT
+        return {"effort": settings.pop("effort"), "summary": settings.pop("summary"), **settings}
+
     def response(self, status: str, output: list[dict[str, Any]], *, usage: bool) -> dict[str, Any]:
         req = self.request
         incomplete = {"reason": "max_output_tokens"} if status == "incomplete" else None
@@ -60,7 +99,7 @@ class ResponsesRenderer:
             "output": output,
             "error": dict(_FAILED_ERROR) if status == "failed" else None,
             "incomplete_details": incomplete,
-            "tools": list(req.get("tools") or []),
+            "tools": echo_tools(req.get("tools")),
             "tool_choice": req.get("tool_choice", "auto"),
             "parallel_tool_calls": req.get("parallel_tool_calls") is not False,
             "max_output_tokens": req.get("max_output_tokens"),
@@ -78,7 +117,7 @@ class ResponsesRenderer:
             "store": False,
             "instructions": req.get("instructions"),
             "text": req.get("text") or {"format": {"type": "text"}},
-            "reasoning": req.get("reasoning"),
+            "reasoning": self._reasoning(status),
             "safety_identifier": None,
             "prompt_cache_key": None,
             "prompt_cache_options": None,
@@ -130,6 +169,15 @@ class ResponsesRenderer:
             "content": content,
         }
 
+    def _image_item(self, status: str) -> dict[str, Any]:
+        image = self.gen.plan.image
+        result = (
+            base64.b64encode(image.png).decode("ascii")
+            if image is not None and status == "completed"
+            else None
+        )
+        return {"id": self._id("image"), "type": "image_generation_call", "status": status, "result": result}
+
     def _call_item(self, index: int, status: str, arguments: str) -> dict[str, Any]:
         call = self.gen.plan.calls[index]
         return {
@@ -153,6 +201,8 @@ class ResponsesRenderer:
             items.append(self._reasoning_item("completed", plan.reasoning))
         if plan.text or not plan.calls:
             items.append(self._message_item(plan.text, "completed"))
+        if plan.image is not None:
+            items.append(self._image_item("completed"))
         items.extend(self._call_item(i, "completed", c.arguments) for i, c in enumerate(plan.calls))
         return items
 
@@ -183,6 +233,9 @@ class ResponsesRenderer:
                 failed["error_type"] = "provider_unavailable"
                 events.append(self._event("response.failed", response=failed))
                 return events
+            output_index += 1
+        if plan.image is not None:
+            events.extend(self._image_events(output_index))
             output_index += 1
         for index in range(len(plan.calls)):
             events.extend(self._call_events(output_index, index))
@@ -265,6 +318,25 @@ class ResponsesRenderer:
             )
         )
         return events, True
+
+    def _image_events(self, output_index: int) -> list[dict[str, Any]]:
+        where = {"output_index": output_index, "item_id": self._id("image")}
+        done = self._image_item("completed")
+        return [
+            self._event(
+                "response.output_item.added", output_index=output_index, item=self._image_item("in_progress")
+            ),
+            self._event("response.image_generation_call.in_progress", **where),
+            self._event("response.image_generation_call.generating", **where),
+            self._event(
+                "response.image_generation_call.partial_image",
+                **where,
+                partial_image_index=0,
+                partial_image_b64=done["result"],
+            ),
+            self._event("response.image_generation_call.completed", **where),
+            self._event("response.output_item.done", output_index=output_index, item=done),
+        ]
 
     def _call_events(self, output_index: int, index: int) -> list[dict[str, Any]]:
         call = self.gen.plan.calls[index]

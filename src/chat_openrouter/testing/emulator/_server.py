@@ -1,9 +1,12 @@
 """Serving the emulator on loopback: a small HTTP/1.1 server from the standard library, or uvicorn.
 
-The built-in server exists so ``chat-openrouter demo`` and users' tests need nothing beyond
-chat-openrouter itself: it speaks enough HTTP/1.1 for any client (keep-alive, ``Content-Length`` and
-chunked request bodies, chunked streaming responses) and nothing more — it is a test server, not a
-production one. ``backend="uvicorn"`` runs the same ASGI app under uvicorn instead.
+The built-in server (``_http11``) exists so ``chat-openrouter demo`` and users' tests need nothing beyond
+chat-openrouter itself: it speaks enough HTTP/1.1 for any client and nothing more -- it is a test server,
+not a production one. It is bounded like one, though (:class:`ServerLimits`): a client that drips its
+request head gets a 408, an idle connection is closed, an oversized head gets a 431, a connection beyond
+the cap gets a 503 -- and the server goes on serving everyone else. The body's size and read time are
+bounded by the app, which reads it chunk by chunk as it arrives. ``backend="uvicorn"`` runs the same ASGI
+app under uvicorn instead (with its connection cap and keep-alive timeout set from the same limits).
 
 The listening socket is bound before the server thread starts, so :attr:`EmulatorServer.base_url`
 is usable the moment ``start()`` returns: early connections wait in the kernel's accept queue.
@@ -13,227 +16,17 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
-import http
 import socket
 import threading
-from collections.abc import Awaitable, Callable, MutableMapping
+from collections.abc import Callable
 from types import TracebackType
 from typing import Any
-from urllib.parse import unquote
 
-from ._app import Emulator, Receive, Scope, Send
+from ._asgi import ASGIApp
+from ._bounds import ServerLimits
+from ._http11 import serve_builtin
 
 __all__ = ["EmulatorServer", "serve"]
-
-_MAX_HEAD = 64 * 1024
-_MAX_BODY = 32 * 1024 * 1024
-ASGIApp = Callable[[Scope, Receive, Send], Any]
-
-
-class _BadRequest(Exception):
-    pass
-
-
-class _Responder:
-    """The ``send`` side of one request: writes the status line, headers and (chunked) body."""
-
-    def __init__(self, writer: asyncio.StreamWriter, keep_alive: bool, head_only: bool) -> None:
-        self.writer = writer
-        self.keep_alive = keep_alive
-        self.head_only = head_only
-        self.started = False
-        self.finished = False
-        self.chunked = False
-        self.disconnected = asyncio.Event()
-
-    async def send(self, message: MutableMapping[str, Any]) -> None:
-        if self.disconnected.is_set():
-            raise OSError("client disconnected")
-        try:
-            if message["type"] == "http.response.start":
-                await self._start(message)
-            elif message["type"] == "http.response.body":
-                await self._body(message)
-        except (ConnectionError, RuntimeError) as exc:  # RuntimeError: writing to a closed transport
-            self.disconnected.set()
-            raise OSError("client disconnected") from exc
-
-    async def _start(self, message: MutableMapping[str, Any]) -> None:
-        status = int(message["status"])
-        try:
-            reason = http.HTTPStatus(status).phrase
-        except ValueError:
-            reason = "Unknown"
-        headers = [(bytes(k).lower(), bytes(v)) for k, v in message.get("headers", [])]
-        names = {k for k, _ in headers}
-        if b"content-length" not in names:
-            # Streams have no length: chunked on keep-alive connections, else close-delimited.
-            self.chunked = self.keep_alive
-            if self.chunked:
-                headers.append((b"transfer-encoding", b"chunked"))
-        if not self.keep_alive:
-            headers.append((b"connection", b"close"))
-        lines = [f"HTTP/1.1 {status} {reason}".encode("latin-1")]
-        lines.extend(k + b": " + v for k, v in headers)
-        self.writer.write(b"\r\n".join(lines) + b"\r\n\r\n")
-        self.started = True
-
-    async def _body(self, message: MutableMapping[str, Any]) -> None:
-        data = bytes(message.get("body", b""))
-        more = bool(message.get("more_body", False))
-        if data and not self.head_only:
-            self.writer.write(b"%x\r\n%s\r\n" % (len(data), data) if self.chunked else data)
-        if not more:
-            if self.chunked:
-                self.writer.write(b"0\r\n\r\n")
-            self.finished = True
-        await self.writer.drain()
-
-
-async def _read_head(reader: asyncio.StreamReader) -> bytes | None:
-    try:
-        return await reader.readuntil(b"\r\n\r\n")
-    except asyncio.IncompleteReadError as exc:
-        if exc.partial.strip():
-            raise _BadRequest("incomplete request head") from None
-        return None  # the client closed an idle keep-alive connection
-    except asyncio.LimitOverrunError:
-        raise _BadRequest("request head too large") from None
-
-
-async def _read_chunked(reader: asyncio.StreamReader) -> bytes:
-    parts: list[bytes] = []
-    size = 0
-    while True:
-        line = await reader.readuntil(b"\r\n")
-        length = int(line.split(b";", 1)[0].strip() or b"0", 16)
-        if length == 0:
-            while (await reader.readuntil(b"\r\n")) != b"\r\n":  # trailers
-                pass
-            return b"".join(parts)
-        size += length
-        if size > _MAX_BODY:
-            raise _BadRequest("request body too large")
-        parts.append(await reader.readexactly(length))
-        await reader.readexactly(2)
-
-
-def _receiver(body: bytes, responder: _Responder) -> Callable[[], Awaitable[dict[str, Any]]]:
-    """The ``receive`` side: the whole request body once, then ``http.disconnect`` when the client goes."""
-    pending = [body]
-
-    async def receive() -> dict[str, Any]:
-        if pending:
-            return {"type": "http.request", "body": pending.pop(), "more_body": False}
-        await responder.disconnected.wait()
-        return {"type": "http.disconnect"}
-
-    return receive
-
-
-async def _handle_connection(
-    app: ASGIApp, reader: asyncio.StreamReader, writer: asyncio.StreamWriter
-) -> None:
-    server = writer.get_extra_info("sockname") or ("127.0.0.1", 0)
-    client = writer.get_extra_info("peername") or ("127.0.0.1", 0)
-    try:
-        while True:
-            try:
-                head = await _read_head(reader)
-                if head is None:
-                    return
-                request_line, *header_lines = head[:-4].decode("latin-1").split("\r\n")
-                method, target, version = request_line.split(" ", 2)
-                headers = []
-                for line in header_lines:
-                    name, sep, value = line.partition(":")
-                    if not sep:
-                        raise _BadRequest(f"malformed header line {line!r}")
-                    headers.append((name.strip().lower().encode("latin-1"), value.strip().encode("latin-1")))
-                lookup = {k: v for k, v in headers}
-                if lookup.get(b"transfer-encoding", b"").lower() == b"chunked":
-                    body = await _read_chunked(reader)
-                else:
-                    length = int(lookup.get(b"content-length", b"0") or b"0")
-                    if length > _MAX_BODY:
-                        raise _BadRequest("request body too large")
-                    body = await reader.readexactly(length) if length else b""
-            except (_BadRequest, ValueError, asyncio.IncompleteReadError) as exc:
-                message = str(exc).encode() or b"bad request"
-                writer.write(
-                    b"HTTP/1.1 400 Bad Request\r\ncontent-type: text/plain\r\nconnection: close\r\n"
-                    b"content-length: %d\r\n\r\n%s" % (len(message), message)
-                )
-                await writer.drain()
-                return
-            connection = lookup.get(b"connection", b"").lower()
-            keep_alive = version == "HTTP/1.1" and connection != b"close"
-            path, _, query = target.partition("?")
-            scope: Scope = {
-                "type": "http",
-                "asgi": {"version": "3.0", "spec_version": "2.3"},
-                "http_version": version.partition("/")[2] or "1.1",
-                "method": method.upper(),
-                "scheme": "http",
-                "path": unquote(path),
-                "raw_path": path.encode("latin-1"),
-                "query_string": query.encode("latin-1"),
-                "root_path": "",
-                "headers": headers,
-                "server": tuple(server[:2]),
-                "client": tuple(client[:2]),
-            }
-            responder = _Responder(writer, keep_alive, method.upper() == "HEAD")
-            try:
-                await app(scope, _receiver(body, responder), responder.send)
-            except OSError:
-                return
-            finally:
-                responder.disconnected.set()
-            if not responder.finished:
-                if not responder.started:
-                    writer.write(
-                        b"HTTP/1.1 500 Internal Server Error\r\n"
-                        b"content-length: 0\r\nconnection: close\r\n\r\n"
-                    )
-                    await writer.drain()
-                return
-            if not keep_alive:
-                return
-    except (ConnectionError, asyncio.CancelledError):
-        return
-    finally:
-        writer.close()
-        with contextlib.suppress(Exception):
-            await writer.wait_closed()
-
-
-async def _serve_builtin(app: ASGIApp, sock: socket.socket, stop: asyncio.Event) -> None:
-    connections: set[asyncio.Task[None]] = set()
-
-    async def on_connect(reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
-        task = asyncio.current_task()
-        assert task is not None
-        connections.add(task)
-        try:
-            await _handle_connection(app, reader, writer)
-        except asyncio.CancelledError:
-            # Shutdown cancels open connections (Ctrl-C on `chat-openrouter emulator`). Ending normally
-            # matters: asyncio's start_server callback calls task.exception(), which re-raises the
-            # cancellation of a cancelled task and logs it as an unhandled traceback.
-            pass
-        finally:
-            connections.discard(task)
-
-    server = await asyncio.start_server(on_connect, sock=sock, limit=_MAX_HEAD)
-    try:
-        await stop.wait()
-    finally:
-        server.close()
-        for task in list(connections):
-            task.cancel()
-        await asyncio.gather(*connections, return_exceptions=True)
-        await server.wait_closed()
 
 
 def _bind(host: str, port: int) -> socket.socket:
@@ -250,36 +43,56 @@ def _bind(host: str, port: int) -> socket.socket:
     return sock
 
 
-def _uvicorn_server(app: ASGIApp) -> Any:
+def _uvicorn_server(app: ASGIApp, limits: ServerLimits) -> Any:
     try:
         import uvicorn
     except ImportError:
         raise RuntimeError(
             "uvicorn is not installed: `pip install uvicorn`, or use the built-in server (backend='builtin')"
         ) from None
-    config = uvicorn.Config(app, log_level="warning", access_log=False, lifespan="on")
+    config = uvicorn.Config(
+        app,
+        log_level="warning",
+        access_log=False,
+        lifespan="on",
+        limit_concurrency=limits.max_connections,
+        timeout_keep_alive=max(1, int(limits.idle_timeout)),
+        h11_max_incomplete_event_size=limits.max_head_bytes,
+    )
     return uvicorn.Server(config)
 
 
+def _check_backend(backend: str) -> None:
+    if backend not in ("builtin", "uvicorn"):
+        raise ValueError(f"backend must be 'builtin' or 'uvicorn', not {backend!r}")
+
+
 class EmulatorServer:
-    """The emulator on a real TCP port, served from a background thread.
+    """An ASGI app (the emulator) on a real TCP port, served from a background thread.
 
     ::
 
         with Emulator().loopback() as server:        # or EmulatorServer(Emulator())
             client = OpenRouterBuilder().with_base_url(server.base_url).with_api_key("test").build()
 
-    ``port=0`` picks a free port. ``base_url`` ends in ``/api/v1`` like OpenRouter's.
+    ``port=0`` picks a free port. ``base_url`` ends in ``/api/v1`` like OpenRouter's. ``limits`` bounds
+    what the built-in server tolerates from clients (head and idle timeouts, head size, connections).
     """
 
     def __init__(
-        self, app: Emulator | None = None, *, host: str = "127.0.0.1", port: int = 0, backend: str = "builtin"
+        self,
+        app: ASGIApp,
+        *,
+        host: str = "127.0.0.1",
+        port: int = 0,
+        backend: str = "builtin",
+        limits: ServerLimits | None = None,
     ) -> None:
-        if backend not in ("builtin", "uvicorn"):
-            raise ValueError(f"backend must be 'builtin' or 'uvicorn', not {backend!r}")
-        self.app = app if app is not None else Emulator()
+        _check_backend(backend)
+        self.app = app
         self.host = host
         self.backend = backend
+        self.limits = limits or ServerLimits()
         self._requested_port = port
         self._sock: socket.socket | None = None
         self._thread: threading.Thread | None = None
@@ -306,7 +119,9 @@ class EmulatorServer:
         if self._thread is not None:
             return self
         if self.backend == "uvicorn":
-            uvicorn_server = _uvicorn_server(self.app)  # fail before binding if uvicorn is missing
+            uvicorn_server = _uvicorn_server(
+                self.app, self.limits
+            )  # fail before binding if uvicorn is missing
         sock = _bind(self.host, self._requested_port)
         self._sock = sock
         self.port = sock.getsockname()[1]
@@ -326,11 +141,12 @@ class EmulatorServer:
         else:
             loop = asyncio.new_event_loop()
             stop_event = asyncio.Event()
+            limits = self.limits
 
             def run() -> None:
                 asyncio.set_event_loop(loop)
                 try:
-                    loop.run_until_complete(_serve_builtin(self.app, sock, stop_event))
+                    loop.run_until_complete(serve_builtin(self.app, sock, stop_event, limits))
                 finally:
                     loop.close()
 
@@ -366,21 +182,20 @@ class EmulatorServer:
 
 
 def serve(
-    app: Emulator | None = None,
+    app: ASGIApp,
     *,
     host: str = "127.0.0.1",
     port: int = 8080,
     backend: str = "builtin",
+    limits: ServerLimits | None = None,
     on_ready: Callable[[str], None] | None = None,
 ) -> None:
-    """Serve in the foreground until interrupted (Ctrl-C raises ``KeyboardInterrupt`` to the caller).
-
-    ``on_ready`` is called with the base URL once the port is bound.
+    """Serve ``app`` (an ``Emulator()``) in the foreground until interrupted (Ctrl-C raises
+    ``KeyboardInterrupt`` to the caller). ``on_ready`` is called with the base URL once the port is bound.
     """
-    app = app if app is not None else Emulator()
-    if backend not in ("builtin", "uvicorn"):
-        raise ValueError(f"backend must be 'builtin' or 'uvicorn', not {backend!r}")
-    uvicorn_server = _uvicorn_server(app) if backend == "uvicorn" else None
+    _check_backend(backend)
+    limits = limits or ServerLimits()
+    uvicorn_server = _uvicorn_server(app, limits) if backend == "uvicorn" else None
     sock = _bind(host, port)
     bound_port = sock.getsockname()[1]
     shown = f"[{host}]" if ":" in host else host
@@ -391,6 +206,6 @@ def serve(
             sock.setblocking(True)
             uvicorn_server.run(sockets=[sock])
         else:
-            asyncio.run(_serve_builtin(app, sock, asyncio.Event()))
+            asyncio.run(serve_builtin(app, sock, asyncio.Event(), limits))
     finally:
         sock.close()

@@ -9,7 +9,10 @@ both an ``httpx2.BaseTransport`` and an ``httpx2.AsyncBaseTransport``:
 
 and in both cases body chunks are handed over as the app sends them, so streams really stream, read
 timeouts apply (``first_byte``, then ``idle`` between chunks, as our ``HttpxTransport`` arranges), and
-closing a response early tells the app the client disconnected.
+closing a response early tells the app the client disconnected. A request body is read no further than
+one byte past ``max_body_bytes`` (a generator that never ends cannot exhaust memory): the app answers 413.
+An async body that stalls for longer than ``body_timeout`` raises ``httpx2.WriteTimeout`` (a sync
+generator blocks its own thread: that stays the caller's business).
 """
 
 from __future__ import annotations
@@ -22,7 +25,8 @@ from typing import Any
 
 import httpx2
 
-from ._app import Emulator, Scope
+from ._asgi import ASGIApp, Scope
+from ._bounds import DEFAULT_BODY_TIMEOUT, DEFAULT_MAX_BODY_BYTES
 
 __all__ = ["EmulatorTransport"]
 
@@ -64,7 +68,7 @@ class _Exchange:
         self._finished = False
         self.disconnected: asyncio.Event | None = None
 
-    async def run(self, app: Emulator, scope: Scope) -> None:
+    async def run(self, app: ASGIApp, scope: Scope) -> None:
         self.disconnected = asyncio.Event()
         try:
             await app(scope, self._receive, self._send)
@@ -210,15 +214,45 @@ async def _aget(items: asyncio.Queue[tuple[str, Any]], timeout: float | None) ->
         raise httpx2.ReadTimeout("no data from the emulator within the read timeout") from None
 
 
-class EmulatorTransport(httpx2.BaseTransport, httpx2.AsyncBaseTransport):
-    """Routes ``httpx2`` requests (sync or async clients) to an :class:`Emulator` in this process.
+def _read_bounded(request: httpx2.Request, limit: int) -> bytes:
+    parts: list[bytes] = []
+    size = 0
+    for chunk in request.stream:  # type: ignore[union-attr]
+        parts.append(chunk)
+        size += len(chunk)
+        if size > limit:
+            break
+    return b"".join(parts)
 
-    Every URL is served by the emulator, so the client's base URL does not matter. Close it (or the
+
+async def _aread_bounded(request: httpx2.Request, limit: int) -> bytes:
+    parts: list[bytes] = []
+    size = 0
+    async for chunk in request.stream:  # type: ignore[union-attr]
+        parts.append(chunk)
+        size += len(chunk)
+        if size > limit:
+            break
+    return b"".join(parts)
+
+
+class EmulatorTransport(httpx2.BaseTransport, httpx2.AsyncBaseTransport):
+    """Routes ``httpx2`` requests (sync or async clients) to an ASGI app -- the emulator -- in this process.
+
+    Every URL is served by the app, so the client's base URL does not matter. Close it (or the
     client that owns it) to stop the background loop used by sync requests.
     """
 
-    def __init__(self, app: Emulator) -> None:
+    def __init__(
+        self,
+        app: ASGIApp,
+        *,
+        max_body_bytes: int = DEFAULT_MAX_BODY_BYTES,
+        body_timeout: float = DEFAULT_BODY_TIMEOUT,
+    ) -> None:
         self.app = app
+        self.max_body_bytes = max_body_bytes
+        self.body_timeout = body_timeout
         self._lock = threading.Lock()
         self._loop_thread: _LoopThread | None = None
 
@@ -233,7 +267,7 @@ class EmulatorTransport(httpx2.BaseTransport, httpx2.AsyncBaseTransport):
 
     # -- sync ------------------------------------------------------------------------------------------
     def handle_request(self, request: httpx2.Request) -> httpx2.Response:
-        body = request.read()
+        body = _read_bounded(request, self.max_body_bytes)
         items: queue.Queue[tuple[str, Any]] = queue.Queue()
         exchange = _Exchange(body, items.put)
         loop = self._loop()
@@ -259,7 +293,12 @@ class EmulatorTransport(httpx2.BaseTransport, httpx2.AsyncBaseTransport):
 
     # -- async -----------------------------------------------------------------------------------------
     async def handle_async_request(self, request: httpx2.Request) -> httpx2.Response:
-        body = await request.aread()
+        try:
+            body = await asyncio.wait_for(_aread_bounded(request, self.max_body_bytes), self.body_timeout)
+        except asyncio.TimeoutError:
+            raise httpx2.WriteTimeout(
+                "the request body took longer than the emulator's body_timeout"
+            ) from None
         items: asyncio.Queue[tuple[str, Any]] = asyncio.Queue()
         exchange = _Exchange(body, items.put_nowait)
         task = asyncio.get_running_loop().create_task(exchange.run(self.app, _scope(request)))
