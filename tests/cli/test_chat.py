@@ -160,9 +160,7 @@ def test_the_media_type_is_sniffed_when_the_name_says_nothing(server: EmulatorSe
 
 
 def test_an_attachment_on_stdin(server: EmulatorServer) -> None:
-    result = online(
-        server.base_url, "chat", "-m", "emulator/echo", "-a", "-", "describe", stdin=PNG
-    )
+    result = online(server.base_url, "chat", "-m", "emulator/echo", "-a", "-", "describe", stdin=PNG)
     assert result.returncode == 0, result.stderr
     assert "data:image/png;base64," in json.dumps(_last_body(server))
 
