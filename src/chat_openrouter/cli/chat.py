@@ -38,11 +38,15 @@ def register(subparsers: Any) -> None:
             "Stream an answer to PROMPT. Text piped on stdin is added after the prompt. "
             "With no prompt in a terminal (or with -i), open a REPL."
         ),
+        formatter_class=argparse.RawDescriptionHelpFormatter,
         epilog=(
-            'examples: chat-openrouter chat "Explain SSE in one line" · '
-            'cat notes.md | chat-openrouter chat "summarize" · '
-            'chat-openrouter chat -c "and in French?" · '
-            'chat-openrouter chat -a photo.jpg "what is this?"'
+            "examples:\n"
+            '  chat-openrouter chat "Explain SSE in one line"\n'
+            '  cat notes.md | chat-openrouter chat "Summarize:"\n'
+            '  chat-openrouter chat -c "And in French?"           # continue the last conversation\n'
+            '  chat-openrouter chat -a photo.jpg "What is this?"\n'
+            '  chat-openrouter chat -m fast -o temperature 0.2 --json "Name a colour"\n'
+            "  chat-openrouter chat --offline                     # a REPL against the emulator"
         ),
     )
     parser.add_argument("prompt", nargs="*", help="the prompt (words are joined with spaces)")
