@@ -16,6 +16,9 @@ from pathlib import Path
 from typing import Any
 
 TIMEOUT = 60
+_SCRIPT = Path(sys.executable).with_name("chat-openrouter")
+#: The installed console script when there is one (what users run), else ``python -m chat_openrouter``.
+COMMAND = [str(_SCRIPT)] if _SCRIPT.exists() else [sys.executable, "-m", "chat_openrouter"]
 FOOTER = re.compile(r"\[(?P<model>\S+) · (?P<input>\d+) in / (?P<output>\d+) out tokens")
 KEY = "sk-or-v1-cli-test-0123456789abcdef"
 
@@ -31,9 +34,9 @@ def env(**extra: str) -> dict[str, str]:
 def cli(
     *args: str, stdin: str | bytes = "", environment: dict[str, str] | None = None, cwd: Path | None = None
 ) -> subprocess.CompletedProcess[str]:
-    """``python -m chat_openrouter ARGS`` with ``stdin`` piped in (an empty, closed pipe by default)."""
+    """``chat-openrouter ARGS`` with ``stdin`` piped in (an empty, closed pipe by default)."""
     result = subprocess.run(
-        [sys.executable, "-m", "chat_openrouter", *args],
+        [*COMMAND, *args],
         input=stdin.encode() if isinstance(stdin, str) else stdin,
         capture_output=True,
         timeout=TIMEOUT,
@@ -72,7 +75,7 @@ class Live:
     ) -> None:
         # A closed stdin by default: `chat PROMPT` reads piped stdin to its end before asking.
         self.proc = subprocess.Popen(
-            [sys.executable, "-m", "chat_openrouter", *args],
+            [*COMMAND, *args],
             stdin=subprocess.PIPE if keep_stdin_open else subprocess.DEVNULL,
             stdout=subprocess.PIPE,
             stderr=subprocess.PIPE,
@@ -131,7 +134,7 @@ class Terminal:
 
         self.master, slave = pty.openpty()
         self.proc = subprocess.Popen(
-            [sys.executable, "-m", "chat_openrouter", *args],
+            [*COMMAND, *args],
             stdin=slave,
             stdout=slave,
             stderr=slave,

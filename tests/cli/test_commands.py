@@ -129,6 +129,27 @@ def test_demo_runs_both_wires_and_exits_0() -> None:
     assert_clean(result.stderr)
 
 
+def test_a_bare_command_shows_the_commands() -> None:
+    result = cli()
+    assert result.returncode == 2
+    assert "demo" in result.stderr
+    assert "usage: chat-openrouter" in result.stderr
+
+
+def test_python_dash_m_is_the_same_command() -> None:
+    result = subprocess.run(
+        [sys.executable, "-m", "chat_openrouter", "chat", "--offline", "via -m"],
+        capture_output=True,
+        text=True,
+        timeout=TIMEOUT,
+        env=env(),
+        stdin=subprocess.DEVNULL,
+        check=False,
+    )
+    assert result.returncode == 0, result.stderr
+    assert result.stdout == "via -m\n"
+
+
 def test_installed_console_script() -> None:
     script = Path(sys.executable).with_name("chat-openrouter")
     if not script.exists():

@@ -68,7 +68,6 @@ def build_parser() -> argparse.ArgumentParser:
     )
     parser.add_argument("--version", action="version", version=f"%(prog)s {__version__}")
     subparsers = parser.add_subparsers(dest="command", metavar="COMMAND", parser_class=_Parser)
-    subparsers.required = True
     for name in COMMANDS:
         importlib.import_module(f"{__name__}.{name}").register(subparsers)
     return parser
@@ -97,7 +96,11 @@ def _quiet_broken_pipe() -> Iterator[None]:
 def main(argv: Sequence[str] | None = None) -> int:
     """Run the command line; returns the exit status (see the module docstring)."""
     _tolerant_streams()
-    args = build_parser().parse_args(argv)
+    parser = build_parser()
+    args = parser.parse_args(argv)
+    if args.command is None:  # a bare `chat-openrouter`: show what there is, not just "COMMAND is required"
+        parser.print_help(sys.stderr)
+        return 2
     run: Callable[[argparse.Namespace], int] = args.run
     from ..errors import ChatOpenRouterError, ConfigurationError
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+import shutil
 import sys
 from dataclasses import asdict
 from datetime import datetime
@@ -110,7 +111,7 @@ def _table(exchanges: list[Exchange]) -> str:
     for e in exchanges:
         tokens = f"{e.input_tokens} → {e.output_tokens}" if e.input_tokens is not None else "-"
         marker = "" if e.status == "ok" else f"[{e.status}] "
-        prompt = _one_line(marker + (e.prompt or "(attachments only)"), _PROMPT_WIDTH)
+        prompt = " ".join((marker + (e.prompt or "(attachments only)")).split())
         model = e.response_model or e.model
         rows.append(
             tuple(
@@ -127,6 +128,12 @@ def _table(exchanges: list[Exchange]) -> str:
             )
         )
     widths = [max(len(h), *(len(r[i]) for r in rows)) for i, h in enumerate(headers)]
+    # The prompt gets what is left of a terminal's width (a fixed width in a pipe), never wrapping a row.
+    room = _PROMPT_WIDTH
+    if sys.stdout.isatty():
+        room = max(20, shutil.get_terminal_size().columns - sum(widths[:-1]) - 2 * (len(widths) - 1))
+    rows = [(*r[:-1], _one_line(r[-1], room)) for r in rows]
+    widths[-1] = max(len(headers[-1]), *(len(r[-1]) for r in rows))
 
     def line(cells: tuple[str, ...]) -> str:
         return "  ".join(

@@ -110,7 +110,11 @@ class ClientBuilder(Generic[C]):
 
     def with_retries(self: B, max_retries: int | RetryPolicy) -> B:
         """How many times to retry retryable failures (default 2), or a full :class:`RetryPolicy`."""
-        policy = max_retries if isinstance(max_retries, RetryPolicy) else replace(self._config.retry, max_retries=max_retries)
+        policy = (
+            max_retries
+            if isinstance(max_retries, RetryPolicy)
+            else replace(self._config.retry, max_retries=max_retries)
+        )
         return self._with(retry=policy)
 
     def with_limits(self: B, limits: Limits) -> B:

@@ -819,4 +819,3 @@ def _is_event_stream(response: HttpStream | AsyncHttpStream) -> bool:
     # Some proxies drop or mangle the content type: anything but JSON or an HTML page on a 2xx is read
     # as SSE (where a stray body decodes to no events and ends as an incomplete stream).
     return content_type not in ("application/json", "text/html")
-

@@ -145,8 +145,13 @@ class WireClient:
             await self.preflight.acheck(self, body)
         # Decoding runs inside the retry loop: an error object in a 200 body is retried like its status.
         return await self._endpoint.arequest_decoded(
-            "POST", self.path, body, decode=self._decode_response,
-            extra_headers=opts.extra_headers or None, retry=retry, timeouts=self._timeouts(opts),
+            "POST",
+            self.path,
+            body,
+            decode=self._decode_response,
+            extra_headers=opts.extra_headers or None,
+            retry=retry,
+            timeouts=self._timeouts(opts),
         )
 
     def complete_sync(
@@ -162,8 +167,13 @@ class WireClient:
         if self.preflight is not None:
             self.preflight.check(self, body)
         return self._endpoint.request_decoded(
-            "POST", self.path, body, decode=self._decode_response,
-            extra_headers=opts.extra_headers or None, retry=retry, timeouts=self._timeouts(opts),
+            "POST",
+            self.path,
+            body,
+            decode=self._decode_response,
+            extra_headers=opts.extra_headers or None,
+            retry=retry,
+            timeouts=self._timeouts(opts),
         )
 
     def stream(
@@ -283,12 +293,15 @@ class WireClient:
     def __enter__(self) -> WireClient:
         return self
 
-    def __exit__(self, t: type[BaseException] | None, e: BaseException | None, tb: TracebackType | None) -> None:
+    def __exit__(
+        self, t: type[BaseException] | None, e: BaseException | None, tb: TracebackType | None
+    ) -> None:
         self.close()
 
     async def __aenter__(self) -> WireClient:
         return self
 
-    async def __aexit__(self, t: type[BaseException] | None, e: BaseException | None, tb: TracebackType | None) -> None:
+    async def __aexit__(
+        self, t: type[BaseException] | None, e: BaseException | None, tb: TracebackType | None
+    ) -> None:
         await self.aclose()
-
