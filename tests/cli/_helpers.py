@@ -71,14 +71,19 @@ class Live:
     """A running child whose stdout is collected by a thread, so a test can wait for a readiness marker."""
 
     def __init__(
-        self, args: Sequence[str], environment: dict[str, str] | None = None, *, keep_stdin_open: bool = False
+        self,
+        args: Sequence[str],
+        environment: dict[str, str] | None = None,
+        *,
+        keep_stdin_open: bool = False,
+        merge_stderr: bool = False,
     ) -> None:
         # A closed stdin by default: `chat PROMPT` reads piped stdin to its end before asking.
         self.proc = subprocess.Popen(
             [*COMMAND, *args],
             stdin=subprocess.PIPE if keep_stdin_open else subprocess.DEVNULL,
             stdout=subprocess.PIPE,
-            stderr=subprocess.PIPE,
+            stderr=subprocess.STDOUT if merge_stderr else subprocess.PIPE,
             env=environment or env(),
         )
         self.out = bytearray()
@@ -108,7 +113,7 @@ class Live:
         self.proc.send_signal(signal.SIGINT)
         _, stderr = self.proc.communicate(timeout=TIMEOUT)
         self._reader.join(TIMEOUT)
-        return self.proc.returncode, self.out.decode(), stderr.decode()
+        return self.proc.returncode, self.out.decode(), (stderr or b"").decode()
 
     def kill(self) -> None:
         if self.proc.poll() is None:

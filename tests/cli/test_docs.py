@@ -97,3 +97,11 @@ def test_every_command_and_flag_is_documented() -> None:
     text = DOC.read_text()
     missing = [f"{where}: {name}" for where, name in _options(build_parser(), "") if name not in text]
     assert not missing, "document these in docs/cli.md: " + ", ".join(missing)
+
+
+def test_every_request_option_is_documented() -> None:
+    from chat_openrouter.cli._request import OPTIONS
+
+    text = DOC.read_text()
+    missing = [name for name in OPTIONS if f"`{name}`" not in text]
+    assert not missing, "document these -o names in docs/cli.md: " + ", ".join(missing)

@@ -157,3 +157,26 @@ def test_a_database_from_a_newer_release_is_refused_not_misread(home: Path) -> N
     result = cli("logs")
     assert result.returncode == 2
     assert "newer chat-openrouter" in result.stderr
+
+
+def test_concurrent_commands_all_get_logged() -> None:
+    # Several shells at once (or a script in a loop with `&`): SQLite's lock is waited for, nothing lost.
+    import subprocess
+
+    from ._helpers import COMMAND
+
+    children = [
+        subprocess.Popen(
+            [*COMMAND, "chat", "--offline", f"parallel {n}"],
+            stdin=subprocess.DEVNULL,
+            stdout=subprocess.DEVNULL,
+            stderr=subprocess.PIPE,
+            env=env(),
+        )
+        for n in range(4)
+    ]
+    for child in children:
+        _, stderr = child.communicate(timeout=60)
+        assert child.returncode == 0, stderr
+        assert b"warning" not in stderr
+    assert sorted(e["prompt"] for e in logged()) == [f"parallel {n}" for n in range(4)]

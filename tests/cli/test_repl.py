@@ -138,18 +138,19 @@ def test_interactive_repl_reads_lines_from_a_pipe() -> None:
     assert "first question\n" in result.stdout
     assert "second question\n" in result.stdout
     assert "/clear" in result.stderr  # the help went to stderr, not to the model
+    assert result.stdout == "first question\nsecond question\n"  # answers only: prompts went to stderr
     assert len(logged()) == 2
 
 
 def test_sigint_at_the_repl_prompt_exits_130() -> None:
-    child = Live(["chat", "--offline", "-i"], keep_stdin_open=True)
+    child = Live(["chat", "--offline", "-i"], keep_stdin_open=True, merge_stderr=True)
     try:
-        child.wait_for(PROMPT)
-        code, _, stderr = child.interrupt()
+        child.wait_for(PROMPT)  # on stderr: stdout is not a terminal, and it is for answers only
+        code, output, _ = child.interrupt()
     finally:
         child.kill()
     assert code == 130
-    assert_clean(stderr)
+    assert_clean(output)
 
 
 def test_sigint_during_a_one_shot_answer_exits_130_and_logs_the_partial_answer() -> None:
@@ -165,3 +166,9 @@ def test_sigint_during_a_one_shot_answer_exits_130_and_logs_the_partial_answer()
     [entry] = logged()
     assert entry["status"] == "interrupted"
     assert entry["response"].startswith("w0 w1")
+
+
+def test_json_without_a_prompt_in_a_terminal_is_a_usage_error_not_a_silent_repl() -> None:
+    with Terminal(["chat", "--offline", "--json"]) as terminal:
+        terminal.wait_for(b"--json prints one response")
+        assert terminal.close() == 2

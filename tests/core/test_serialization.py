@@ -409,3 +409,13 @@ def test_bad_usage_and_response_fields_name_their_path() -> None:
     document["response"]["usage"] = {"cost": "lots"}
     with pytest.raises(DecodeError, match=r"response\.usage\.cost: 'lots' is not a number"):
         ChatResponse.from_json(document)
+
+
+def test_a_decimal_cost_keeps_its_exact_digits() -> None:
+    from decimal import Decimal
+
+    usage = Usage(input_tokens=1)
+    usage.cost = Decimal("0.000197")  # type: ignore[assignment]  # costs may become Decimal (issue 14)
+    document = ChatResponse(usage=usage).to_dict()
+    assert document["response"]["usage"]["cost"] == "0.000197"
+    assert ChatResponse.from_json(document).usage.cost == Decimal("0.000197")

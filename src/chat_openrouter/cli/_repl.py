@@ -26,14 +26,18 @@ Commands (never sent to the model):
 Ctrl-C stops an answer and keeps what arrived in the history; Ctrl-C at the prompt quits."""
 
 
-def _prompt(use_readline: bool) -> str:
-    style = Style(sys.stdout)
-    if not style.enabled:
-        return "you> "
+def _read_line(use_readline: bool) -> str:
+    """One line from the user. The prompt goes where the person is looking: the terminal on stdout, else
+    stderr, so that stdout keeps answers only (``chat -i < questions.txt > answers.txt``)."""
+    if not sys.stdout.isatty():
+        write(sys.stderr, "you> ")
+        return input()
+    if not Style(sys.stdout).enabled:
+        return input("you> ")
     if use_readline:
         # Readline counts every byte of the prompt as a column unless escapes sit between \001 and \002.
-        return "\x01\x1b[1m\x02you> \x01\x1b[0m\x02"
-    return style.bold("you> ")
+        return input("\x01\x1b[1m\x02you> \x01\x1b[0m\x02")
+    return input(Style(sys.stdout).bold("you> "))
 
 
 def repl(session: Session, *, first: str = "", attachments: Sequence[FilePart] = ()) -> int:
@@ -67,9 +71,9 @@ def repl(session: Session, *, first: str = "", attachments: Sequence[FilePart] =
             line, pending = pending, ""
         else:
             try:
-                line = input(_prompt(use_readline))
+                line = _read_line(use_readline)
             except EOFError:
-                write(sys.stdout, "\n")
+                write(sys.stderr if not sys.stdout.isatty() else sys.stdout, "\n")
                 return 0
             except KeyboardInterrupt:
                 write(sys.stderr, "\n")

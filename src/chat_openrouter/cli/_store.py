@@ -241,16 +241,20 @@ def _conversation(row: sqlite3.Row) -> StoredConversation:
 
 def _exchange(row: sqlite3.Row) -> Exchange:
     values = dict(row)
-    values["attachments"] = _json_list(values.get("attachments"))
-    options = values.get("options")
-    values["options"] = json.loads(options) if isinstance(options, str) and options else {}
+    attachments = _json(values.get("attachments"))
+    options = _json(values.get("options"))
+    values["attachments"] = attachments if isinstance(attachments, list) else []
+    values["options"] = options if isinstance(options, dict) else {}
     values["response"] = values.get("response") or ""
     values["reasoning"] = values.get("reasoning") or ""
     return Exchange(**{k: v for k, v in values.items() if k in Exchange.__dataclass_fields__})
 
 
-def _json_list(text: Any) -> list[dict[str, Any]]:
+def _json(text: Any) -> Any:
+    """A JSON column; a row edited by hand into something unreadable reads as empty, not as a crash."""
     if not isinstance(text, str) or not text:
-        return []
-    value = json.loads(text)
-    return value if isinstance(value, list) else []
+        return None
+    try:
+        return json.loads(text)
+    except ValueError:
+        return None

@@ -115,8 +115,6 @@ def run(args: argparse.Namespace) -> int:
     """Run ``chat`` (see :func:`register` for the flags)."""
     from ._session import Printer, Session, TurnInterrupted
 
-    if args.json and args.interactive:
-        raise UsageError("--json prints one response: it cannot be combined with -i")
     wire = "completions" if args.completions else "responses"
     options = parse_options(args.option, wire=wire, reasoning_effort=args.reasoning_effort)
     output = load_schema(args.schema) if args.schema else None
@@ -131,6 +129,8 @@ def run(args: argparse.Namespace) -> int:
     model = resolve_model(args.model) if args.model else (stored_model or default_model(args))
 
     interactive = args.interactive or (not args.prompt and sys.stdin.isatty() and not attachments)
+    if args.json and interactive:
+        raise UsageError("--json prints one response: give a prompt (the REPL cannot print JSON)")
     piped = None if (interactive or uses_stdin or sys.stdin.isatty()) else read_stdin()
     prompt = read_prompt(args.prompt, piped)
     if not prompt and not attachments and not interactive:
@@ -138,23 +138,28 @@ def run(args: argparse.Namespace) -> int:
             "no prompt: pass one as an argument, pipe it on stdin, or run in a terminal for a REPL"
         )
 
-    store = _open_store() if logging_on else None
     emulator = None
     if args.offline:
         from ..testing.emulator import Emulator
 
         emulator = Emulator()
-    session = Session(
-        make_client=lambda name: build_client(args, model=name, emulator=emulator),
-        model=model,
-        conversation=conversation,
-        conversation_id=conversation_id,
-        options=options,
-        output=output,
-        store=store,
-        printer=Printer(sys.stdout, sys.stderr, quiet=args.json),
-        stream=not (args.no_stream or args.json),
-    )
+    store = _open_store() if logging_on else None
+    try:
+        session = Session(
+            make_client=lambda name: build_client(args, model=name, emulator=emulator),
+            model=model,
+            conversation=conversation,
+            conversation_id=conversation_id,
+            options=options,
+            output=output,
+            store=store,
+            printer=Printer(sys.stdout, sys.stderr, quiet=args.json),
+            stream=not (args.no_stream or args.json),
+        )
+    except BaseException:
+        if store is not None:
+            store.close()
+        raise
     if args.system is not None:
         session.set_system(args.system)
     try:

@@ -38,7 +38,6 @@ import binascii
 import json
 import re
 from collections.abc import Callable, Iterable, Mapping
-from decimal import Decimal
 from typing import Any, Protocol
 
 from ..errors import DecodeError
@@ -444,10 +443,10 @@ def encode_usage(usage: Usage, path: str = "usage") -> dict[str, Any]:
     """Token counts, cost (a JSON number; a ``Decimal`` cost as its exact string) and the raw details."""
     out: dict[str, Any] = {name: getattr(usage, name) for name in _TOKEN_FIELDS if getattr(usage, name)}
     cost: Any = usage.cost
-    if isinstance(cost, Decimal):
-        out["cost"] = str(cost)
-    elif cost is not None:
+    if isinstance(cost, (int, float)):
         out["cost"] = cost
+    elif cost is not None:  # a Decimal: its exact digits, as a string (decimal is imported only if used)
+        out["cost"] = str(cost)
     if usage.is_byok is not None:
         out["is_byok"] = usage.is_byok
     _put(out, "cost_details", usage.cost_details, path, {})
@@ -460,6 +459,8 @@ def decode_usage(value: Any, path: str = "usage") -> Usage:
     r = ObjectReader(value, path)
     cost: Any = r.value("cost")
     if isinstance(cost, str):
+        from decimal import Decimal
+
         try:
             cost = Decimal(cost)
         except ArithmeticError:

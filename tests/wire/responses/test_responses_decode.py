@@ -756,11 +756,23 @@ def test_provider_falls_back_to_the_x_provider_name_header() -> None:
     from chat_openrouter import ResponsesBuilder, messages
 
     body = {
-        "id": "gen-1", "object": "response", "status": "completed", "model": "openai/gpt-4o",
-        "output": [{"type": "message", "id": "msg_1", "role": "assistant", "status": "completed",
-                    "content": [{"type": "output_text", "text": "hi", "annotations": []}]}],
+        "id": "gen-1",
+        "object": "response",
+        "status": "completed",
+        "model": "openai/gpt-4o",
+        "output": [
+            {
+                "type": "message",
+                "id": "msg_1",
+                "role": "assistant",
+                "status": "completed",
+                "content": [{"type": "output_text", "text": "hi", "annotations": []}],
+            }
+        ],
     }
-    transport = httpx2.MockTransport(lambda request: httpx2.Response(200, json=body, headers={"X-Provider-Name": "OpenAI"}))
+    transport = httpx2.MockTransport(
+        lambda request: httpx2.Response(200, json=body, headers={"X-Provider-Name": "OpenAI"})
+    )
     client = ResponsesBuilder().with_api_key("sk-or-test").with_transport(transport).build()
     response = client.complete_sync(messages.from_user("hi"))
     assert response.provider == "OpenAI" and response.text == "hi"
