@@ -47,6 +47,10 @@ def test_the_stored_key_is_used_and_the_environment_variable_wins() -> None:
         )
     assert overridden.returncode == 1
     assert "AuthenticationError 401" in overridden.stderr
+    assert "the key came from the OPENROUTER_API_KEY environment variable" in overridden.stderr
+    assert "sk-or-v1-another-key" not in overridden.stderr
+    shadowed = cli("keys", "set", stdin=KEY, environment=env(OPENROUTER_API_KEY="x"))
+    assert "is used instead of the stored key" in shadowed.stderr
     assert "environment variable" in cli("keys", environment=env(OPENROUTER_API_KEY="x")).stdout
 
 

@@ -93,6 +93,17 @@ def _quiet_broken_pipe() -> Iterator[None]:
         raise SystemExit(1) from None
 
 
+def _key_hint(args: argparse.Namespace) -> None:
+    """After a 401: say which key was sent, and how to replace it (never the key itself)."""
+    if getattr(args, "offline", False):
+        return
+    from ._config import resolve_key
+
+    _, source = resolve_key()
+    if source:
+        write(sys.stderr, f"{PROG}: the key came from {source}; `{PROG} keys set` stores another\n")
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     """Run the command line; returns the exit status (see the module docstring)."""
     _tolerant_streams()
@@ -102,7 +113,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         parser.print_help(sys.stderr)
         return 2
     run: Callable[[argparse.Namespace], int] = args.run
-    from ..errors import ChatOpenRouterError, ConfigurationError
+    from ..errors import AuthenticationError, ChatOpenRouterError, ConfigurationError
 
     try:
         with _quiet_broken_pipe():
@@ -116,6 +127,10 @@ def main(argv: Sequence[str] | None = None) -> int:
     except ConfigurationError as exc:
         error(str(exc))
         return 2
+    except AuthenticationError as exc:
+        error(describe(exc))
+        _key_hint(args)
+        return 1
     except ChatOpenRouterError as exc:
         error(describe(exc))
         return 1

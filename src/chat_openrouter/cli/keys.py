@@ -3,11 +3,12 @@
 from __future__ import annotations
 
 import argparse
+import os
 import sys
 from typing import Any
 
 from ._config import KEY_ENV, key_path, remove_key, resolve_key, store_key
-from ._output import PROG, UsageError, write
+from ._output import PROG, UsageError, warn, write
 
 __all__ = ["register"]
 
@@ -52,6 +53,8 @@ def _set(args: argparse.Namespace) -> int:
         )
     path = store_key(key)
     write(sys.stderr, f"{PROG}: key saved to {path} (readable by you only)\n")
+    if os.environ.get(KEY_ENV, "").strip():
+        warn(f"{KEY_ENV} is set in this environment and is used instead of the stored key")
     return 0
 
 
