@@ -27,7 +27,12 @@ def test_public_classes_are_exported() -> None:
 
     for name in errors.__all__:
         obj = getattr(errors, name)
-        if inspect.isclass(obj) and obj.__module__ == "chat_openrouter.errors" and name not in ("ConnectionError", "TimeoutError", "PayloadTooLargeError", "UnprocessableEntityError"):
+        if (
+            inspect.isclass(obj)
+            and obj.__module__ == "chat_openrouter.errors"
+            and name
+            not in ("ConnectionError", "TimeoutError", "PayloadTooLargeError", "UnprocessableEntityError")
+        ):
             assert obj in exported, name
 
 
@@ -55,7 +60,9 @@ def test_sync_and_async_signatures_match() -> None:
 
 
 def test_import_is_cheap_and_offline() -> None:
-    code = "import sys, chat_openrouter; print(any(m.startswith(('httpx2', 'pydantic')) for m in sys.modules))"
+    code = (
+        "import sys, chat_openrouter; print(any(m.startswith(('httpx2', 'pydantic')) for m in sys.modules))"
+    )
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
     assert out.stdout.strip() == "False"
 

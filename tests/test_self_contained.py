@@ -13,8 +13,11 @@ FIXTURES = ROOT / "tests" / "fixtures"
 
 def test_every_fixture_body_has_its_provenance_and_vice_versa() -> None:
     folder = FIXTURES / "openrouter"
-    bodies = {p.name.rsplit(".", 1)[0] for p in folder.iterdir() if p.suffix in {".json", ".sse"}
-              and not p.name.endswith(".meta.json")}
+    bodies = {
+        p.name.rsplit(".", 1)[0]
+        for p in folder.iterdir()
+        if p.suffix in {".json", ".sse"} and not p.name.endswith(".meta.json")
+    }
     metas = {p.name[: -len(".meta.json")] for p in folder.glob("*.meta.json")}
     assert bodies, "no fixtures found"
     assert bodies == metas

@@ -42,7 +42,9 @@ def test_push_rejects_non_content() -> None:
 
 def test_content_views() -> None:
     tool = ToolPart(id="c1", name="f", raw_arguments='{"a": 1}')
-    content = Content.model(ReasoningPart(text="think"), "an", TextPart("swer"), tool, StructuredPart({"x": 1}))
+    content = Content.model(
+        ReasoningPart(text="think"), "an", TextPart("swer"), tool, StructuredPart({"x": 1})
+    )
     assert content.text == "answer"
     assert content.reasoning == "think"
     assert content.tool_calls == [tool]
@@ -74,7 +76,11 @@ def test_file_part_constructors(tmp_path: pytest.TempPathFactory) -> None:
     assert (pdf.mime_type, pdf.filename, pdf.category) == ("application/pdf", "doc.pdf", "pdf")
     assert pdf.data_url() == "data:application/pdf;base64,JVBERi0xLjQ="
     img = FilePart.from_url("https://example.com/cat.png?x=1")
-    assert (img.mime_type, img.category, img.data_url()) == ("image/png", "image", "https://example.com/cat.png?x=1")
+    assert (img.mime_type, img.category, img.data_url()) == (
+        "image/png",
+        "image",
+        "https://example.com/cat.png?x=1",
+    )
     assert FilePart.from_url("data:audio/wav;base64,AAAA").mime_type == "audio/wav"
     with pytest.raises(ValueError, match="exactly one"):
         FilePart(mime_type="image/png")

@@ -71,7 +71,9 @@ def test_recursive_models_keep_their_refs() -> None:
     assert schema["properties"]["children"] == {"items": {"$ref": "#/$defs/Node"}, "type": "array"}
     assert schema["$defs"]["Node"]["additionalProperties"] is False
     assert spec.schema.description == "A tree node."
-    value = spec.parse(ChatResponse(content=Content.model('{"label": "a", "children": [{"label": "b", "children": []}]}')))
+    value = spec.parse(
+        ChatResponse(content=Content.model('{"label": "a", "children": [{"label": "b", "children": []}]}'))
+    )
     assert value == Node(label="a", children=[Node(label="b")])
 
 

@@ -48,7 +48,12 @@ def test_schema_from_hints_and_google_docstring() -> None:
         "type": "object",
         "properties": {
             "city": {"type": "string", "description": 'City name, e.g. "Paris".'},
-            "unit": {"enum": ["C", "F"], "type": "string", "default": "C", "description": "Temperature unit."},
+            "unit": {
+                "enum": ["C", "F"],
+                "type": "string",
+                "default": "C",
+                "description": "Temperature unit.",
+            },
             "days": {"type": "integer", "default": 1, "description": "How many days."},
         },
         "required": ["city"],
@@ -99,7 +104,12 @@ def test_annotated_field_descriptions_and_constraints() -> None:
         """Pick some."""
         return count
 
-    assert pick.parameters["properties"]["count"] == {"type": "integer", "minimum": 1, "maximum": 5, "description": "How many"}
+    assert pick.parameters["properties"]["count"] == {
+        "type": "integer",
+        "minimum": 1,
+        "maximum": 5,
+        "description": "How many",
+    }
     with pytest.raises(ToolArgumentsError, match="count: Input should be less than or equal to 5"):
         pick.validate({"count": 9})
 
@@ -154,7 +164,12 @@ def test_decorator_options() -> None:
     def remove(path: str, force: bool = False) -> None:
         """Ignored docstring."""
 
-    assert (remove.name, remove.description, remove.approval, remove.strict) == ("rm", "Remove a file.", "require", True)
+    assert (remove.name, remove.description, remove.approval, remove.strict) == (
+        "rm",
+        "Remove a file.",
+        "require",
+        True,
+    )
     # strict tools get a strict-compatible schema: no extra keys, everything required, no defaults.
     assert remove.parameters == {
         "type": "object",

@@ -5,10 +5,21 @@ from chat_openrouter.core.response import normalise_finish_reason
 
 
 def test_usage_sum_keeps_cost_and_details() -> None:
-    a = Usage(input_tokens=10, output_tokens=5, total_tokens=15, cost=0.001, cost_details={"upstream_inference_cost": 0.001})
+    a = Usage(
+        input_tokens=10,
+        output_tokens=5,
+        total_tokens=15,
+        cost=0.001,
+        cost_details={"upstream_inference_cost": 0.001},
+    )
     b = Usage(input_tokens=1, output_tokens=2, total_tokens=3, cached_tokens=4, cost=0.002, is_byok=False)
     total = a + b
-    assert (total.input_tokens, total.output_tokens, total.total_tokens, total.cached_tokens) == (11, 7, 18, 4)
+    assert (total.input_tokens, total.output_tokens, total.total_tokens, total.cached_tokens) == (
+        11,
+        7,
+        18,
+        4,
+    )
     assert total.cost is not None and abs(total.cost - 0.003) < 1e-12
     assert total.cost_details == {"upstream_inference_cost": 0.001}
     assert total.is_byok is False
@@ -20,7 +31,9 @@ def test_usage_sum_with_unknown_cost_stays_known_part() -> None:
 
 
 def test_options_merge_override_wins_and_dicts_merge() -> None:
-    base = ChatOptions(temperature=0.2, max_tokens=100, extra_body={"a": 1}, reasoning=Reasoning(effort="low"))
+    base = ChatOptions(
+        temperature=0.2, max_tokens=100, extra_body={"a": 1}, reasoning=Reasoning(effort="low")
+    )
     merged = base.merged(ChatOptions(temperature=0.9, extra_body={"b": 2}))
     assert merged.temperature == 0.9 and merged.max_tokens == 100
     assert merged.extra_body == {"a": 1, "b": 2}
@@ -29,7 +42,10 @@ def test_options_merge_override_wins_and_dicts_merge() -> None:
 
 
 def test_reasoning_to_json_skips_unset_and_passes_unknown_effort() -> None:
-    assert Reasoning(effort="ultra-future", exclude=True).to_json() == {"effort": "ultra-future", "exclude": True}
+    assert Reasoning(effort="ultra-future", exclude=True).to_json() == {
+        "effort": "ultra-future",
+        "exclude": True,
+    }
     assert Reasoning().to_json() == {}
 
 
@@ -43,7 +59,9 @@ def test_finish_reason_normalisation() -> None:
 
 def test_response_views() -> None:
     resp = ChatResponse(
-        content=Content.model(TextPart("hi", annotations=[{"type": "url_citation"}]), ToolPart(id="1", name="f")),
+        content=Content.model(
+            TextPart("hi", annotations=[{"type": "url_citation"}]), ToolPart(id="1", name="f")
+        ),
         id="gen-1",
     )
     assert resp.text == "hi" and resp.reasoning == ""

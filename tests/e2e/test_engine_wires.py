@@ -94,7 +94,9 @@ def server() -> Iterator[tuple[Emulator, LoopbackServer]]:
 
 @dataclass
 class Run:
-    outcomes: list[tuple[ChatResponse | None, BaseException | None, list[StreamEvent]]] = field(default_factory=list)
+    outcomes: list[tuple[ChatResponse | None, BaseException | None, list[StreamEvent]]] = field(
+        default_factory=list
+    )
     bodies: list[dict[str, Any]] = field(default_factory=list)
 
     @property
@@ -125,7 +127,13 @@ def run(
     """Run one chat (and its resume, when ``decide`` is given) in ``mode`` over ``wire``."""
     emulator, loopback = server
     emulator.reset()
-    client = _wire_builder(wire).with_model(model).with_api_key("sk-or-test").with_base_url(loopback.url + "/api/v1").build()
+    client = (
+        _wire_builder(wire)
+        .with_model(model)
+        .with_api_key("sk-or-test")
+        .with_base_url(loopback.url + "/api/v1")
+        .build()
+    )
     chat = configure(ChatBuilder().with_model(client)).build()
     result = Run()
     if mode.endswith("_sync"):
@@ -142,7 +150,9 @@ def run(
                 await client.aclose()
 
         asyncio.run(main())  # one event loop for the run and its resume: the async pool lives in it
-    result.bodies = [r.body for r in emulator.requests if r.path.endswith(("/responses", "/chat/completions"))]
+    result.bodies = [
+        r.body for r in emulator.requests if r.path.endswith(("/responses", "/chat/completions"))
+    ]
     return result
 
 
@@ -152,16 +162,22 @@ def _wire_builder(wire: str) -> Any:
     return OpenRouterBuilder().with_completions() if wire == "completions" else OpenRouterBuilder()
 
 
-def _run_sync(chat: Chat, mode: str, prompt: str, decide: Callable[[Pause], None] | None, result: Run) -> None:
+def _run_sync(
+    chat: Chat, mode: str, prompt: str, decide: Callable[[Pause], None] | None, result: Run
+) -> None:
     target: Any = messages.from_user(prompt)
     while True:
         events: list[StreamEvent] = []
         response, error = None, None
         try:
             if mode == "complete_sync":
-                response = chat.resume_sync(target) if isinstance(target, Pause) else chat.complete_sync(target)
+                response = (
+                    chat.resume_sync(target) if isinstance(target, Pause) else chat.complete_sync(target)
+                )
             else:
-                stream = chat.resume_stream_sync(target) if isinstance(target, Pause) else chat.stream_sync(target)
+                stream = (
+                    chat.resume_stream_sync(target) if isinstance(target, Pause) else chat.stream_sync(target)
+                )
                 with stream:
                     events.extend(stream)
                 response = stream.response
@@ -174,7 +190,9 @@ def _run_sync(chat: Chat, mode: str, prompt: str, decide: Callable[[Pause], None
         target = response.pause
 
 
-async def _run_async(chat: Chat, mode: str, prompt: str, decide: Callable[[Pause], None] | None, result: Run) -> None:
+async def _run_async(
+    chat: Chat, mode: str, prompt: str, decide: Callable[[Pause], None] | None, result: Run
+) -> None:
     target: Any = messages.from_user(prompt)
     while True:
         events: list[StreamEvent] = []
@@ -201,7 +219,11 @@ def tool_outputs(body: dict[str, Any]) -> dict[str, str]:
     """The tool results a request sends back, by call id, in either wire's shape."""
     if "messages" in body:  # Chat Completions: role "tool" messages
         return {m["tool_call_id"]: m["content"] for m in body["messages"] if m.get("role") == "tool"}
-    return {i["call_id"]: i["output"] for i in body["input"] if isinstance(i, dict) and i.get("type") == "function_call_output"}
+    return {
+        i["call_id"]: i["output"]
+        for i in body["input"]
+        if isinstance(i, dict) and i.get("type") == "function_call_output"
+    }
 
 
 def compressed_kinds(events: list[StreamEvent]) -> list[str]:
@@ -250,7 +272,9 @@ def test_multi_step_parallel_tools(server: tuple[Emulator, LoopbackServer], wire
 
 @pytest.mark.parametrize("mode", MODES)
 @pytest.mark.parametrize("wire", WIRES)
-def test_reasoning_is_replayed_verbatim_between_steps(server: tuple[Emulator, LoopbackServer], wire: str, mode: str) -> None:
+def test_reasoning_is_replayed_verbatim_between_steps(
+    server: tuple[Emulator, LoopbackServer], wire: str, mode: str
+) -> None:
     # emulator/reasoning answers HTTP 400 if the tool turn's reasoning is not replayed exactly.
     run_ = run(server, wire, mode, "emulator/reasoning", lambda b: b.with_tools([add]))
     response = run_.response
@@ -279,13 +303,20 @@ def test_errors_go_back_to_the_model(server: tuple[Emulator, LoopbackServer], wi
     loose = Tool(
         name="count",
         description="Count.",
-        parameters={"type": "object", "properties": {"n": {"type": "string", "examples": ["many"]}}, "required": ["n"]},
+        parameters={
+            "type": "object",
+            "properties": {"n": {"type": "string", "examples": ["many"]}},
+            "required": ["n"],
+        },
         function=count,
         arguments_model=Tool.from_function(count).arguments_model,
     )
     params = {"type": "object", "properties": {}}
     raw = (
-        {"type": "function", "function": {"name": "ghost", "description": "Nobody runs this.", "parameters": params}}
+        {
+            "type": "function",
+            "function": {"name": "ghost", "description": "Nobody runs this.", "parameters": params},
+        }
         if wire == "completions"
         else {"type": "function", "name": "ghost", "description": "Nobody runs this.", "parameters": params}
     )
@@ -340,9 +371,15 @@ def _reject(pause: Pause) -> None:
     ids=["approve", "edit", "reject"],
 )
 def test_approval_pause_and_resume(
-    server: tuple[Emulator, LoopbackServer], wire: str, mode: str, decide: Callable[[Pause], None], expected: str
+    server: tuple[Emulator, LoopbackServer],
+    wire: str,
+    mode: str,
+    decide: Callable[[Pause], None],
+    expected: str,
 ) -> None:
-    run_ = run(server, wire, mode, "emulator/tools", lambda b: b.with_tools([add, delete_file]), decide=decide)
+    run_ = run(
+        server, wire, mode, "emulator/tools", lambda b: b.with_tools([add, delete_file]), decide=decide
+    )
     assert len(run_.outcomes) == 2
     paused, error, first_events = run_.outcomes[0]
     assert error is None
@@ -377,15 +414,25 @@ def test_structured_output(server: tuple[Emulator, LoopbackServer], wire: str, m
 @pytest.mark.parametrize("mode", MODES)
 @pytest.mark.parametrize("wire", WIRES)
 def test_structured_output_with_tools(server: tuple[Emulator, LoopbackServer], wire: str, mode: str) -> None:
-    run_ = run(server, wire, mode, "emulator/tools", lambda b: b.with_tools([add]).with_structured_output(Person))
+    run_ = run(
+        server, wire, mode, "emulator/tools", lambda b: b.with_tools([add]).with_structured_output(Person)
+    )
     assert run_.response.output == Person(name="Ada", age=36)
     assert [p.result for p in run_.response.steps[0].tool_calls] == [42]
 
 
 @pytest.mark.parametrize("mode", MODES)
 @pytest.mark.parametrize("wire", WIRES)
-def test_structured_output_retries_then_fails(server: tuple[Emulator, LoopbackServer], wire: str, mode: str) -> None:
-    run_ = run(server, wire, mode, "emulator/json", lambda b: b.with_structured_output(Impossible).with_output_retries(1))
+def test_structured_output_retries_then_fails(
+    server: tuple[Emulator, LoopbackServer], wire: str, mode: str
+) -> None:
+    run_ = run(
+        server,
+        wire,
+        mode,
+        "emulator/json",
+        lambda b: b.with_structured_output(Impossible).with_output_retries(1),
+    )
     error = run_.error
     assert isinstance(error, StructuredOutputError)
     assert error.attempts == 2
@@ -399,7 +446,9 @@ def test_structured_output_retries_then_fails(server: tuple[Emulator, LoopbackSe
     "scenario",
     ["tools", "reasoning", "approve", "reject", "structured", "max_steps"],
 )
-def test_sync_and_async_twins_agree_over_the_wire(server: tuple[Emulator, LoopbackServer], wire: str, scenario: str) -> None:
+def test_sync_and_async_twins_agree_over_the_wire(
+    server: tuple[Emulator, LoopbackServer], wire: str, scenario: str
+) -> None:
     def once(mode: str) -> tuple[Any, ...]:
         if scenario == "tools":
             r = run(server, wire, mode, "emulator/tools", lambda b: b.with_tools([add, get_weather]))
@@ -407,12 +456,21 @@ def test_sync_and_async_twins_agree_over_the_wire(server: tuple[Emulator, Loopba
             r = run(server, wire, mode, "emulator/reasoning", lambda b: b.with_tools([add]))
         elif scenario in ("approve", "reject"):
             decide = _approve if scenario == "approve" else _reject
-            r = run(server, wire, mode, "emulator/tools", lambda b: b.with_tools([add, delete_file]), decide=decide)
+            r = run(
+                server,
+                wire,
+                mode,
+                "emulator/tools",
+                lambda b: b.with_tools([add, delete_file]),
+                decide=decide,
+            )
         elif scenario == "structured":
             r = run(server, wire, mode, "emulator/json", lambda b: b.with_structured_output(Person))
         else:
             r = run(server, wire, mode, "emulator/tools", lambda b: b.with_tools([add]).with_max_steps(1))
-        summaries = [(response_summary(resp), type(err).__name__ if err else None) for resp, err, _ in r.outcomes]
+        summaries = [
+            (response_summary(resp), type(err).__name__ if err else None) for resp, err, _ in r.outcomes
+        ]
         bodies = [{k: v for k, v in b.items() if k not in ("stream", "stream_options")} for b in r.bodies]
         return summaries, bodies, [event_summary(e) for e in r.events]
 

@@ -45,14 +45,18 @@ def drive(chat: Chat, mode: str, target: Messages | str | Pause) -> Outcome:
     outcome = Outcome()
     try:
         if mode == "complete_sync":
-            outcome.response = chat.resume_sync(target) if isinstance(target, Pause) else chat.complete_sync(target)
+            outcome.response = (
+                chat.resume_sync(target) if isinstance(target, Pause) else chat.complete_sync(target)
+            )
         elif mode == "complete_async":
             if isinstance(target, Pause):
                 outcome.response = asyncio.run(chat.resume(target))
             else:
                 outcome.response = asyncio.run(chat.complete(target))
         elif mode == "stream_sync":
-            stream = chat.resume_stream_sync(target) if isinstance(target, Pause) else chat.stream_sync(target)
+            stream = (
+                chat.resume_stream_sync(target) if isinstance(target, Pause) else chat.stream_sync(target)
+            )
             with stream:
                 for event in stream:
                     outcome.events.append(event)
@@ -103,7 +107,13 @@ def response_summary(response: ChatResponse | None) -> dict[str, Any] | None:
         "text": response.text,
         "finish_reason": response.finish_reason,
         "output": response.output,
-        "usage": (usage.input_tokens, usage.output_tokens, usage.total_tokens, usage.reasoning_tokens, usage.cost),
+        "usage": (
+            usage.input_tokens,
+            usage.output_tokens,
+            usage.total_tokens,
+            usage.reasoning_tokens,
+            usage.cost,
+        ),
         "steps": [content_summary(s.content) for s in response.steps],
         "pause": [p.id for p in response.pause.pending] if response.pause else None,
         "messages": conversation(response.messages),

@@ -67,12 +67,26 @@ class Person(BaseModel):
 
 
 def usage(tokens_in: int, tokens_out: int, cost: float | None) -> Usage:
-    return Usage(input_tokens=tokens_in, output_tokens=tokens_out, total_tokens=tokens_in + tokens_out, cost=cost)
+    return Usage(
+        input_tokens=tokens_in, output_tokens=tokens_out, total_tokens=tokens_in + tokens_out, cost=cost
+    )
 
 
 REASONING_DETAILS = [
-    {"type": "reasoning.text", "text": "Need the weather.", "signature": "sig-abc", "format": "anthropic-claude-v1", "index": 0},
-    {"type": "reasoning.encrypted", "data": "ZW5jcnlwdGVk", "id": "rs_1", "format": "openai-responses-v1", "index": 1},
+    {
+        "type": "reasoning.text",
+        "text": "Need the weather.",
+        "signature": "sig-abc",
+        "format": "anthropic-claude-v1",
+        "index": 0,
+    },
+    {
+        "type": "reasoning.encrypted",
+        "data": "ZW5jcnlwdGVk",
+        "id": "rs_1",
+        "format": "openai-responses-v1",
+        "index": 1,
+    },
 ]
 
 
@@ -92,7 +106,10 @@ def multi_step() -> Scenario:
             ),
             reply(
                 "Working on it.",
-                tool_calls=[call("add", {"a": 2, "b": 40}, id="call_a"), call("shout", {"text": "hi"}, id="call_s")],
+                tool_calls=[
+                    call("add", {"a": 2, "b": 40}, id="call_a"),
+                    call("shout", {"text": "hi"}, id="call_s"),
+                ],
                 usage=usage(20, 6, 0.002),
             ),
             reply("Paris is 21C; 2+40=42; HI.", usage=usage(30, 7, 0.004)),
@@ -123,7 +140,10 @@ def error_paths() -> Scenario:
 
 def max_steps() -> Scenario:
     provider = ScriptedProvider(
-        [reply(tool_calls=[call("add", {"a": i, "b": 1}, id=f"call_{i}")], usage=usage(1, 1, 0.5)) for i in range(3)]
+        [
+            reply(tool_calls=[call("add", {"a": i, "b": 1}, id=f"call_{i}")], usage=usage(1, 1, 0.5))
+            for i in range(3)
+        ]
     )
     chat = ChatBuilder().with_model(provider).with_tools([add]).with_max_steps(2).build()
     return Scenario(chat, provider, messages.from_user("loop forever"))
@@ -168,7 +188,9 @@ def approval_reject() -> Scenario:
 
 
 def policy_reject() -> Scenario:
-    provider = ScriptedProvider([reply(tool_calls=[call("format_disk", {}, id="call_fmt")]), reply("OK, I won't.")])
+    provider = ScriptedProvider(
+        [reply(tool_calls=[call("format_disk", {}, id="call_fmt")]), reply("OK, I won't.")]
+    )
     chat = ChatBuilder().with_model(provider).with_tools([format_disk]).build()
     return Scenario(chat, provider, messages.from_user("format it"))
 

@@ -78,7 +78,11 @@ def test_reject_sends_an_error_result_with_the_reason(mode: str) -> None:
     assert second.response is not None
     assert second.response.text == "Done."
     part = scenario.provider.requests[1].messages[-1].tool_calls[0]
-    assert (part.status, part.error, part.result) == (ToolStatus.REJECTED, "rejected by user: too dangerous", None)
+    assert (part.status, part.error, part.result) == (
+        ToolStatus.REJECTED,
+        "rejected by user: too dangerous",
+        None,
+    )
     assert json.loads(part.output_text()) == {"error": "rejected by user: too dangerous"}
 
 
@@ -89,7 +93,10 @@ def test_a_reject_strategy_refuses_without_pausing(mode: str) -> None:
     assert outcome.response is not None
     assert outcome.response.pause is None
     part = scenario.provider.requests[1].messages[-1].tool_calls[0]
-    assert (part.status, part.error) == (ToolStatus.REJECTED, "rejected: tool 'format_disk' is not allowed to run")
+    assert (part.status, part.error) == (
+        ToolStatus.REJECTED,
+        "rejected: tool 'format_disk' is not allowed to run",
+    )
 
 
 @pytest.mark.parametrize("mode", STREAM_MODES)
@@ -159,7 +166,12 @@ def test_approve_all_and_reject_all() -> None:
 def test_with_approval_policy_overrides_tool_strategies(mode: str) -> None:
     provider = ScriptedProvider(
         [
-            reply(tool_calls=[call("add", {"a": 1, "b": 2}, id="small"), call("add", {"a": 100, "b": 2}, id="big")]),
+            reply(
+                tool_calls=[
+                    call("add", {"a": 1, "b": 2}, id="small"),
+                    call("add", {"a": 100, "b": 2}, id="big"),
+                ]
+            ),
             reply("ok"),
         ]
     )
@@ -198,7 +210,9 @@ def test_pause_survives_a_deep_copy_and_resumes() -> None:
 
 
 def test_max_steps_applies_after_resume() -> None:
-    provider = ScriptedProvider([reply(tool_calls=[call("delete_file", {"path": "a"}, id="d")]), reply("never")])
+    provider = ScriptedProvider(
+        [reply(tool_calls=[call("delete_file", {"path": "a"}, id="d")]), reply("never")]
+    )
     chat = ChatBuilder().with_model(provider).with_tools([delete_file]).with_max_steps(1).build()
     pause = chat.complete_sync("go").pause
     assert pause is not None

@@ -34,10 +34,20 @@ def test_complete_returns_scripted_turns_in_order_and_records_requests() -> None
     spec = ToolSpec("lookup")
     first = provider.complete_sync(msgs, tools=[spec], options=ChatOptions(seed=1))
     second = asyncio.run(provider.complete(msgs))
-    assert (first.text, first.finish_reason, first.usage.cost, first.model) == ("one", "stop", 0.25, "scripted/model")
+    assert (first.text, first.finish_reason, first.usage.cost, first.model) == (
+        "one",
+        "stop",
+        0.25,
+        "scripted/model",
+    )
     assert (second.finish_reason, second.model) == ("tool_calls", "other/model")
     part = second.tool_calls[0]
-    assert (part.id, part.name, part.arguments, part.status) == ("call_1", "lookup", {"q": "x"}, ToolStatus.PENDING)
+    assert (part.id, part.name, part.arguments, part.status) == (
+        "call_1",
+        "lookup",
+        {"q": "x"},
+        ToolStatus.PENDING,
+    )
     assert [r.index for r in provider.requests] == [0, 1]
     assert provider.requests[0].tools == [spec]
     assert provider.requests[0].options == ChatOptions(seed=1)
@@ -97,7 +107,9 @@ def test_stream_emits_a_realistic_event_sequence() -> None:
 
 def test_async_stream_matches_sync_stream() -> None:
     def script() -> ScriptedProvider:
-        return ScriptedProvider([reply("Hello world", tool_calls=[call("f", {"x": 1}, id="c")])], chunk_size=3)
+        return ScriptedProvider(
+            [reply("Hello world", tool_calls=[call("f", {"x": 1}, id="c")])], chunk_size=3
+        )
 
     sync_events = [repr(e) for e in script().stream_sync(messages.from_user("hi"))]
 

@@ -181,7 +181,9 @@ def test_cancelling_an_async_stream_closes_the_model_stream() -> None:
 @pytest.mark.parametrize("mode", STREAM_MODES)
 def test_a_model_stream_error_propagates_with_its_partial(mode: str) -> None:
     error = StreamError("Token limit reached", code="server_error")
-    provider = ScriptedProvider([reply(tool_calls=[call("add", {"a": 1, "b": 2})]), reply("half an ans", error=error)])
+    provider = ScriptedProvider(
+        [reply(tool_calls=[call("add", {"a": 1, "b": 2})]), reply("half an ans", error=error)]
+    )
     chat = ChatBuilder().with_model(provider).with_tools([add]).build()
     outcome = drive(chat, mode, "go")
     assert outcome.error is error

@@ -36,7 +36,11 @@ def test_multi_step_tools_run_and_results_go_back_to_the_model(mode: str) -> Non
     # Step 2 was sent the weather result inside the model's own turn.
     sent = scenario.provider.requests[1].messages[-1]
     weather = sent.tool_calls[0]
-    assert (weather.id, weather.status, weather.result) == ("call_w", ToolStatus.COMPLETED, {"city": "Paris", "temp_c": 21})
+    assert (weather.id, weather.status, weather.result) == (
+        "call_w",
+        ToolStatus.COMPLETED,
+        {"city": "Paris", "temp_c": 21},
+    )
     # Step 3 got both parallel results, in the model's order.
     results = [(p.id, p.result) for p in scenario.provider.requests[2].messages[-1].tool_calls]
     assert results == [("call_a", 42), ("call_s", "HI")]
@@ -49,7 +53,11 @@ def test_usage_and_cost_are_summed_over_steps(mode: str) -> None:
     scenario = multi_step()
     response = drive(scenario.chat, mode, scenario.messages).response
     assert response is not None
-    assert (response.usage.input_tokens, response.usage.output_tokens, response.usage.total_tokens) == (60, 18, 78)
+    assert (response.usage.input_tokens, response.usage.output_tokens, response.usage.total_tokens) == (
+        60,
+        18,
+        78,
+    )
     assert response.usage.cost == pytest.approx(0.007)
     assert [s.usage.cost for s in response.steps] == [0.001, 0.002, 0.004]
 
@@ -137,7 +145,8 @@ def test_default_max_steps_lets_tool_round_trips_finish() -> None:
     assert DEFAULT_MAX_STEPS >= 2
     assert ChatBuilder().with_model(ScriptedProvider([])).build().max_steps == DEFAULT_MAX_STEPS
     provider = ScriptedProvider(
-        [reply(tool_calls=[call("add", {"a": i, "b": 0})]) for i in range(DEFAULT_MAX_STEPS - 1)] + [reply("done")]
+        [reply(tool_calls=[call("add", {"a": i, "b": 0})]) for i in range(DEFAULT_MAX_STEPS - 1)]
+        + [reply("done")]
     )
     response = ChatBuilder().with_model(provider).with_tools([add]).build().complete_sync("go")
     assert response.text == "done"
@@ -156,7 +165,13 @@ def test_hooks_see_each_model_call_and_each_step(mode: str) -> None:
         seen.append(("after", response.id, [str(p.status) for p in response.tool_calls]))
 
     provider = ScriptedProvider([reply(tool_calls=[call("add", {"a": 1, "b": 1})]), reply("2")])
-    chat = ChatBuilder().with_model(provider).with_tools([add]).with_hooks(before_model_call=before, after_step=after).build()
+    chat = (
+        ChatBuilder()
+        .with_model(provider)
+        .with_tools([add])
+        .with_hooks(before_model_call=before, after_step=after)
+        .build()
+    )
     drive(chat, mode, messages.from_user("1+1"))
     assert seen == [
         ("before", 1, 1),
@@ -171,7 +186,9 @@ def test_hook_exceptions_abort_the_run(mode: str) -> None:
     def before(msgs: messages.Messages, step: int) -> None:
         raise KeyError("budget exhausted")
 
-    chat = ChatBuilder().with_model(ScriptedProvider([reply("x")])).with_hooks(before_model_call=before).build()
+    chat = (
+        ChatBuilder().with_model(ScriptedProvider([reply("x")])).with_hooks(before_model_call=before).build()
+    )
     outcome = drive(chat, mode, "hi")
     assert isinstance(outcome.error, KeyError)
 
@@ -229,7 +246,9 @@ def test_tool_results_are_serialised_to_json_values() -> None:
     def nothing() -> None:
         """Returns nothing."""
 
-    provider = ScriptedProvider([reply(tool_calls=[call("forecast", {"city": "Oslo"}), call("nothing")]), reply("ok")])
+    provider = ScriptedProvider(
+        [reply(tool_calls=[call("forecast", {"city": "Oslo"}), call("nothing")]), reply("ok")]
+    )
     ChatBuilder().with_model(provider).with_tools([forecast, nothing]).build().complete_sync("go")
     sent = provider.requests[1].messages[-1].tool_calls
     assert sent[0].result == {"city": "Oslo", "days": [1, 2]}

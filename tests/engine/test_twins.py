@@ -68,8 +68,26 @@ def test_every_public_chat_method_has_a_twin() -> None:
 
 
 def test_run_streams_offer_the_same_helpers() -> None:
-    sync_api = {"response", "final_response", "text_stream", "close", "__iter__", "__next__", "__enter__", "__exit__"}
-    async_api = {"response", "final_response", "text_stream", "aclose", "__aiter__", "__anext__", "__aenter__", "__aexit__"}
+    sync_api = {
+        "response",
+        "final_response",
+        "text_stream",
+        "close",
+        "__iter__",
+        "__next__",
+        "__enter__",
+        "__exit__",
+    }
+    async_api = {
+        "response",
+        "final_response",
+        "text_stream",
+        "aclose",
+        "__aiter__",
+        "__anext__",
+        "__aenter__",
+        "__aexit__",
+    }
     assert sync_api <= set(dir(ChatRunStream))
     assert async_api <= set(dir(AsyncChatRunStream))
 

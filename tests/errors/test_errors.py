@@ -28,8 +28,20 @@ def test_status_maps_to_one_class(status: int, cls: type[errors.APIStatusError])
     assert issubclass(cls, errors.APIError) and issubclass(cls, errors.ChatOpenRouterError)
 
 
-@pytest.mark.parametrize(("status", "retryable"), [(400, False), (401, False), (402, False), (403, False),
-                                                   (404, False), (408, True), (429, True), (502, True), (529, True)])
+@pytest.mark.parametrize(
+    ("status", "retryable"),
+    [
+        (400, False),
+        (401, False),
+        (402, False),
+        (403, False),
+        (404, False),
+        (408, True),
+        (429, True),
+        (502, True),
+        (529, True),
+    ],
+)
 def test_retryable_by_status(status: int, retryable: bool) -> None:
     assert error_for_status(status)("x", status=status).retryable is retryable
 
@@ -54,7 +66,9 @@ def test_error_metadata_views() -> None:
 
 def test_error_type_and_availability_win_over_the_code() -> None:
     # doc-responses-failed-body: lossy code "server_error" but error_type "authentication" -> not retryable.
-    assert not errors.StreamError("x", code="server_error", metadata={"error_type": "authentication"}).retryable
+    assert not errors.StreamError(
+        "x", code="server_error", metadata={"error_type": "authentication"}
+    ).retryable
     assert errors.StreamError("x", code=400, metadata={"error_type": "provider_overloaded"}).retryable
     capacity = errors.RateLimitError("x", status=429, metadata={"availability": {"retryable": False}})
     assert not capacity.retryable

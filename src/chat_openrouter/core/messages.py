@@ -10,10 +10,11 @@ Typical use::
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Iterator, Sequence
+from collections.abc import Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
-from typing import overload
+from typing import Any, overload
 
+from . import serialization
 from .parts import FilePart, Part, ReasoningPart, Role, StructuredPart, TextPart, ToolPart
 
 __all__ = ["Content", "Messages", "from_model", "from_system", "from_user"]
@@ -112,6 +113,27 @@ class Messages(Sequence[Content]):
     def copy(self) -> Messages:
         """A shallow copy (the turns are shared, the list is not)."""
         return Messages(self._items)
+
+    def to_json(self, *, indent: int | None = None) -> str:
+        """The lossless, versioned JSON form (see :mod:`chat_openrouter.core.serialization`): save it and
+        continue later with :meth:`from_json`. Reasoning, tool calls and results, files are all kept."""
+        return serialization.dumps(self.to_dict(), indent=indent)
+
+    def to_dict(self) -> dict[str, Any]:
+        """The document :meth:`to_json` writes, as a dict (to embed in a larger JSON document)."""
+        return serialization.document(
+            serialization.MESSAGES_FORMAT, {"messages": serialization.encode_turns(self)}
+        )
+
+    @classmethod
+    def from_json(cls, data: str | bytes | Mapping[str, Any]) -> Messages:
+        """Load what :meth:`to_json` (or :meth:`to_dict`) wrote, by this or an older version.
+
+        Raises :class:`~chat_openrouter.errors.DecodeError` naming the problem (not JSON, an unknown
+        part kind, a newer format version) and where it is."""
+        body = serialization.open_document(data, serialization.MESSAGES_FORMAT)
+        turns = serialization.decode_turns(body.get("messages"), "messages")
+        return cls(Content(role, parts) for role, parts in turns)
 
     @overload
     def __getitem__(self, index: int) -> Content: ...

@@ -2,9 +2,12 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
+from ..errors import DecodeError
+from . import serialization
 from .messages import Content, Messages
 from .parts import RefusalPart, Role, TextPart, ToolPart
 from .usage import Usage
@@ -142,3 +145,155 @@ class ChatResponse:
     def is_paused(self) -> bool:
         """True when the run stopped for tool calls awaiting approval (see :attr:`pause`)."""
         return self.pause is not None
+
+    def to_json(self, *, indent: int | None = None) -> str:
+        """The lossless, versioned JSON form of this response: content, usage and cost, ids, ``raw``,
+        ``steps``, ``messages``, a ``pause`` awaiting approval, and ``output`` as JSON data
+        (see :mod:`chat_openrouter.core.serialization`)."""
+        return serialization.dumps(self.to_dict(), indent=indent)
+
+    def to_dict(self) -> dict[str, Any]:
+        """The document :meth:`to_json` writes, as a dict."""
+        return serialization.document(serialization.RESPONSE_FORMAT, {"response": _encode(self, "response")})
+
+    @classmethod
+    def from_json(cls, data: str | bytes | Mapping[str, Any], *, output_type: Any = None) -> ChatResponse:
+        """Load what :meth:`to_json` wrote. ``output`` comes back as JSON data, or validated into
+        ``output_type`` (e.g. the pydantic model the Chat was built with) when given.
+
+        Raises :class:`~chat_openrouter.errors.DecodeError` naming the problem and where it is."""
+        body = serialization.open_document(data, serialization.RESPONSE_FORMAT)
+        try:
+            response = _decode(body.get("response"), "response")
+        except RecursionError:
+            raise DecodeError("saved response: steps are nested too deeply") from None
+        if output_type is not None and response.output is not None:
+            from pydantic import TypeAdapter
+
+            response.output = TypeAdapter(output_type).validate_python(response.output)
+        return response
+
+
+def _encode(response: ChatResponse, path: str) -> dict[str, Any]:
+    out: dict[str, Any] = {
+        "content": serialization.encode_turns([response.content], f"{path}.content")[0],
+        "usage": serialization.encode_usage(response.usage, f"{path}.usage"),
+    }
+    names = ("id", "model", "provider", "finish_reason", "native_finish_reason", "created", "raw",
+             "system_fingerprint", "service_tier")
+    for name in names:
+        value = getattr(response, name)
+        if value is not None:
+            out[name] = serialization.jsonable(value, f"{path}.{name}")
+    if response.logprobs:
+        out["logprobs"] = [_encode_logprob(lp) for lp in response.logprobs]
+    if response.steps:
+        out["steps"] = [_encode(step, f"{path}.steps[{n}]") for n, step in enumerate(response.steps)]
+    if response.output is not None:
+        out["output"] = serialization.jsonable(response.output, f"{path}.output")
+    if response.messages is not None:
+        out["messages"] = serialization.encode_turns(response.messages, f"{path}.messages")
+    pause = response.pause
+    if pause is not None:
+        out["pause"] = {
+            "pending": [
+                serialization.encode_part(p, f"{path}.pause.pending[{n}]")
+                for n, p in enumerate(pause.pending)
+            ],
+            "messages": serialization.encode_turns(pause.messages, f"{path}.pause.messages"),
+            "steps": [_encode(step, f"{path}.pause.steps[{n}]") for n, step in enumerate(pause.steps)],
+            "usage": serialization.encode_usage(pause.usage, f"{path}.pause.usage"),
+            "output_retries_used": pause.output_retries_used,
+        }
+    return out
+
+
+def _encode_logprob(lp: TokenLogprob | TopLogprob) -> dict[str, Any]:
+    out: dict[str, Any] = {"token": lp.token, "logprob": lp.logprob}
+    if lp.bytes is not None:
+        out["bytes"] = list(lp.bytes)
+    if isinstance(lp, TokenLogprob) and lp.top_logprobs:
+        out["top_logprobs"] = [_encode_logprob(top) for top in lp.top_logprobs]
+    return out
+
+
+def _logprob_fields(value: Any, path: str) -> tuple[serialization.ObjectReader, str, float, tuple[int, ...] | None]:
+    r = serialization.ObjectReader(value, path)
+    logprob = r.value("logprob")
+    if not isinstance(logprob, (int, float)) or isinstance(logprob, bool):
+        raise DecodeError(f"saved response: {r.at('logprob')}: expected a number, got {logprob!r}")
+    raw_bytes = r.value("bytes")
+    if raw_bytes is not None and not (
+        isinstance(raw_bytes, list) and all(isinstance(b, int) and 0 <= b < 256 for b in raw_bytes)
+    ):
+        raise DecodeError(f"saved response: {r.at('bytes')}: expected a list of byte values")
+    return r, r.req_str("token"), float(logprob), None if raw_bytes is None else tuple(raw_bytes)
+
+
+def _decode_logprob(value: Any, path: str) -> TokenLogprob:
+    r, token, logprob, raw_bytes = _logprob_fields(value, path)
+    tops = []
+    for n, item in enumerate(r.items("top_logprobs")):
+        _, top_token, top_logprob, top_bytes = _logprob_fields(item, f"{r.at('top_logprobs')}[{n}]")
+        tops.append(TopLogprob(top_token, top_logprob, top_bytes))
+    return TokenLogprob(token, logprob, raw_bytes, tuple(tops))
+
+
+def _messages(value: Any, path: str) -> Messages:
+    return Messages(Content(role, parts) for role, parts in serialization.decode_turns(value, path))
+
+
+def _decode(value: Any, path: str) -> ChatResponse:
+    r = serialization.ObjectReader(value, path)
+    [(role, parts)] = serialization.decode_turns([r.value("content")], r.at("content"))
+    response = ChatResponse(
+        content=Content(role, parts),
+        id=r.opt_str("id"),
+        model=r.opt_str("model"),
+        provider=r.opt_str("provider"),
+        finish_reason=r.opt_str("finish_reason"),
+        native_finish_reason=r.opt_str("native_finish_reason"),
+        usage=serialization.decode_usage(r.mapping("usage"), r.at("usage")),
+        created=r.opt_int("created"),
+        raw=r.opt_dict("raw"),
+        system_fingerprint=r.opt_str("system_fingerprint"),
+        service_tier=r.opt_str("service_tier"),
+        logprobs=[_decode_logprob(item, f"{r.at('logprobs')}[{n}]") for n, item in enumerate(r.items("logprobs"))],
+        steps=[_decode(step, f"{r.at('steps')}[{n}]") for n, step in enumerate(r.items("steps"))],
+        output=r.value("output"),
+    )
+    if "messages" in r.obj:
+        response.messages = _messages(r.value("messages"), r.at("messages"))
+        # The engine's final turn is the conversation's last one: keep them one object, as after a run.
+        if response.messages and response.messages[-1] == response.content:
+            response.content = response.messages[-1]
+    if "pause" in r.obj:
+        response.pause = _decode_pause(serialization.ObjectReader(r.value("pause"), r.at("pause")), response)
+    return response
+
+
+def _decode_pause(r: serialization.ObjectReader, response: ChatResponse) -> Pause:
+    from .approval import Pause
+
+    messages = _messages(r.value("messages"), r.at("messages"))
+    if response.messages is not None and response.messages == messages:
+        messages = response.messages  # the engine pauses with the run's own conversation object
+    # Pending calls are parts of the conversation's last model turn: approving one must change the
+    # conversation that resume() sends, so point at those very parts again.
+    in_conversation = [p for turn in reversed(messages) for p in turn.tool_calls]
+    pending: list[ToolPart] = []
+    for n, item in enumerate(r.items("pending")):
+        part = serialization.decode_part(item, f"{r.at('pending')}[{n}]")
+        if not isinstance(part, ToolPart):
+            raise DecodeError(
+                f"saved response: {r.at('pending')}[{n}]: expected a tool call, got {part.kind}"
+            )
+        same = next((p for p in in_conversation if p == part), None)
+        pending.append(same if same is not None else part)
+    return Pause(
+        pending=pending,
+        messages=messages,
+        steps=[_decode(step, f"{r.at('steps')}[{n}]") for n, step in enumerate(r.items("steps"))],
+        usage=serialization.decode_usage(r.mapping("usage"), r.at("usage")),
+        output_retries_used=r.req_int("output_retries_used"),
+    )

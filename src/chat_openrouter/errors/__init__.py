@@ -383,13 +383,34 @@ _STRING_CODE_STATUS: dict[str, int] = {
 
 
 # OpenRouter's typed `error_type` vocabulary (reference §9.2), split by whether a retry can help.
-_RETRYABLE_ERROR_TYPES = frozenset({"rate_limit_exceeded", "provider_overloaded", "provider_unavailable", "server", "timeout"})
-_PERMANENT_ERROR_TYPES = frozenset({
-    "context_length_exceeded", "max_tokens_exceeded", "token_limit_exceeded", "string_too_long", "authentication",
-    "permission_denied", "payment_required", "invalid_request", "invalid_prompt", "not_found", "precondition_failed",
-    "payload_too_large", "unprocessable", "content_policy_violation", "refusal", "invalid_image", "image_too_large",
-    "image_too_small", "unsupported_image_format", "image_not_found", "image_download_failed",
-})
+_RETRYABLE_ERROR_TYPES = frozenset(
+    {"rate_limit_exceeded", "provider_overloaded", "provider_unavailable", "server", "timeout"}
+)
+_PERMANENT_ERROR_TYPES = frozenset(
+    {
+        "context_length_exceeded",
+        "max_tokens_exceeded",
+        "token_limit_exceeded",
+        "string_too_long",
+        "authentication",
+        "permission_denied",
+        "payment_required",
+        "invalid_request",
+        "invalid_prompt",
+        "not_found",
+        "precondition_failed",
+        "payload_too_large",
+        "unprocessable",
+        "content_policy_violation",
+        "refusal",
+        "invalid_image",
+        "image_too_large",
+        "image_too_small",
+        "unsupported_image_format",
+        "image_not_found",
+        "image_download_failed",
+    }
+)
 
 
 def error_for_status(status: int) -> type[APIStatusError]:
