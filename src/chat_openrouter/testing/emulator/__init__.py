@@ -41,6 +41,7 @@ from __future__ import annotations
 from typing import TYPE_CHECKING, Any
 
 from ._app import Emulator, Fault, RecordedRequest, Validator
+from ._limits import ServerLimits
 from ._models import BUILTIN_MODELS, EmulatedModel
 from ._server import EmulatorServer, serve
 
@@ -55,6 +56,7 @@ __all__ = [
     "EmulatorTransport",
     "Fault",
     "RecordedRequest",
+    "ServerLimits",
     "Validator",
     "serve",
 ]

@@ -43,6 +43,7 @@ from urllib.parse import parse_qs
 
 from ._chat import chat_chunks, chat_completion, chat_error_body, chat_error_chunk
 from ._conversation import Conversation, RequestError, read_chat, read_responses
+from ._limits import ServerLimits
 from ._models import (
     BUILTIN_MODELS,
     EmulatedModel,
@@ -219,6 +220,7 @@ class Emulator:
         clock: the time source for ``created`` fields and ids (``time.time`` by default).
         secret: the key signing emitted reasoning, so replays can be verified statelessly.
         max_recorded: how many requests :attr:`requests` keeps.
+        limits: latency, a requests-per-minute limit and a credit balance (:class:`ServerLimits`).
     """
 
     def __init__(
@@ -237,7 +239,9 @@ class Emulator:
         clock: Callable[[], float] = time.time,
         secret: bytes = b"chat-openrouter-emulator",
         max_recorded: int = 1000,
+        limits: ServerLimits | None = None,
     ) -> None:
+        self.limits = limits or ServerLimits()
         self.api_keys = frozenset(api_keys) if api_keys is not None else None
         self.validator = validator
         self.retry_after = retry_after
@@ -369,7 +373,8 @@ class Emulator:
             self._state.requests.append(record)
         params = {k: v[-1] for k, v in parse_qs(query).items()}
         if method == "POST":
-            return await route[1](headers, raw, record)
+            cost_of = lambda gen_id: float(self._state.generations[gen_id]["total_cost"])  # noqa: E731
+            return await self.limits.guard(record, lambda: route[1](headers, raw, record), cost_of)
         return await route[1](headers, params)
 
     def _authenticate(self, headers: Mapping[str, str]) -> str:
