@@ -759,6 +759,9 @@ def _parser() -> argparse.ArgumentParser:
         help="HTTP server (default: the built-in one, no extra dependency)",
     )
     emulator.set_defaults(handler=_cmd_emulator)
+    from .batch._command import register as register_batch  # moves to cli/batch.py with the CLI package
+
+    register_batch(commands)
     return parser
 
 
@@ -776,7 +779,7 @@ def _quiet_broken_pipe() -> Iterator[None]:
 def main(argv: Sequence[str] | None = None) -> int:
     """Run the command line; returns the exit code (see the module docstring)."""
     args = _parser().parse_args(argv)
-    handler: Callable[[argparse.Namespace], int] = args.handler
+    handler: Callable[[argparse.Namespace], int] = getattr(args, "run", None) or args.handler
     from .errors import ChatOpenRouterError, ConfigurationError
 
     try:

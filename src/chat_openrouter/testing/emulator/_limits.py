@@ -161,7 +161,7 @@ class ServerLimits:
             self.admitted += 1
 
     def _rate_limit_error(self, limit: int, wait: float) -> _AccountError:
-        reset_ms = int(math.ceil((self.wall_clock() + wait) * 1000))
+        reset_ms = math.ceil((self.wall_clock() + wait) * 1000)
         rate_headers = {
             "X-RateLimit-Limit": str(limit),
             "X-RateLimit-Remaining": "0",
