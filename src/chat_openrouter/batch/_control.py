@@ -205,6 +205,14 @@ class Gate:
             self._pump()
             raise
 
+    def try_acquire(self) -> Ticket | None:
+        """A ticket only if one may start right now and nobody is queued ahead; never waits."""
+        control = self.control
+        if self._waiters or control.stopped is not None:
+            return None
+        now = self._clock()
+        return control.start(now) if control.wait_time(now) == 0.0 else None
+
     def _discard(self, future: asyncio.Future[Ticket | None]) -> None:
         try:
             self._waiters.remove(future)

@@ -139,8 +139,8 @@ class BatchRowsActor:
         payload = json.loads(raw[ROW_COLUMN]) if ROW_COLUMN in raw else raw
         try:
             row = parse_row(payload, system=self.spec.system)
-        except BatchInputError as error:
-            return RowOutcome("failed", error_record(payload.get("id"), error, 0), None, 0)
+        except BatchInputError as error:  # keyed by whatever id it has: the column is kept as it came
+            return RowOutcome("failed", error_record(payload.get("id"), error, 0), None, 0)  # type: ignore[arg-type]
         assert self._local is not None
         async with self._local:
             return await run_row(
@@ -149,26 +149,67 @@ class BatchRowsActor:
 
 
 class _RemoteGate:
-    """:class:`~chat_openrouter.batch.Gate`'s methods, answered by the shared Ray actor."""
+    """:class:`~chat_openrouter.batch.Gate`'s interface for one actor, answered by the shared Ray actor in
+    batches: one remote call fetches tickets for every row of this actor waiting at that moment, and
+    another carries all the outcomes reported since the last one. Per-row round trips would cost two
+    remote calls per request and make the shared actor the bottleneck. Outcomes travel on their own
+    calls, never behind a waiting ``acquire``: a slot held here must be released even while this actor
+    waits for another."""
 
     def __init__(self, control: Any) -> None:
         self._control = control
+        self._waiters: list[asyncio.Future[Ticket | None]] = []
+        self._reports: list[tuple[str, Ticket | None, Any]] = []
+        self._acquiring: asyncio.Task[None] | None = None
+        self._reporting: asyncio.Task[None] | None = None
 
     async def acquire(self) -> Ticket | None:
-        ticket: Ticket | None = await self._control.acquire.remote()
-        return ticket
+        future: asyncio.Future[Ticket | None] = asyncio.get_running_loop().create_future()
+        self._waiters.append(future)
+        if self._acquiring is None or self._acquiring.done():
+            self._acquiring = asyncio.ensure_future(self._acquire_loop())
+        return await future
+
+    async def _acquire_loop(self) -> None:
+        while True:
+            self._waiters = [w for w in self._waiters if not w.done()]
+            if not self._waiters:
+                return
+            tickets: list[Ticket] = await self._control.acquire_many.remote(len(self._waiters))
+            if not tickets:  # the job stopped
+                for waiter in self._waiters:
+                    if not waiter.done():
+                        waiter.set_result(None)
+                self._waiters = []
+                return
+            for ticket in tickets:
+                pending = [w for w in self._waiters if not w.done()]
+                if pending:
+                    pending[0].set_result(ticket)
+                else:  # its row was cancelled meanwhile: give the slot back
+                    self._report("ended", ticket, None)
+
+    def _report(self, kind: str, ticket: Ticket | None, value: Any) -> None:
+        self._reports.append((kind, ticket, value))
+        if self._reporting is None or self._reporting.done():
+            self._reporting = asyncio.ensure_future(self._report_loop())
+
+    async def _report_loop(self) -> None:
+        while self._reports:
+            reports, self._reports = self._reports, []
+            await self._control.report.remote(reports)
 
     async def succeeded(self, ticket: Ticket, cost: float | None) -> None:
-        await self._control.succeeded.remote(ticket, cost)
+        self._report("succeeded", ticket, cost)
 
     async def rate_limited(self, ticket: Ticket, wait: float) -> None:
-        await self._control.rate_limited.remote(ticket, wait)
+        self._report("rate_limited", ticket, wait)
 
     async def ended(self, ticket: Ticket, cost: float | None = None) -> None:
-        await self._control.ended.remote(ticket, cost)
+        self._report("ended", ticket, cost)
 
     async def stop(self, reason: str) -> None:
-        await self._control.stop.remote(reason)
+        self._report("stop", None, reason)
 
 
 class _SharedFlowControl:
@@ -180,6 +221,33 @@ class _SharedFlowControl:
 
     async def acquire(self) -> Ticket | None:
         return await self.gate.acquire()
+
+    async def acquire_many(self, wanted: int) -> list[Ticket]:
+        """Wait for one ticket, then take up to ``wanted`` that may start now; [] once stopped."""
+        first = await self.gate.acquire()
+        if first is None:
+            return []
+        tickets = [first]
+        while len(tickets) < wanted:
+            ticket = self.gate.try_acquire()
+            if ticket is None:
+                break
+            tickets.append(ticket)
+        return tickets
+
+    async def report(self, reports: list[tuple[str, Ticket | None, Any]]) -> None:
+        """Outcomes reported by an actor, in order."""
+        for kind, ticket, value in reports:
+            if kind == "stop":
+                await self.gate.stop(value)
+            elif ticket is None:
+                continue
+            elif kind == "succeeded":
+                await self.gate.succeeded(ticket, value)
+            elif kind == "rate_limited":
+                await self.gate.rate_limited(ticket, value)
+            else:
+                await self.gate.ended(ticket, value)
 
     async def succeeded(self, ticket: Ticket, cost: float | None) -> None:
         await self.gate.succeeded(ticket, cost)

@@ -119,8 +119,13 @@ class RowOutcome:
     rate_limits: int = 0
 
 
+_NO_CLIENT_RETRIES = ChatOptions(retries=0)
+
+
 def request_options(job_options: ChatOptions | None, row: BatchRow) -> ChatOptions:
     """The options of one try: the job's, the row's over them, and never the client's own retries."""
+    if job_options is None and row.options is None:
+        return _NO_CLIENT_RETRIES  # the common case, without building a new options object per row
     merged = (job_options or ChatOptions()).merged(row.options)
     return replace(merged, retries=0)
 
