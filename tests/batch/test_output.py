@@ -74,9 +74,13 @@ def test_a_bad_line_in_the_middle_is_an_error_not_a_guess(tmp_path: Path) -> Non
         ResultLog.open(path)
 
 
-def test_missing_output_folder_is_a_clear_error(tmp_path: Path) -> None:
+def test_missing_output_folder_or_a_device_is_a_clear_error(tmp_path: Path) -> None:
     with pytest.raises(BatchInputError, match="does not exist"):
         ResultLog.open(tmp_path / "nope" / "out.jsonl")
+    with pytest.raises(BatchInputError, match="not a regular file"):
+        ResultLog.open("/dev/zero")
+    with pytest.raises(BatchInputError, match="not a regular file"):
+        ResultLog.open(tmp_path)
 
 
 def test_fsync_interval_zero_syncs_every_line(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:

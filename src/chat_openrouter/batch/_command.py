@@ -78,10 +78,15 @@ def run(args: argparse.Namespace) -> int:
     if not Path(args.input).is_file():
         raise ConfigurationError(f"the input {args.input!r} is not a file")
     schema = _load_schema(args.schema) if args.schema else None
-    if args.engine == "ray":
-        summary = _run_ray(args, model, schema, offline=offline, base_url=base_url)
-    else:
-        summary = _run_local(args, model, schema, offline=offline, base_url=base_url)
+    try:
+        if args.engine == "ray":
+            summary = _run_ray(args, model, schema, offline=offline, base_url=base_url)
+        else:
+            summary = _run_local(args, model, schema, offline=offline, base_url=base_url)
+    except OSError as exc:  # a full disk, a read-only folder: what was written is safe, rerun later
+        sys.stderr.write(f"chat-openrouter: error: cannot write {args.output}: {exc.strerror or exc}; "
+                         "rows already written are kept, rerun to continue\n")
+        return 1
     sys.stderr.write(summary.describe() + "\n")
     sys.stderr.flush()
     return 0 if summary.complete else 1

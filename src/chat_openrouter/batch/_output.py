@@ -71,8 +71,11 @@ class ResultLog:
     def open(cls, path: str | os.PathLike[str], *, fsync_interval: float = 1.0) -> ResultLog:
         """Open (or create) ``path``, repairing a torn tail and dropping transient failures for a retry."""
         target = Path(path)
-        if target.parent and not target.parent.exists():
+        if target.parent and not target.parent.is_dir():
             raise BatchInputError(f"the output folder {str(target.parent)!r} does not exist")
+        if target.exists() and not target.is_file():
+            # A device or a FIFO cannot be resumed (and /dev/zero would be read forever).
+            raise BatchInputError(f"the output {str(target)!r} is not a regular file")
         kept, transient, good_end, size = _scan(target)
         if transient:
             _rewrite_without(target, kept_lines=kept)
