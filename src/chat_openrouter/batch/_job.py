@@ -169,11 +169,12 @@ class BatchJob:
         tasks: set[asyncio.Task[None]] = set()
         accept = RowFilter(log, summary, progress, system=self.system)
         rng = random.Random()
+        lines = _GroupCommit(log)
 
         async def one(row: BatchRow) -> None:
             try:
                 outcome = await run_row(row, self.target, gate, options=self.options, policy=self.policy, rng=rng)
-                self._record(row, outcome, log, summary, progress)
+                self._record(row, outcome, lines, summary, progress)
             finally:
                 in_progress.release()
 
@@ -200,20 +201,42 @@ class BatchJob:
             if tasks:
                 await asyncio.gather(*tasks, return_exceptions=True)
             raise
+        finally:
+            lines.flush()
 
     @staticmethod
-    def _record(row: BatchRow, outcome: RowOutcome, log: ResultLog, summary: BatchSummary, progress: Progress) -> None:
+    def _record(
+        row: BatchRow, outcome: RowOutcome, lines: _GroupCommit, summary: BatchSummary, progress: Progress
+    ) -> None:
         summary.add_usage(outcome.usage)
         if outcome.status == "not_run":
             summary.add_not_run(row.id)
             return
         assert outcome.record is not None
-        log.write(outcome.record)
+        lines.add(outcome.record)
         if outcome.status == "ok":
             summary.ok += 1
         else:
             summary.failed += 1
         progress.update(outcome.usage.cost if outcome.usage else None, failed=outcome.status == "failed")
+
+
+class _GroupCommit:
+    """Result lines of rows answered in the same event-loop turn, written with one ``write`` at the end of
+    that turn (``call_soon``): nothing waits longer than the turn, as a per-row write would not either."""
+
+    def __init__(self, log: ResultLog) -> None:
+        self.log = log
+        self.pending: list[Mapping[str, Any]] = []
+
+    def add(self, record: Mapping[str, Any]) -> None:
+        if not self.pending:
+            asyncio.get_running_loop().call_soon(self.flush)
+        self.pending.append(record)
+
+    def flush(self) -> None:
+        pending, self.pending = self.pending, []
+        self.log.write_many(pending)
 
 
 class RowFilter:

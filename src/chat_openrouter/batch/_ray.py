@@ -478,8 +478,8 @@ def run_file_on_ray(
                 budget_usd=budget_usd, requests_per_minute=requests_per_minute, max_pause=max_pause,
             )
             for batch in mapped.iter_batches(batch_format="pyarrow", batch_size=None):
-                for row in batch.to_pylist():
-                    _collect(row, log, summary, Usage)
+                records = [_collect(row, summary, Usage) for row in batch.to_pylist()]
+                log.write_many([record for record in records if record is not None])  # a block: one write
             stats = ray.get(control.stats.remote())
             summary.requests, summary.rate_limits, summary.stopped = stats.requests, stats.rate_limits, stats.stopped
     finally:
@@ -492,13 +492,13 @@ def run_file_on_ray(
     return summary
 
 
-def _collect(row: Mapping[str, Any], log: Any, summary: BatchSummary, usage_type: Any) -> None:
+def _collect(row: Mapping[str, Any], summary: BatchSummary, usage_type: Any) -> dict[str, Any] | None:
+    """The result line of one dataset row (None for a row not run), counted in ``summary``."""
     row_id = json.loads(row[ROW_COLUMN]).get("id")
     if row["status"] == "not_run":
         summary.add_not_run(row_id)
-        return
+        return None
     record = record_from_columns(row, row_id)
-    log.write(record)
     if record["usage"] is not None:
         usage = record["usage"]
         summary.add_usage(usage_type(
@@ -510,3 +510,4 @@ def _collect(row: Mapping[str, Any], log: Any, summary: BatchSummary, usage_type
         summary.ok += 1
     else:
         summary.failed += 1
+    return record
