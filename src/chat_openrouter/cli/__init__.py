@@ -42,7 +42,7 @@ from ._output import PROG, UsageError, describe, error, write
 __all__ = ["COMMANDS", "build_parser", "main"]
 
 #: The command modules, in ``--help`` order. Each is ``chat_openrouter.cli.<name>`` with ``register()``.
-COMMANDS: tuple[str, ...] = ("chat", "models", "logs", "keys", "aliases", "emulator", "demo")
+COMMANDS: tuple[str, ...] = ("chat", "models", "batch", "logs", "keys", "aliases", "emulator", "demo")
 
 
 class _Parser(argparse.ArgumentParser):

@@ -54,6 +54,7 @@ from ._bounds import ServerLimits
 from ._catalog import BUILTIN_MODELS, MEDIA_MODELS, EmulatedModel
 from ._context import Validator
 from ._faults import Fault
+from ._limits import TrafficLimits
 from ._server import EmulatorServer, serve
 from ._state import RecordedRequest
 
@@ -70,6 +71,7 @@ __all__ = [
     "Fault",
     "RecordedRequest",
     "ServerLimits",
+    "TrafficLimits",
     "Validator",
     "serve",
 ]

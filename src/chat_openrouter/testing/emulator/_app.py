@@ -39,6 +39,7 @@ from ._context import Context, Settings, Validator
 from ._discovery import DiscoveryRoom
 from ._errors import RequestError
 from ._inference import InferenceRoom
+from ._limits import TrafficLimits
 from ._media import MediaRoom
 from ._routing import Handler, Request, Router
 from ._signing import ReasoningSigner
@@ -84,6 +85,9 @@ class Emulator:
             so code that hard-codes real model ids can run unchanged.
         models: extra :class:`EmulatedModel` definitions.
         credits: ``total_credits`` reported by ``GET /credits``.
+        traffic: metered traffic (:class:`TrafficLimits`): a per-request latency, a requests-per-minute
+            limit answering 429 with ``Retry-After``, a credit balance answering 402, and counters of
+            answered requests per prompt (what batch tests assert on).
         clock: the time source for ``created`` fields and ids (``time.time`` by default).
         secret: the key signing emitted reasoning, so replays can be verified statelessly.
         max_recorded: how many requests :attr:`requests` keeps.
@@ -114,6 +118,7 @@ class Emulator:
         max_body_bytes: int = DEFAULT_MAX_BODY_BYTES,
         max_json_depth: int = DEFAULT_MAX_JSON_DEPTH,
         body_timeout: float = DEFAULT_BODY_TIMEOUT,
+        traffic: TrafficLimits | None = None,
     ) -> None:
         if max_body_bytes < 1 or max_json_depth < 1 or not body_timeout > 0:
             raise ValueError("max_body_bytes, max_json_depth and body_timeout must be positive")
@@ -138,6 +143,7 @@ class Emulator:
                 raise ValueError(f"alias {alias!r} points to unknown model {target!r}")
             served[alias] = served[target].aliased(alias)
         self._ctx = Context(settings, served, ReasoningSigner(secret), seed, max_recorded)
+        self.traffic = traffic or TrafficLimits()
         self._router = Router()
         self._auth = AuthRoom(self._ctx)
         rooms = (
@@ -292,8 +298,8 @@ class Emulator:
                 max_json_depth=settings.max_json_depth,
                 params=params,
             )
-            # Admission checks that apply to every endpoint (rate limits, credit balance) belong here.
-            reply = await handler(request)
+            # Admission: latency, the requests-per-minute limit and the credit balance (TrafficLimits).
+            reply = await self.traffic.guard(record, lambda: handler(request), self._charged_cost)
         except RequestError as error:
             reply = error_reply(error)
         except Exception as exc:  # an emulator bug must still look like an HTTP answer, not a hang
@@ -301,6 +307,11 @@ class Emulator:
             reply = error_reply(RequestError(500, f"emulator error: {type(exc).__name__}: {exc}"))
         record.status = reply.status
         return reply
+
+    def _charged_cost(self, generation_id: str) -> float:
+        record = self._ctx.state.generations.get(generation_id) or {}
+        cost = record.get("total_cost")
+        return float(cost) if isinstance(cost, (int, float)) else 0.0
 
     async def _index(self, request: Request) -> Reply:
         body = {
