@@ -57,6 +57,7 @@ from .errors import (
     ServerError,
     StreamError,
     StructuredOutputError,
+    ToolsetError,
     TransportError,
 )
 from .transport.base import Timeouts
@@ -208,6 +209,7 @@ __all__ = [
     "ToolResult",
     "ToolSpec",
     "ToolStatus",
+    "ToolsetError",
     "TransportError",
     "UrlCitation",
     "Usage",

@@ -33,7 +33,8 @@ import inspect
 from collections.abc import AsyncGenerator, Awaitable, Callable, Generator, Iterable
 from contextlib import closing
 from dataclasses import dataclass, replace
-from typing import Any, TypeVar
+from types import TracebackType
+from typing import TYPE_CHECKING, Any, TypeVar
 
 from ..errors import ConfigurationError
 from .approval import Pause
@@ -44,6 +45,7 @@ from .engine import (
     Effect,
     Emit,
     Flow,
+    LoadTools,
     RunConfig,
     RunTools,
     ToolOutcome,
@@ -58,6 +60,12 @@ from .response import ChatResponse
 from .stream import AsyncEventStream, EventStream
 from .tool import ApprovalStrategy, Tool
 from .tools import ToolSpec
+
+if TYPE_CHECKING:
+    from collections.abc import Mapping
+
+    from .mcp import MCPAllow, MCPApproval, MCPServerConfig, MCPServerSource
+    from .toolset import Toolset
 
 __all__ = ["DEFAULT_MAX_STEPS", "AsyncChatRunStream", "Chat", "ChatBuilder", "ChatRunStream"]
 
@@ -89,6 +97,7 @@ class _ChatConfig:
     before_model_call: Callable[..., Any] | None = None
     after_step: Callable[..., Any] | None = None
     has_output: bool = False
+    mcp_servers: tuple[MCPServerConfig, ...] = ()
 
 
 class ChatBuilder:
@@ -138,6 +147,44 @@ class ChatBuilder:
             else:
                 raise ConfigurationError(f"not a tool: {item!r}")
         return self._with(tools=tuple(local), server_tools=tuple(server))
+
+    def with_mcp(
+        self,
+        server: MCPServerSource,
+        *,
+        prefix: str | None = None,
+        allow: MCPAllow | None = None,
+        approval: MCPApproval | None = None,
+        headers: Mapping[str, str] | None = None,
+        env: Mapping[str, str] | None = None,
+        timeout: float | None = 300.0,
+        connect_timeout: float = 60.0,
+    ) -> ChatBuilder:
+        """Add the tools of an MCP server (``pip install "chat-openrouter[mcp]"``).
+
+        ``server`` is a URL (Streamable HTTP; ``headers`` are sent with every request), a command line
+        (a string or an argv list, run as a stdio subprocess; ``env`` is added to a minimal environment,
+        so your API keys are not passed on), or an in-process ``MCPServer`` / low-level ``Server``.
+        The chat connects on first use, lists the tools once per connection, and closes with the chat
+        (``with chat:`` / ``async with chat:`` / ``close()`` / ``aclose()``). ``prefix`` renames tools to
+        ``{prefix}_{name}``; ``allow`` keeps the tools named in it (or those a predicate accepts);
+        ``approval`` is each tool's own strategy (``"require"``, ...) or a function of the tool's
+        :class:`~chat_openrouter.core.mcp.MCPToolInfo`. ``timeout`` bounds each call (None: no limit).
+        See docs/engine.md, "MCP tools".
+        """
+        from .mcp import MCPServerConfig
+
+        config = MCPServerConfig.create(
+            server,
+            prefix=prefix,
+            allow=allow,
+            approval=approval,
+            headers=headers,
+            env=env,
+            timeout=timeout,
+            connect_timeout=connect_timeout,
+        )
+        return self._with(mcp_servers=(*self._config.mcp_servers, config))
 
     def with_max_steps(self, max_steps: int) -> ChatBuilder:
         """How many model calls one run may make before :class:`MaxStepsExceededError` (default 10)."""
@@ -225,6 +272,11 @@ class ChatBuilder:
                 raise ConfigurationError(
                     f"cannot use {cfg.output_type!r} as structured output: {exc}"
                 ) from exc
+        toolsets: tuple[Toolset, ...] = ()
+        if cfg.mcp_servers:
+            from .mcp import MCPToolset
+
+            toolsets = (MCPToolset(cfg.mcp_servers),)  # one per Chat: the Chat owns its connections
         run_config = RunConfig(
             tools={t.name: t for t in cfg.tools},
             tool_specs=(*(t.spec for t in cfg.tools), *cfg.server_tools),
@@ -235,6 +287,7 @@ class ChatBuilder:
             approval=cfg.approval,
             before_model_call=cfg.before_model_call,
             after_step=cfg.after_step,
+            toolsets=toolsets,
         )
         return Chat(cfg.provider, run_config)
 
@@ -271,6 +324,36 @@ class Chat:
     def output_type(self) -> Any:
         """The structured output type, or None."""
         return self._config.output.output_type if self._config.output is not None else None
+
+    # -- lifetime: the chat owns its MCP connections ----------------------------------------------------
+    def close(self) -> None:
+        """Close the MCP connections (their subprocesses and thread) this chat opened; idempotent.
+
+        A chat without MCP servers holds nothing. Using the chat again later reconnects.
+        """
+        for toolset in self._config.toolsets:
+            toolset.close()
+
+    async def aclose(self) -> None:
+        """Asynchronous twin of :meth:`close`."""
+        for toolset in self._config.toolsets:
+            await toolset.aclose()
+
+    def __enter__(self) -> Chat:
+        return self
+
+    def __exit__(
+        self, exc_type: type[BaseException] | None, exc: BaseException | None, tb: TracebackType | None
+    ) -> None:
+        self.close()
+
+    async def __aenter__(self) -> Chat:
+        return self
+
+    async def __aexit__(
+        self, exc_type: type[BaseException] | None, exc: BaseException | None, tb: TracebackType | None
+    ) -> None:
+        await self.aclose()
 
     def _flow(self, messages: MessagesInput, options: ChatOptions | None) -> Flow:
         msgs = Messages().user(messages) if isinstance(messages, str) else messages
@@ -338,6 +421,8 @@ def _perform_sync(provider: ChatProvider, effect: Effect) -> Any:
         )
     if isinstance(effect, RunTools):
         return [_run_tool_sync(call.tool.function, call.arguments) for call in effect.calls]
+    if isinstance(effect, LoadTools):
+        return [tool for toolset in effect.toolsets for tool in toolset.load_sync()]
     if isinstance(effect, CallHook):
         result = effect.function(*effect.args)
         if inspect.isawaitable(result):
@@ -390,6 +475,8 @@ async def _perform_async(provider: ChatProvider, effect: Effect) -> Any:
     if isinstance(effect, RunTools):
         # gather keeps the outcomes in call order, as the engine expects.
         return list(await asyncio.gather(*(_run_tool_async(c.tool, c.arguments) for c in effect.calls)))
+    if isinstance(effect, LoadTools):
+        return [tool for toolset in effect.toolsets for tool in await toolset.load()]
     if isinstance(effect, CallHook):
         result = effect.function(*effect.args)
         if inspect.isawaitable(result):

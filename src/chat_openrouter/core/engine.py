@@ -10,6 +10,7 @@ It is the trick of httpx's ``Auth.auth_flow``, applied to a tool loop.
 
 One run::
 
+    LoadTools              -> only with toolsets (MCP servers): connect, add their tools for this run
     step = 1, 2, ...
       before_model_call hook
       CallModel            -> the model's turn is pushed onto the conversation
@@ -32,7 +33,7 @@ import json
 import logging
 from collections.abc import Callable, Generator, Mapping, Sequence
 from dataclasses import dataclass, field
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from ..errors import MaxStepsExceededError, StructuredOutputError
 from .approval import Pause
@@ -46,12 +47,16 @@ from .tool import ApprovalStrategy, Tool, ToolArgumentsError
 from .tools import ToolLike
 from .usage import Usage
 
+if TYPE_CHECKING:
+    from .toolset import Toolset
+
 __all__ = [
     "ApprovalPolicy",
     "CallHook",
     "CallModel",
     "Effect",
     "Emit",
+    "LoadTools",
     "RunConfig",
     "RunTools",
     "ToolInvocation",
@@ -119,7 +124,14 @@ class Emit:
     event: StreamEvent
 
 
-Effect = CallModel | RunTools | CallHook | Emit
+@dataclass(frozen=True, slots=True)
+class LoadTools:
+    """Connect the Chat's toolsets (MCP servers) if needed; send back all their tools as one list."""
+
+    toolsets: tuple[Toolset, ...]
+
+
+Effect = CallModel | RunTools | CallHook | Emit | LoadTools
 Flow = Generator[Effect, Any, ChatResponse]
 
 
@@ -137,6 +149,8 @@ class RunConfig:
     approval: ApprovalPolicy | None = None
     before_model_call: Callable[..., Any] | None = None
     after_step: Callable[..., Any] | None = None
+    #: Sources of tools known only once connected (MCP servers); loaded at the start of every run.
+    toolsets: tuple[Toolset, ...] = ()
 
 
 @dataclass
@@ -176,6 +190,10 @@ def run(
     The caller's ``messages`` object is never modified (the run works on a copy; the final response's
     ``messages`` is the continued conversation).
     """
+    if config.toolsets:  # before anything runs: a resumed run's approved calls may be MCP tools too
+        from .toolset import with_loaded_tools
+
+        config = with_loaded_tools(config, (yield LoadTools(config.toolsets)))
     if pause is not None:
         check_resumable(pause)
         state = _RunState(pause.messages.copy(), list(pause.steps), pause.output_retries_used)
