@@ -1,6 +1,6 @@
 """Record/replay for users' tests with vcrpy (and pytest-recording), no cassette format of our own.
 
-vcrpy (>= 8.2) patches httpx2's transports -- the ones our clients use by default -- so a cassette
+vcrpy (tested with 9.4) patches httpx2's transports -- the ones our clients use by default -- so a cassette
 records what our client really sent and received. Each test records against the emulator on loopback (a
 real HTTP server on 127.0.0.1), *stops the server*, replays with ``record_mode="none"`` (a request not in
 the cassette is an error, never a network call) and asserts the replayed responses equal the recorded
@@ -11,10 +11,9 @@ cassette never contains the API key.
 from __future__ import annotations
 
 import asyncio
-import json
+import re
 import subprocess
 import sys
-import textwrap
 from collections.abc import Callable
 from pathlib import Path
 from typing import Annotated, Any
@@ -150,74 +149,42 @@ def test_a_request_missing_from_the_cassette_fails_instead_of_reaching_the_netwo
     assert len(emulator.requests) == 1
 
 
-# -- pytest-recording, the way a user would write it ------------------------------------------------------------
-USER_TEST = '''
-import json, os
-
-import pytest
-
-from chat_openrouter import ChatBuilder, OpenRouterBuilder, messages, tool
+# -- pytest-recording: the docs' example, run as a user's test suite ---------------------------------------------
+DOCS = Path(__file__).resolve().parents[2] / "docs" / "testing-with-the-emulator.md"
 
 
-@pytest.fixture(scope="module")
-def vcr_config():
-    return {
-        "filter_headers": ["authorization", "cookie", "set-cookie"],
-        "match_on": ["method", "scheme", "host", "port", "path", "query", "body"],
-    }
+def docs_example() -> str:
+    """The pytest-recording example of the docs, pointed at the emulator instead of openrouter.ai."""
+    blocks = re.findall(r"```python\n(.*?)```", DOCS.read_text(), flags=re.S)
+    (example,) = [b for b in blocks if "@pytest.mark.vcr" in b]
+    assert example.count("OpenRouterBuilder()") == 1
+    return "import os\n" + example.replace(
+        "OpenRouterBuilder()", 'OpenRouterBuilder().with_base_url(os.environ["EMULATOR_URL"])'
+    )
 
 
-@tool
-def get_weather(city: str) -> dict:
-    """Current weather for a city."""
-    return {"city": city, "temp_c": 21}
-
-
-@pytest.mark.vcr
-def test_agent(tmp_path):
-    client = OpenRouterBuilder().with_model("emulator/tools").with_base_url(os.environ["EMULATOR_URL"]).build()
-    chat = ChatBuilder().with_model(client).with_tools([get_weather]).build()
-    with client:
-        answer = chat.complete_sync("Weather in Paris?")
-        with client.stream_sync(messages.from_user("hello")) as stream:
-            streamed = stream.final_response().text
-    assert answer.text.startswith("Based on get_weather:")
-    with open(os.environ["RESULT_FILE"], "w") as out:
-        json.dump({"answer": answer.text, "id": answer.id, "cost": answer.usage.cost, "streamed": streamed}, out)
-'''
-
-
-def test_pytest_recording_records_then_replays_a_users_test(tmp_path: Path) -> None:
+def test_pytest_recording_records_then_replays_the_docs_example(tmp_path: Path) -> None:
     project = tmp_path / "project"
     project.mkdir()
     (project / "pytest.ini").write_text("[pytest]\n")
-    (project / "test_user_agent.py").write_text(textwrap.dedent(USER_TEST))
+    (project / "test_agent.py").write_text(docs_example())
 
-    def run_pytest(record_mode: str, url: str, result_file: Path) -> subprocess.CompletedProcess[str]:
-        env = {
-            "PATH": "",
-            "OPENROUTER_API_KEY": CANARY_KEY,
-            "EMULATOR_URL": url,
-            "RESULT_FILE": str(result_file),
-        }
-        command = [
-            sys.executable,
-            "-m",
-            "pytest",
-            "-q",
-            "-p",
-            "no:cacheprovider",
-            f"--record-mode={record_mode}",
-        ]
+    def run_pytest(url: str, *options: str) -> subprocess.CompletedProcess[str]:
+        env = {"PATH": "", "OPENROUTER_API_KEY": CANARY_KEY, "EMULATOR_URL": url}
+        command = [sys.executable, "-m", "pytest", "-q", "-p", "no:cacheprovider", *options]
         return subprocess.run(command, cwd=project, env=env, capture_output=True, text=True, timeout=300)
 
-    with Emulator().loopback() as server:
+    # The docs' model id, served by the emulator's tool-calling model.
+    emulator = Emulator(aliases={"openai/gpt-4o-mini": "emulator/tools"})
+    with emulator.loopback() as server:
         url = server.base_url
-        first = run_pytest("once", url, tmp_path / "recorded.json")
-    assert first.returncode == 0, first.stdout + first.stderr
-    second = run_pytest("none", url, tmp_path / "replayed.json")  # the server is stopped
-    assert second.returncode == 0, second.stdout + second.stderr
-    recorded = json.loads((tmp_path / "recorded.json").read_text())
-    assert json.loads((tmp_path / "replayed.json").read_text()) == recorded
-    (cassette,) = (project / "cassettes" / "test_user_agent").glob("*.yaml")
-    assert CANARY_KEY not in cassette.read_text()
+        recording = run_pytest(url, "--record-mode=once")
+    assert recording.returncode == 0, recording.stdout + recording.stderr
+    assert len(emulator.requests) == 2  # the tool call, then the answer
+    (cassette,) = (project / "cassettes" / "test_agent").glob("*.yaml")
+    recorded = cassette.read_text()
+    assert CANARY_KEY not in recorded and "authorization" not in recorded.lower()
+
+    replaying = run_pytest(url)  # pytest-recording's default mode replays only; the server is stopped
+    assert replaying.returncode == 0, replaying.stdout + replaying.stderr
+    assert cassette.read_text() == recorded
