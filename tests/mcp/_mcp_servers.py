@@ -21,6 +21,7 @@ from typing import Annotated, Any
 
 import anyio
 import uvicorn
+from mcp import MCPError
 from mcp.server import Server, ServerRequestContext
 from mcp.server.mcpserver import MCPServer
 from mcp.server.mcpserver.exceptions import ToolError
@@ -39,8 +40,6 @@ from mcp.types import (
     ToolAnnotations,
 )
 from pydantic import Field
-
-from mcp import MCPError
 
 STDIO_SERVER = os.path.join(os.path.dirname(os.path.abspath(__file__)), "stdio_server.py")
 

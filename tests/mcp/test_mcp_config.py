@@ -12,12 +12,12 @@ import pytest
 pytest.importorskip("mcp.server.mcpserver")
 
 from _mcp_servers import odd_server, weather_server
+from mcp import StdioServerParameters
 
 from chat_openrouter.core.chat import ChatBuilder
 from chat_openrouter.core.mcp import MCPServerConfig
 from chat_openrouter.errors import ConfigurationError
 from chat_openrouter.testing import ScriptedProvider
-from mcp import StdioServerParameters
 
 
 def test_each_kind_of_server_is_recognised() -> None:

@@ -195,3 +195,27 @@ def test_a_chat_without_mcp_has_a_trivial_lifetime() -> None:
         assert chat.complete_sync("x").text == "hi"
     assert chat.complete_sync("x").text == "again"  # nothing was closed that a run needs
     asyncio.run(chat.aclose())
+
+
+def test_a_tool_running_its_own_chat_synchronously_gets_an_error_not_a_deadlock(
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    server = MCPServer("recursive")
+    holder: dict[str, Chat] = {}
+
+    @server.tool()
+    async def ask_again() -> str:
+        """Runs the chat from inside one of its tools (on the chat's own MCP loop)."""
+        return holder["chat"].complete_sync("nested").text
+
+    chat = ChatBuilder().with_model(_tool_then_answer("ask_again")).with_mcp(server).build()
+    holder["chat"] = chat
+    with chat:
+        (part,) = chat.complete_sync("hi").steps[0].content.tool_calls
+    assert part.status is ToolStatus.FAILED
+    assert (
+        part.error == "MCPToolError: Error executing tool ask_again"
+    )  # the SDK hides the cause from clients...
+    assert (
+        "cannot run synchronously inside one of its own in-process MCP tools" in caplog.text
+    )  # ...and logs it

@@ -90,25 +90,29 @@ def _check_round_trip(
     mode: str,
     bodies: list[dict[str, Any]],
     extra_tools: tuple[str, ...] = (),
+    prefix: str = "",
 ) -> None:
     # The answer is built from what the MCP tools returned...
     assert response.text.startswith("Based on the tools: ")
-    assert "add: 42" in response.text
+    assert f"{prefix}add: 42" in response.text
     assert '"city": "Paris"' in response.text and '"temp_c": 21' in response.text
     # ...after exactly one tool round: two model calls, every call completed by the server.
     assert len(response.steps) == 2
     calls = response.steps[0].content.tool_calls
-    names = sorted(["add", "get_weather", *extra_tools])
+    names = sorted(prefix + name for name in ["add", "get_weather", *extra_tools])
     assert sorted(c.name for c in calls) == names
     assert all(c.status is ToolStatus.COMPLETED for c in calls)
     arguments = {c.name: c.arguments for c in calls}
-    assert (arguments["add"], arguments["get_weather"]) == ({"a": 2, "b": 40}, {"city": "Paris"})
+    assert (arguments[f"{prefix}add"], arguments[f"{prefix}get_weather"]) == (
+        {"a": 2, "b": 40},
+        {"city": "Paris"},
+    )
     # The tools were declared to the model with the server's schemas (spec-valid: the emulator checked).
     first, second = bodies
     declared = {_tool_name(t): t for t in first["tools"]}
     assert sorted(declared) == names
-    assert "Add two integers." in str(declared["add"])
-    assert "examples" in str(declared["get_weather"])
+    assert "Add two integers." in str(declared[f"{prefix}add"])
+    assert "examples" in str(declared[f"{prefix}get_weather"])
     assert "42" in str(second)  # the tool output went back to the model
     if mode.startswith("stream"):
         kinds = [type(e).__name__ for e in events if isinstance(e, (ToolCall, ToolResult, Done))]
@@ -202,12 +206,12 @@ def test_streamable_http_server_round_trip(emulator: tuple[Emulator, LoopbackSer
             chat = (
                 ChatBuilder()
                 .with_model(client)
-                .with_mcp(mcp_server.url, allow=["add", "get_weather"], headers={"X-Test": "1"})
+                .with_mcp(mcp_server.url, prefix="w", allow=["add", "get_weather"], headers={"X-Test": "1"})
                 .build()
             )
             with chat, client:
                 response, events = _run(chat, mode)
-            _check_round_trip(response, events, mode, _model_bodies(emu))
+            _check_round_trip(response, events, mode, _model_bodies(emu), prefix="w_")
     assert _mcp_threads() == []
 
 

@@ -297,7 +297,8 @@ class Chat:
 
     Each method has a sync twin (``complete``/``complete_sync``, ``stream``/``stream_sync``,
     ``resume``/``resume_sync``, ``resume_stream``/``resume_stream_sync``). The messages you pass are
-    never modified: the conversation after the run is ``response.messages``.
+    never modified: the conversation after the run is ``response.messages``. A chat with MCP servers
+    owns their connections: close it (``with chat:``, ``async with chat:``, ``close()``, ``aclose()``).
     """
 
     __slots__ = ("_config", "provider")

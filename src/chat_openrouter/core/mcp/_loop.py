@@ -12,14 +12,24 @@ negligible next to an MCP round trip (a subprocess pipe or an HTTP request).
 from __future__ import annotations
 
 import asyncio
+import logging
 import threading
 from collections.abc import Coroutine
 from concurrent.futures import Future
 from typing import Any, TypeVar
 
-__all__ = ["LoopThread"]
+__all__ = ["LoopClosedError", "LoopThread"]
 
 T = TypeVar("T")
+
+#: How long stop() waits for the thread to end before leaving it (a daemon) to the interpreter.
+_JOIN_TIMEOUT = 30.0
+
+logger = logging.getLogger("chat_openrouter")
+
+
+class LoopClosedError(RuntimeError):
+    """The loop was stopped (the chat was closed) before this work could be scheduled."""
 
 
 class LoopThread:
@@ -65,16 +75,16 @@ class LoopThread:
             return asyncio.run_coroutine_threadsafe(coroutine, self._loop)
         except RuntimeError:  # the loop is closed: do not leave the coroutine un-awaited
             coroutine.close()
-            raise
+            raise LoopClosedError("the MCP loop was stopped") from None
 
-    def run_sync(self, coroutine: Coroutine[Any, Any, T]) -> T:
-        """Run ``coroutine`` on the loop and block until it is done."""
+    def run_sync(self, coroutine: Coroutine[Any, Any, T], timeout: float | None = None) -> T:
+        """Run ``coroutine`` on the loop and block until it is done (``TimeoutError`` after ``timeout``)."""
         if self.in_loop_thread:
             coroutine.close()
             raise RuntimeError("cannot block on the MCP loop from inside it")
         future = self.submit(coroutine)
         try:
-            return future.result()
+            return future.result(timeout)
         except BaseException:  # KeyboardInterrupt while waiting: do not leave the work running
             future.cancel()
             raise
@@ -92,4 +102,11 @@ class LoopThread:
         except RuntimeError:  # closed between the check and the call
             return
         if not self.in_loop_thread:
-            self._thread.join()
+            self._thread.join(_JOIN_TIMEOUT)
+            if (
+                self._thread.is_alive()
+            ):  # something blocks the loop itself (a sync call in an in-process tool)
+                logger.warning(
+                    "the MCP loop thread did not stop within %s s; leaving it to exit with Python",
+                    _JOIN_TIMEOUT,
+                )

@@ -22,6 +22,7 @@ died is noticed there and reopened (the tool list fetched again) at the next run
 from __future__ import annotations
 
 import asyncio
+import concurrent.futures
 import functools
 import logging
 import threading
@@ -41,7 +42,7 @@ from ._convert import (
     strategy,
     tool_info,
 )
-from ._loop import LoopThread
+from ._loop import LoopClosedError, LoopThread
 
 if TYPE_CHECKING:
     from mcp import Client
@@ -58,6 +59,8 @@ _MAX_LIST_PAGES = 100
 #: How long closing waits for one session to wind down before cancelling it. The SDK bounds its own
 #: stdio shutdown (close stdin, wait, SIGTERM, SIGKILL: about 6 s at worst) and HTTP session DELETE.
 _CLOSE_WAIT = 15.0
+#: How long close() waits for all sessions to end before stopping the loop regardless.
+_SHUTDOWN_WAIT = 2 * _CLOSE_WAIT
 #: How much of a foreign error message we quote.
 _MESSAGE_LIMIT = 500
 
@@ -114,16 +117,23 @@ class MCPToolset:
         runtime = self._open_runtime()
         try:
             return await runtime.loop.run_async(runtime.load())
-        except RuntimeError as exc:  # the loop was closed under us by a concurrent close()
-            raise ToolsetError(f"the chat's MCP connections were closed while connecting ({exc})") from None
+        except LoopClosedError:  # a concurrent close() won the race
+            raise ToolsetError("the chat's MCP connections were closed while connecting") from None
 
     def load_sync(self) -> list[Tool]:
         """Synchronous twin of :meth:`load`."""
         runtime = self._open_runtime()
+        if (
+            runtime.loop.in_loop_thread
+        ):  # an in-process MCP tool running its own chat: blocking would deadlock
+            raise ToolsetError(
+                "a chat cannot run synchronously inside one of its own in-process MCP tools; "
+                "use `await chat.complete(...)` there"
+            )
         try:
             return runtime.loop.run_sync(runtime.load())
-        except RuntimeError as exc:
-            raise ToolsetError(f"the chat's MCP connections were closed while connecting ({exc})") from None
+        except LoopClosedError:
+            raise ToolsetError("the chat's MCP connections were closed while connecting") from None
 
     async def aclose(self) -> None:
         """Close every session, end stdio subprocesses, stop the loop thread."""
@@ -162,17 +172,25 @@ class _Runtime:
             self.loop.stop()
             return
         try:
-            self.loop.run_sync(self._close_connections())
-        except RuntimeError:  # the loop was already closed
+            self.loop.run_sync(self._close_connections(), timeout=_SHUTDOWN_WAIT)
+        except LoopClosedError:
             pass
+        except concurrent.futures.TimeoutError:  # not the builtin TimeoutError before Python 3.11
+            logger.warning(
+                "MCP sessions did not close within %s s; stopping their loop anyway", _SHUTDOWN_WAIT
+            )
         finally:
             self.loop.stop()
 
     async def ashutdown(self) -> None:
         try:
-            await self.loop.run_async(self._close_connections())
-        except RuntimeError:
+            await asyncio.wait_for(self.loop.run_async(self._close_connections()), _SHUTDOWN_WAIT)
+        except LoopClosedError:
             pass
+        except asyncio.TimeoutError:
+            logger.warning(
+                "MCP sessions did not close within %s s; stopping their loop anyway", _SHUTDOWN_WAIT
+            )
         finally:
             # The loop has nothing left to run, so this join is immediate; it keeps the promise that no
             # thread outlives aclose() without borrowing an executor thread from the caller's loop.
@@ -391,5 +409,5 @@ async def _call_tool(connection: _Connection, mcp_name: str, /, **arguments: Any
     loop = connection._runtime.loop
     try:
         return await loop.run_async(connection.call(mcp_name, arguments))
-    except RuntimeError as exc:  # the loop is closed: the chat was closed after this run loaded its tools
-        raise MCPToolError(f"the chat's MCP connections were closed ({exc})") from None
+    except LoopClosedError:  # the chat was closed after this run loaded its tools
+        raise MCPToolError("the chat's MCP connections were closed during this run") from None
