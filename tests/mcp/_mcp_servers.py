@@ -81,6 +81,11 @@ def weather_server(name: str = "weather", *, stdio: bool = False) -> MCPServer:
             """End the server process in the middle of the call."""
             os._exit(3)
 
+        @server.tool()
+        def getenv(name: str) -> str:
+            """An environment variable of the server process."""
+            return os.environ.get(name, "<unset>")
+
     return server
 
 

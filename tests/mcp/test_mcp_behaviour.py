@@ -350,3 +350,21 @@ def test_odd_names_are_cleaned_and_still_reach_the_right_tool() -> None:
     assert structured.result == {"answer": 42}
     names = provider.requests[0].tool_names
     assert len(names) == 7 and all(len(n) <= 64 for n in names)  # both pages of the listing
+
+
+@pytest.mark.parametrize("as_parameters", [False, True])
+def test_a_stdio_server_gets_env_but_not_our_environment(
+    monkeypatch: pytest.MonkeyPatch, as_parameters: bool
+) -> None:
+    from mcp import StdioServerParameters
+
+    monkeypatch.setenv("OPENROUTER_API_KEY", "sk-or-v1-parent-secret")
+    server: Any = [sys.executable, STDIO_SERVER]
+    if as_parameters:
+        server = StdioServerParameters(command=sys.executable, args=[STDIO_SERVER], env={"OTHER": "kept"})
+    names = ["GREETING", "OPENROUTER_API_KEY", "OTHER"]
+    provider = model([call("getenv", {"name": name}) for name in names])
+    chat = ChatBuilder().with_model(provider).with_mcp(server, env={"GREETING": "hello"}).build()
+    with chat:
+        values = [part.result for part in answered(drive(chat, "complete_sync", "hi"))]
+    assert values == ["hello", "<unset>", "kept" if as_parameters else "<unset>"]

@@ -123,9 +123,8 @@ class MCPToolset:
     def load_sync(self) -> list[Tool]:
         """Synchronous twin of :meth:`load`."""
         runtime = self._open_runtime()
-        if (
-            runtime.loop.in_loop_thread
-        ):  # an in-process MCP tool running its own chat: blocking would deadlock
+        # An in-process MCP tool running its own chat synchronously: blocking the loop would deadlock.
+        if runtime.loop.in_loop_thread:
             raise ToolsetError(
                 "a chat cannot run synchronously inside one of its own in-process MCP tools; "
                 "use `await chat.complete(...)` there"
@@ -266,7 +265,8 @@ class _Connection:
                 await self._closing.wait()
         except asyncio.CancelledError:
             raise  # close() gave up waiting, or the loop is shutting down
-        except BaseException as exc:  # anything else ends this connection: recorded, never re-raised
+        except BaseException as exc:  # anything else (exception groups included) ends this connection:
+            # recorded for open() or the next call, never re-raised on a thread nobody is watching
             if not ready.done():
                 self._connect_error = exc
             else:
@@ -294,9 +294,9 @@ class _Connection:
         if config.kind == "stdio":
             target = config.target
             if not isinstance(target, StdioServerParameters):
-                target = StdioServerParameters(
-                    command=target[0], args=list(target[1:]), env=dict(config.env) or None
-                )
+                target = StdioServerParameters(command=target[0], args=list(target[1:]))
+            if config.env:  # the SDK merges these over its minimal default environment
+                target = target.model_copy(update={"env": {**(target.env or {}), **config.env}})
             return Client(target)
         return Client(config.target)
 
