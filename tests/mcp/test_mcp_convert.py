@@ -30,6 +30,7 @@ from chat_openrouter.core.mcp._convert import (
     exposed_names,
     parameters_schema,
     result_value,
+    scrub,
     select,
     strategy,
     tool_info,
@@ -183,3 +184,23 @@ def test_unknown_blocks_become_a_note() -> None:
 
     assert block_text(Future()) == "[hologram content: not forwarded to the model]"
     assert block_text(object()) == "[unknown content: not forwarded to the model]"
+
+
+# -- foreign messages -------------------------------------------------------------------------------------------
+@pytest.mark.parametrize(
+    ("message", "shown"),
+    [
+        (
+            "Client error '401 Unauthorized' for url 'https://user:pw@mcp.example.com/mcp?api_key=abc#x'",
+            "Client error '401 Unauthorized' for url 'https://mcp.example.com/mcp'",
+        ),
+        ("see HTTP://Host:8080/a/b?token=t and http://x.y/z", "see HTTP://Host:8080/a/b and http://x.y/z"),
+        ("Bearer sk-or-v1-" + "a" * 40 + " was refused", "Bearer [redacted] was refused"),
+    ],
+)
+def test_foreign_messages_lose_url_credentials_queries_and_keys(message: str, shown: str) -> None:
+    assert scrub(message) == shown
+
+
+def test_foreign_messages_are_cut() -> None:
+    assert len(scrub("x" * 10_000)) == 500

@@ -16,6 +16,8 @@ from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any, Literal
 
+from ...errors import redact
+
 if TYPE_CHECKING:
     from mcp.types import CallToolResult
     from mcp.types import Tool as MCPTool
@@ -29,6 +31,7 @@ __all__ = [
     "exposed_names",
     "parameters_schema",
     "result_value",
+    "scrub",
     "tool_info",
 ]
 
@@ -38,6 +41,10 @@ logger = logging.getLogger("chat_openrouter")
 # MCP allows up to 128 characters including "." and "/".
 _NAME_LIMIT = 64
 _INVALID_NAME_CHARS = re.compile(r"[^A-Za-z0-9_-]")
+# A URL's userinfo (user:password@) and query/fragment, wherever a URL appears in a message.
+_URL_SECRETS = re.compile(r"(?i)\b(https?://)(?:[^\s/@'\"<>]*@)?([^\s?#'\"<>]*)(?:[?#][^\s'\"<>]*)?")
+#: How much of a foreign error message we quote.
+_MESSAGE_LIMIT = 500
 
 
 class MCPToolError(Exception):
@@ -204,6 +211,13 @@ def block_text(block: Any) -> str:
         size = _base64_size(getattr(contents, "blob", ""))
         return f"[resource <{uri}>, {mime}, {size} bytes: not forwarded to the model]"
     return f"[{kind or 'unknown'} content: not forwarded to the model]"
+
+
+def scrub(text: str) -> str:
+    """A foreign message made safe to show: URLs lose userinfo and query string (tokens travel there),
+    bearer tokens and keys are redacted, and the text is cut to a readable length."""
+    text = redact(_URL_SECRETS.sub(r"\1\2", text))
+    return text if len(text) <= _MESSAGE_LIMIT else text[: _MESSAGE_LIMIT - 1] + "…"
 
 
 def _base64_size(data: Any) -> int:

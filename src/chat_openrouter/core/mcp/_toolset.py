@@ -31,13 +31,14 @@ from collections.abc import Sequence
 from contextlib import AsyncExitStack
 from typing import TYPE_CHECKING, Any
 
-from ...errors import ToolsetError, redact
+from ...errors import ToolsetError
 from ..tool import Tool
 from ._convert import (
     MCPToolError,
     exposed_names,
     parameters_schema,
     result_value,
+    scrub,
     select,
     strategy,
     tool_info,
@@ -61,8 +62,6 @@ _MAX_LIST_PAGES = 100
 _CLOSE_WAIT = 15.0
 #: How long close() waits for all sessions to end before stopping the loop regardless.
 _SHUTDOWN_WAIT = 2 * _CLOSE_WAIT
-#: How much of a foreign error message we quote.
-_MESSAGE_LIMIT = 500
 
 
 class MCPToolset:
@@ -384,11 +383,10 @@ class _Connection:
         return f"{type(error).__name__}: {self._clip(str(error))}" if str(error) else type(error).__name__
 
     def _clip(self, text: str) -> str:
-        # A URL may carry a token in its query or userinfo: messages name the server by its label only.
+        # The server's own URL is named by its label; any other URL loses its userinfo and query.
         if self.config.kind == "http":
             text = text.replace(self.config.target, self.config.label)
-        text = redact(text)
-        return text if len(text) <= _MESSAGE_LIMIT else text[: _MESSAGE_LIMIT - 1] + "…"
+        return scrub(text)
 
 
 async def _list_tools(client: Client) -> list[MCPTool]:
