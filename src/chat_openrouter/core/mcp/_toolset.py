@@ -114,6 +114,9 @@ class MCPToolset:
     async def load(self) -> list[Tool]:
         """Connect every server not yet connected (concurrently) and return all their tools, in order."""
         runtime = self._open_runtime()
+        cached = runtime.cached_tools()
+        if cached is not None:
+            return cached
         try:
             return await runtime.loop.run_async(runtime.load())
         except LoopClosedError:  # a concurrent close() won the race
@@ -128,6 +131,9 @@ class MCPToolset:
                 "a chat cannot run synchronously inside one of its own in-process MCP tools; "
                 "use `await chat.complete(...)` there"
             )
+        cached = runtime.cached_tools()
+        if cached is not None:
+            return cached
         try:
             return runtime.loop.run_sync(runtime.load())
         except LoopClosedError:
@@ -152,6 +158,21 @@ class _Runtime:
     def __init__(self, servers: Sequence[MCPServerConfig]) -> None:
         self.loop = LoopThread("chat-openrouter-mcp")
         self.connections = [_Connection(server, self) for server in servers]
+
+    def cached_tools(self) -> list[Tool] | None:
+        """Every server's tools when all are connected, read from the caller's thread; else None.
+
+        Every run starts with a load, and a hop to the loop thread costs a thread switch or two: when
+        nothing needs connecting the answer is already here. A connection found usable here may die a
+        moment later -- exactly as it may right after a hop -- and its calls then report it.
+        """
+        tools: list[Tool] = []
+        for connection in self.connections:
+            listed = connection.cached_tools()
+            if listed is None:
+                return None
+            tools.extend(listed)
+        return tools
 
     async def load(self) -> list[Tool]:
         results = await asyncio.gather(*(c.open() for c in self.connections), return_exceptions=True)
@@ -218,6 +239,11 @@ class _Connection:
             and self._owner is not None
             and not self._owner.done()
         )
+
+    def cached_tools(self) -> list[Tool] | None:
+        """The listing while the connection is usable (safe to call from any thread: reads only)."""
+        tools = self._tools
+        return tools if tools is not None and self._usable else None
 
     async def open(self) -> list[Tool]:
         """The tools, connecting (or reconnecting after a loss) first when needed."""
