@@ -69,6 +69,7 @@ from .errors import (
     ServerError,
     StreamError,
     StructuredOutputError,
+    ToolsetError,
     TransportError,
 )
 from .transport.base import Timeouts
@@ -231,6 +232,7 @@ __all__ = [
     "ToolResult",
     "ToolSpec",
     "ToolStatus",
+    "ToolsetError",
     "TopLogprob",
     "TransportError",
     "UrlCitation",

@@ -31,7 +31,8 @@ from __future__ import annotations
 
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, replace
-from typing import Any
+from types import TracebackType
+from typing import TYPE_CHECKING, Any
 
 from ..errors import ConfigurationError
 from .approval import APPROVAL_STRATEGIES, ApprovalPolicy, ApprovalStrategy, Pause
@@ -42,6 +43,12 @@ from .provider import ChatProvider
 from .response import ChatResponse
 from .run import AsyncChatRunStream, ChatRunStream, drive_async, drive_sync
 from .tools import Tool, ToolSpec
+
+if TYPE_CHECKING:
+    from collections.abc import Mapping
+
+    from .mcp import MCPAllow, MCPApproval, MCPServerConfig, MCPServerSource
+    from .toolset import Toolset
 
 __all__ = ["DEFAULT_MAX_STEPS", "AsyncChatRunStream", "Chat", "ChatBuilder", "ChatRunStream"]
 
@@ -72,6 +79,7 @@ class _ChatConfig:
     before_model_call: Callable[..., Any] | None = None
     after_step: Callable[..., Any] | None = None
     has_output: bool = False
+    mcp_servers: tuple[MCPServerConfig, ...] = ()
 
 
 class ChatBuilder:
@@ -121,6 +129,44 @@ class ChatBuilder:
             else:
                 raise ConfigurationError(f"not a tool: {item!r}")
         return self._with(tools=tuple(local), server_tools=tuple(server))
+
+    def with_mcp(
+        self,
+        server: MCPServerSource,
+        *,
+        prefix: str | None = None,
+        allow: MCPAllow | None = None,
+        approval: MCPApproval | None = None,
+        headers: Mapping[str, str] | None = None,
+        env: Mapping[str, str] | None = None,
+        timeout: float | None = 300.0,
+        connect_timeout: float = 60.0,
+    ) -> ChatBuilder:
+        """Add the tools of an MCP server (``pip install "chat-openrouter[mcp]"``).
+
+        ``server`` is a URL (Streamable HTTP; ``headers`` are sent with every request), a command line
+        (a string or an argv list, run as a stdio subprocess; ``env`` is added to a minimal environment,
+        so your API keys are not passed on), or an in-process ``MCPServer`` / low-level ``Server``.
+        The chat connects on first use, lists the tools once per connection, and closes with the chat
+        (``with chat:`` / ``async with chat:`` / ``close()`` / ``aclose()``). ``prefix`` renames tools to
+        ``{prefix}_{name}``; ``allow`` keeps the tools named in it (or those a predicate accepts);
+        ``approval`` is each tool's own strategy (``"require"``, ...) or a function of the tool's
+        :class:`~chat_openrouter.core.mcp.MCPToolInfo`. ``timeout`` bounds each call (None: no limit).
+        See docs/engine.md, "MCP tools".
+        """
+        from .mcp import MCPServerConfig
+
+        config = MCPServerConfig.create(
+            server,
+            prefix=prefix,
+            allow=allow,
+            approval=approval,
+            headers=headers,
+            env=env,
+            timeout=timeout,
+            connect_timeout=connect_timeout,
+        )
+        return self._with(mcp_servers=(*self._config.mcp_servers, config))
 
     def with_max_steps(self, max_steps: int) -> ChatBuilder:
         """How many model calls one run may make before :class:`MaxStepsExceededError` (default 10)."""
@@ -208,6 +254,11 @@ class ChatBuilder:
                 raise ConfigurationError(
                     f"cannot use {cfg.output_type!r} as structured output: {exc}"
                 ) from exc
+        toolsets: tuple[Toolset, ...] = ()
+        if cfg.mcp_servers:
+            from .mcp import MCPToolset
+
+            toolsets = (MCPToolset(cfg.mcp_servers),)  # one per Chat: the Chat owns its connections
         run_config = RunConfig(
             tools={t.name: t for t in cfg.tools},
             tool_specs=(*(t.spec for t in cfg.tools), *cfg.server_tools),
@@ -218,6 +269,7 @@ class ChatBuilder:
             approval=cfg.approval,
             before_model_call=cfg.before_model_call,
             after_step=cfg.after_step,
+            toolsets=toolsets,
         )
         return Chat(cfg.provider, run_config)
 
@@ -227,7 +279,8 @@ class Chat:
 
     Each method has a sync twin (``complete``/``complete_sync``, ``stream``/``stream_sync``,
     ``resume``/``resume_sync``, ``resume_stream``/``resume_stream_sync``). The messages you pass are
-    never modified: the conversation after the run is ``response.messages``.
+    never modified: the conversation after the run is ``response.messages``. A chat with MCP servers
+    owns their connections: close it (``with chat:``, ``async with chat:``, ``close()``, ``aclose()``).
     """
 
     __slots__ = ("_config", "provider")
@@ -254,6 +307,36 @@ class Chat:
     def output_type(self) -> Any:
         """The structured output type, or None."""
         return self._config.output.output_type if self._config.output is not None else None
+
+    # -- lifetime: the chat owns its MCP connections ----------------------------------------------------
+    def close(self) -> None:
+        """Close the MCP connections (their subprocesses and thread) this chat opened; idempotent.
+
+        A chat without MCP servers holds nothing. Using the chat again later reconnects.
+        """
+        for toolset in self._config.toolsets:
+            toolset.close()
+
+    async def aclose(self) -> None:
+        """Asynchronous twin of :meth:`close`."""
+        for toolset in self._config.toolsets:
+            await toolset.aclose()
+
+    def __enter__(self) -> Chat:
+        return self
+
+    def __exit__(
+        self, exc_type: type[BaseException] | None, exc: BaseException | None, tb: TracebackType | None
+    ) -> None:
+        self.close()
+
+    async def __aenter__(self) -> Chat:
+        return self
+
+    async def __aexit__(
+        self, exc_type: type[BaseException] | None, exc: BaseException | None, tb: TracebackType | None
+    ) -> None:
+        await self.aclose()
 
     def _flow(self, messages: MessagesInput, options: ChatOptions | None) -> Flow:
         msgs = Messages().user(messages) if isinstance(messages, str) else messages

@@ -10,6 +10,7 @@ It is the trick of httpx's ``Auth.auth_flow``, applied to a tool loop.
 
 One run::
 
+    LoadTools              -> only with toolsets (MCP servers): connect, add their tools for this run
     step = 1, 2, ...
       before_model_call hook
       CallModel            -> the model's turn is pushed onto the conversation
@@ -30,11 +31,11 @@ from __future__ import annotations
 
 import json
 import logging
-from collections.abc import Callable, Generator, Mapping
-from dataclasses import dataclass, field
-from typing import Any
+from collections.abc import Callable, Generator, Mapping, Sequence
+from dataclasses import dataclass, field, replace
+from typing import TYPE_CHECKING, Any
 
-from ..errors import MaxStepsExceededError, StructuredOutputError
+from ..errors import ConfigurationError, MaxStepsExceededError, StructuredOutputError
 from .approval import ApprovalPolicy, Pause
 from .events import Paused, StreamEvent, Structured, ToolResult
 from .messages import Content, Messages
@@ -46,12 +47,16 @@ from .structured import InvalidStructuredOutput, StructuredOutput
 from .tools import Tool, ToolArgumentsError, ToolLike
 from .usage import Usage
 
+if TYPE_CHECKING:
+    from .toolset import Toolset
+
 __all__ = [
     "ApprovalPolicy",
     "CallHook",
     "CallModel",
     "Effect",
     "Emit",
+    "LoadTools",
     "RunConfig",
     "RunTools",
     "ToolInvocation",
@@ -114,7 +119,14 @@ class Emit:
     event: StreamEvent
 
 
-Effect = CallModel | RunTools | CallHook | Emit
+@dataclass(frozen=True, slots=True)
+class LoadTools:
+    """Connect the Chat's toolsets (MCP servers) if needed; send back all their tools as one list."""
+
+    toolsets: tuple[Toolset, ...]
+
+
+Effect = CallModel | RunTools | CallHook | Emit | LoadTools
 Flow = Generator[Effect, Any, ChatResponse]
 
 
@@ -132,6 +144,8 @@ class RunConfig:
     approval: ApprovalPolicy | None = None
     before_model_call: Callable[..., Any] | None = None
     after_step: Callable[..., Any] | None = None
+    #: Sources of tools known only once connected (MCP servers); loaded at the start of every run.
+    toolsets: tuple[Toolset, ...] = ()
 
 
 @dataclass
@@ -171,6 +185,8 @@ def run(
     The caller's ``messages`` object is never modified (the run works on a copy; the final response's
     ``messages`` is the continued conversation).
     """
+    if config.toolsets:  # before anything runs: a resumed run's approved calls may be MCP tools too
+        config = with_loaded_tools(config, (yield LoadTools(config.toolsets)))
     if pause is not None:
         check_resumable(pause)
         state = _RunState(pause.messages.copy(), list(pause.steps), pause.output_retries_used)
@@ -358,3 +374,20 @@ def _final(state: _RunState, *, pause: Pause | None = None, output: Any = None) 
         pause=pause,
         messages=state.conversation,
     )
+
+
+def with_loaded_tools(config: RunConfig, loaded: Sequence[Tool]) -> RunConfig:
+    """``config`` with the toolsets' tools added after the local ones (declared to the model in that order).
+
+    A name offered twice -- by a local tool and a server, or by two servers -- is a ``ConfigurationError``:
+    silently letting one shadow the other would route the model's calls to the wrong place.
+    """
+    tools = dict(config.tools)
+    for tool in loaded:
+        if tool.name in tools:
+            raise ConfigurationError(
+                f"two tools are named {tool.name!r} (a local tool and an MCP tool, or two MCP servers); "
+                "give with_mcp(..., prefix=...) to tell them apart, or allow=... to leave one out"
+            )
+        tools[tool.name] = tool
+    return replace(config, tools=tools, tool_specs=(*config.tool_specs, *(t.spec for t in loaded)))

@@ -16,7 +16,7 @@ from contextlib import closing
 from typing import Any, TypeVar
 
 from . import provider as calls
-from .engine import CallHook, CallModel, Effect, Emit, Flow, RunTools, ToolOutcome
+from .engine import CallHook, CallModel, Effect, Emit, Flow, LoadTools, RunTools, ToolOutcome
 from .event_stream import AsyncEventStream, EventStream
 from .events import Done, StreamEvent
 from .provider import ChatProvider
@@ -46,6 +46,8 @@ def _perform_sync(provider: ChatProvider, effect: Effect) -> Any:
         return calls.complete_sync(provider, effect.request)
     if isinstance(effect, RunTools):
         return [_run_tool_sync(call.tool.function, call.arguments) for call in effect.calls]
+    if isinstance(effect, LoadTools):
+        return [tool for toolset in effect.toolsets for tool in toolset.load_sync()]
     if isinstance(effect, CallHook):
         result = effect.function(*effect.args)
         if inspect.isawaitable(result):
@@ -97,6 +99,8 @@ async def _perform_async(provider: ChatProvider, effect: Effect) -> Any:
     if isinstance(effect, RunTools):
         # gather keeps the outcomes in call order, as the engine expects.
         return list(await asyncio.gather(*(_run_tool_async(c.tool, c.arguments) for c in effect.calls)))
+    if isinstance(effect, LoadTools):
+        return [tool for toolset in effect.toolsets for tool in await toolset.load()]
     if isinstance(effect, CallHook):
         result = effect.function(*effect.args)
         if inspect.isawaitable(result):
@@ -163,9 +167,9 @@ class _Skip:
 _SKIP = _Skip()
 #: What a stream shell does next: open a model stream, skip an event, perform an effect -- or hand this
 #: event to the caller (the common case, so events travel unwrapped).
-_Command = _OpenModelStream | _Skip | CallHook | RunTools
+_Command = _OpenModelStream | _Skip | CallHook | RunTools | LoadTools
 _RunStep = _Command | StreamEvent
-_COMMANDS = (_OpenModelStream, _Skip, CallHook, RunTools)
+_COMMANDS = (_OpenModelStream, _Skip, CallHook, RunTools, LoadTools)
 
 
 def _no_done() -> RuntimeError:

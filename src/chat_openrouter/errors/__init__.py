@@ -28,7 +28,8 @@ Every exception this library raises on purpose derives from :class:`ChatOpenRout
     │                                 invalid UTF-8, an SSE event or body over the size limit
     └── ChatError                     raised by the Chat engine (tool loop)
         ├── MaxStepsExceededError     the model kept calling tools; carries the conversation and usage
-        └── StructuredOutputError     the final answer never validated; carries the raw text
+        ├── StructuredOutputError     the final answer never validated; carries the raw text
+        └── ToolsetError              a toolset (an MCP server) could not be connected or listed
 
 `status → class` is decided in one place, :func:`error_for_status`; turning an error *body* into this
 tree (OpenRouter's ``{"error": {...}}``, HTML pages from the edge) happens in :mod:`.mapping`. Every :class:`APIError` carries the
@@ -67,6 +68,7 @@ __all__ = [
     "StreamError",
     "StructuredOutputError",
     "TimeoutError",
+    "ToolsetError",
     "TransportError",
     "UnprocessableEntityError",
     "error_for_status",
@@ -340,6 +342,13 @@ class StructuredOutputError(ChatError):
         self.raw_text = raw_text
         self.attempts = attempts
         self.errors = errors
+
+
+class ToolsetError(ChatError):
+    """A toolset the Chat owns (an MCP server) could not be connected or listed, so the run did not start.
+
+    Errors *during* a tool call never raise: they go back to the model as error results.
+    """
 
 
 _STATUS_CLASSES: dict[int, type[APIStatusError]] = {
