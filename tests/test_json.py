@@ -306,6 +306,19 @@ def test_nesting_beyond_the_recursion_limit_raises_recursion_error_on_both() -> 
         FAST.dumps(value)
 
 
+def test_a_large_tree_takes_the_level_walk_and_matches() -> None:
+    rows = [
+        {"id": i, "name": f"row {i}", "score": i / 7, "tags": ("a", "b"), "ok": i % 2 == 0}
+        for i in range(500)
+    ]
+    assert FAST.dumps({"rows": rows}) == STD.dumps({"rows": rows})
+    rows[400]["score"] = float("nan")
+    assert FAST.dumps({"rows": rows}) == STD.dumps({"rows": rows})
+    rows[400]["score"] = 1.5
+    rows[300]["tags"] = (Mode.FAST, "b")
+    assert FAST.dumps({"rows": rows}) == STD.dumps({"rows": rows})
+
+
 def test_circular_reference_raises_the_stdlib_value_error() -> None:
     loop: list[Any] = []
     loop.append(loop)
@@ -336,6 +349,7 @@ def test_the_level_walk_agrees_with_a_recursive_walk(value: Any) -> None:
     except TypeError:
         return
     assert _json._plain_tree(value, FLOAT_ALIKE) == reference_plain(value)
+    assert _json._plain_values((value,), FLOAT_ALIKE) == reference_plain(value)
 
 
 # -- loads ------------------------------------------------------------------------------------------------

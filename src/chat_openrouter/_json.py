@@ -43,7 +43,7 @@ import gc
 import json
 import math
 import os
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from typing import TYPE_CHECKING, Any, NamedTuple, Protocol
 
 __all__ = ["ENV_VAR", "STDLIB", "Backend", "active_backend", "dumps", "dumps_text", "loads", "orjson_backend"]
@@ -136,6 +136,26 @@ def _float_rule(encode: Callable[[Any], bytes]) -> Callable[[float], bool]:
     return alike
 
 
+def _plain_values(values: Iterable[Any], float_alike: Callable[[float], bool]) -> bool:
+    """The recursive form of :func:`_plain_tree`: faster for a small tree (a few dozen values)."""
+    for value in values:
+        kind = type(value)
+        if kind is str or kind is int or kind is bool or value is None:
+            continue
+        if kind is float:
+            if not float_alike(value):
+                return False
+        elif kind is dict:
+            if not _plain_values(value.values(), float_alike):
+                return False
+        elif kind is list or kind is tuple:
+            if not _plain_values(value, float_alike):
+                return False
+        else:
+            return False
+    return True
+
+
 def _plain_tree(obj: object, float_alike: Callable[[float], bool]) -> bool:
     """Whether orjson's output for ``obj`` (which it has just serialised) is the stdlib's, byte for byte.
 
@@ -175,6 +195,8 @@ _INT_RUN_INSIDE = b" " + _INT_RUN
 _INT_AS_FLOAT = float(2**63)
 # Nesting orjson may accept but the stdlib may not (its limit is the recursion limit) falls back.
 _DEPTH_LIMIT = 255
+# Below this size of orjson's output, a recursive walk of the value is faster than the level walk.
+_SMALL_OUTPUT = 2048
 # Above this size, checking the decoded value (one C call per nesting level) is cheaper than
 # classifying every byte of the input.
 _SMALL_INPUT = 4096
@@ -217,21 +239,27 @@ def _make_orjson_backend() -> Backend:
     stdlib_dumps, stdlib_dumps_text, stdlib_loads = STDLIB.dumps, STDLIB.dumps_text, json.loads
     float_alike = _float_rule(encode)
 
+    def plain(obj: object, size: int) -> bool:
+        if size > _SMALL_OUTPUT:
+            return _plain_tree(obj, float_alike)
+        try:
+            return _plain_values((obj,), float_alike)
+        except RecursionError:  # the caller is deep in its own stack: let the stdlib decide
+            return False
+
     def dumps(obj: object, /, *, default: Default | None = None) -> bytes:
         try:
             out = encode(obj, option=options)
         except encode_error:
             return stdlib_dumps(obj, default=default)
-        return out if _plain_tree(obj, float_alike) else stdlib_dumps(obj, default=default)
+        return out if plain(obj, len(out)) else stdlib_dumps(obj, default=default)
 
     def dumps_text(obj: object, /, *, default: Default | None = None) -> str:
         try:
             out = encode(obj, option=options)
         except encode_error:
             return stdlib_dumps_text(obj, default=default)
-        return (
-            out.decode("utf-8") if _plain_tree(obj, float_alike) else stdlib_dumps_text(obj, default=default)
-        )
+        return out.decode("utf-8") if plain(obj, len(out)) else stdlib_dumps_text(obj, default=default)
 
     def loads(data: str | bytes | bytearray, /) -> Any:
         kind = type(data)
