@@ -116,24 +116,44 @@ _FLOAT_REGIMES: tuple[tuple[float, float, tuple[float, ...]], ...] = (
 )
 
 
-def _float_rule(encode: Callable[[Any], bytes]) -> Callable[[float], bool]:
-    """A test telling which floats ``encode`` (orjson's dumps) writes exactly as the stdlib does."""
-    intervals: list[list[float]] = []  # of |x|, adjacent regimes merged
+class _FloatRule(NamedTuple):
+    """Which floats the installed orjson writes exactly as the stdlib does: one value, or a level's."""
+
+    alike: Callable[[float], bool]
+    all_alike: Callable[[list[float]], bool]
+
+
+def _float_rule(encode: Callable[[Any], bytes]) -> _FloatRule:
+    """Probe ``encode`` (orjson's dumps) in each regime; the regimes it spells differently are "bad"."""
+    bad: list[tuple[float, float]] = []  # ranges of |x|, adjacent regimes merged
     for low, high, probes in _FLOAT_REGIMES:
-        if all(encode(x) == repr(x).encode() for probe in probes for x in (probe, -probe)):
-            if intervals and intervals[-1][1] == low:
-                intervals[-1][1] = high
+        if not all(encode(x) == repr(x).encode() for probe in probes for x in (probe, -probe)):
+            if bad and bad[-1][1] == low:
+                bad[-1] = (bad[-1][0], high)
             else:
-                intervals.append([low, high])
-    bounds = tuple((low, high) for low, high in intervals)
+                bad.append((low, high))
+    bad_ranges = tuple(bad)
 
     def alike(value: float) -> bool:
-        # NaN compares false with everything and |inf| is never below the last bound: both excluded (the
-        # stdlib writes NaN/Infinity, orjson null).
+        # Non-finite floats never qualify: the stdlib writes NaN/Infinity, orjson null.
         size = abs(value)
-        return any(low <= size < high for low, high in bounds)
+        if size != size or size == math.inf:
+            return False
+        return not any(low <= size < high for low, high in bad_ranges)
 
-    return alike
+    def all_alike(floats: list[float]) -> bool:
+        # The same test for many floats (a level of a big tree) with C-speed loops: `map`, `filter` and
+        # `min` over bound methods instead of a Python call per float.
+        if not math.isfinite(sum(floats)):  # a NaN or an infinity (or finite values summing past 1e308)
+            return False
+        sizes = list(map(abs, floats))
+        smallest, largest = min(sizes), max(sizes)
+        return all(
+            smallest >= high or largest < low or min(filter(low.__le__, sizes), default=math.inf) >= high
+            for low, high in bad_ranges
+        )
+
+    return _FloatRule(alike, all_alike)
 
 
 def _plain_values(values: Iterable[Any], float_alike: Callable[[float], bool]) -> bool:
@@ -156,7 +176,7 @@ def _plain_values(values: Iterable[Any], float_alike: Callable[[float], bool]) -
     return True
 
 
-def _plain_tree(obj: object, float_alike: Callable[[float], bool]) -> bool:
+def _plain_tree(obj: object, floats_alike: Callable[[list[float]], bool]) -> bool:
     """Whether orjson's output for ``obj`` (which it has just serialised) is the stdlib's, byte for byte.
 
     Called only after orjson succeeded, so ``obj`` is a finite tree at most 255 levels deep with str
@@ -170,7 +190,7 @@ def _plain_tree(obj: object, float_alike: Callable[[float], bool]) -> bool:
         kinds = set(map(type, level))
         if not kinds <= _PLAIN_TYPES:
             return False
-        if float in kinds and not all(map(float_alike, filter(_is_float, level))):
+        if float in kinds and not floats_alike(list(filter(_is_float, level))):
             return False
         level = gc.get_referents(*level)
     return True
@@ -237,13 +257,13 @@ def _make_orjson_backend() -> Backend:
         orjson.OPT_PASSTHROUGH_DATACLASS | orjson.OPT_PASSTHROUGH_DATETIME | orjson.OPT_PASSTHROUGH_SUBCLASS
     )
     stdlib_dumps, stdlib_dumps_text, stdlib_loads = STDLIB.dumps, STDLIB.dumps_text, json.loads
-    float_alike = _float_rule(encode)
+    float_rule = _float_rule(encode)
 
     def plain(obj: object, size: int) -> bool:
         if size > _SMALL_OUTPUT:
-            return _plain_tree(obj, float_alike)
+            return _plain_tree(obj, float_rule.all_alike)
         try:
-            return _plain_values((obj,), float_alike)
+            return _plain_values((obj,), float_rule.alike)
         except RecursionError:  # the caller is deep in its own stack: let the stdlib decide
             return False
 
