@@ -608,7 +608,7 @@ def chart(results: dict[str, Any], path: Path) -> bool:
                 label=f"{name} ({WIRE_TITLE[wire]})",
                 linewidth=1,
             )
-    ax.set(xlabel="step of the agent loop", ylabel="client CPU of that step (ms)")
+    ax.set(xlabel="step of the agent loop", ylabel="client CPU of that step (ms, log)", yscale="log")
     ax.set_title(f"Tool loop: CPU per step ({LOOP_STEPS} steps, ~1 KB tool results)", fontsize=10)
     ax.legend(fontsize=7)
     ax = axes[1][0]
