@@ -139,6 +139,7 @@ def child_env() -> dict[str, str]:
     env["LITELLM_LOCAL_MODEL_COST_MAP"] = "True"  # no download at import (see clients.py)
     env.pop("OPENROUTER_API_KEY", None)  # every client gets the bench key explicitly
     env.pop("PYTHONPROFILEIMPORTTIME", None)
+    env.pop("CHAT_OPENROUTER_JSON", None)  # `ours` runs the default backend; `ours_stdlib` sets its own
     return env
 
 
