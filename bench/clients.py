@@ -37,6 +37,7 @@ class Spec:
     asynchronous_streams: bool = False  # per-chunk CPU measured with async iteration (no sync stream API)
     missing_wires: Mapping[str, str] = field(default_factory=dict)  # wire -> why the client lacks it
     unstreamed_wires: Mapping[str, str] = field(default_factory=dict)  # wire -> why its stream is not timed
+    json_backend: str = ""  # CHAT_OPENROUTER_JSON for this client's worker ("" = the default, auto)
 
     @property
     def stream_wires(self) -> tuple[str, ...]:
@@ -55,6 +56,11 @@ SPECS: dict[str, Spec] = {
     for s in (
         Spec("floor", "floor: raw httpx2 + json.loads", ("chat", "responses")),
         Spec("ours", "chat-openrouter (ours)", ("chat", "responses")),
+        # The same client with the stdlib's json even though orjson is installed (issue 18's "without the
+        # fast extra" targets). Until chat_openrouter._json is wired into the codecs, the two are alike.
+        Spec(
+            "ours_stdlib", "chat-openrouter (ours), stdlib JSON", ("chat", "responses"), json_backend="stdlib"
+        ),
         Spec("ours_no_deadline", "chat-openrouter (ours), with_timeouts(total=None)", ("chat", "responses")),
         Spec("openai", "openai-python", ("chat", "responses")),
         Spec("openrouter", "openrouter (official SDK)", ("chat", "responses")),
@@ -462,6 +468,7 @@ class LiteLLM(Client):
 FACTORIES: dict[str, Callable[[str, str, str], Client]] = {
     "floor": Floor,
     "ours": Ours,
+    "ours_stdlib": Ours,
     "ours_no_deadline": OursWithoutDeadline,
     "openai": OpenAIPython,
     "openrouter": OpenRouterSDK,

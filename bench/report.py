@@ -354,7 +354,6 @@ def render(results: dict[str, Any]) -> str:
             out += ["", f"Profile {key} failed: {p['error']}"]
     if profiles:
         out += ["", "Profiles of our paths: bench/results/profile-{chat,responses}-{request,stream}.txt"]
-    out += ["", f"Total bench time: {results.get('elapsed_s', 0):.0f} s."]
     return "\n".join(out)
 
 
@@ -382,6 +381,7 @@ def chart(results: dict[str, Any], path: Path) -> None:
         name, _, wire = key.partition("/")
         base = {
             "ours_no_deadline": "ours, total=None",
+            "ours_stdlib": "ours, stdlib JSON",
             "python": "python",
             "floor": "floor",
             "ours": "ours",

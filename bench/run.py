@@ -1,4 +1,4 @@
-"""Run every benchmark in one go and print the table: ``python bench/run.py``.
+"""Run every benchmark in one go and print the tables: ``python bench/run.py``.
 
 1. Makes sure ``bench/.venv-peers`` exists with the peers (openai, openrouter, litellm,
    pydantic-ai-slim[openai]), matplotlib, uvloop and this project (editable), then re-runs itself
@@ -6,13 +6,16 @@
 2. Starts the loopback server (``bench/server.py``) in its own process.
 3. Measures, each in fresh processes: ready-to-call, ready + first call, CPU per non-stream request,
    CPU per streamed chunk (2,000-chunk streams, both wires), 1,000 concurrent streams; then profiles
-   our client's request and stream paths.
-4. Prints the tables with ratios and the targets of issue 8, and writes ``bench/results/latest.json``,
-   ``latest.md``, ``latest.png`` and ``profile-*.txt`` (``partial.*`` after ``--quick``, ``--skip``,
-   ``--clients`` or other non-default settings, so a smoke run never replaces the last full record).
+   our client's request and stream paths. Issue 18's sections follow (``scaling.py``): JSON per call,
+   long histories, a 100-step tool loop, 1 MB payloads, stream memory and their profiles.
+4. Prints the tables with ratios and the targets of issues 8 and 18, and writes
+   ``bench/results/latest.json``, ``latest.md``, ``latest.png``, ``latest-scaling.png`` and
+   ``profile-*.txt`` (``partial.*`` after ``--quick``, ``--skip``, ``--only``, ``--clients`` or other
+   non-default settings, so a smoke run never replaces the last full record; ``--save NAME`` writes
+   ``NAME.*`` instead, e.g. a baseline).
 
-Options: ``--quick`` (fewer rounds, for a smoke run), ``--skip`` (sections to leave out), ``--clients``.
-See bench/README.md for what is measured and the caveats.
+Options: ``--quick`` (fewer rounds, for a smoke run), ``--only``/``--skip`` (sections), ``--clients``,
+``--save``, ``--baseline``. See bench/README.md for what is measured and the caveats.
 """
 
 from __future__ import annotations
@@ -35,10 +38,27 @@ REPO = BENCH.parent
 VENV = BENCH / ".venv-peers"
 RESULTS = BENCH / "results"
 PEER_REQUIREMENTS = ["openai", "openrouter", "litellm", "pydantic-ai-slim[openai]", "matplotlib", "uvloop"]
-SECTIONS = ("ready", "first_call", "request", "stream", "concurrent", "profile")
+SECTIONS = (
+    "ready",
+    "first_call",
+    "request",
+    "stream",
+    "concurrent",
+    "profile",
+    # issue 18 (scaling.py)
+    "json",
+    "long_history",
+    "tool_loop",
+    "big_payload",
+    "stream_memory",
+    "scaling_profile",
+    "batch",  # hook: lands with the batch issue
+    "tracing",  # hook: lands with tracing
+)
+DEFAULT_BASELINE = RESULTS / "baseline-issue18.json"
 # The clients whose numbers the targets use get `--rounds` repetitions; the heavier peers one each.
 TARGET_CLIENTS = ("floor", "ours", "openai")
-DEFAULT_CLIENTS = "floor,ours,openai,openrouter,pydantic_ai,litellm"
+DEFAULT_CLIENTS = "floor,ours,ours_stdlib,openai,openrouter,pydantic_ai,litellm"
 
 
 def log(message: str) -> None:
@@ -84,7 +104,7 @@ def ensure_venv(reinstall: bool) -> None:
         "installing the peers (openai, openrouter, litellm, pydantic-ai-slim, matplotlib) and this project ..."
     )
     failures: dict[str, str] = {}
-    project = _pip(["-e", str(REPO)])
+    project = _pip(["-e", f"{REPO}[fast]"])  # with orjson: `ours` runs the fast JSON path, `ours_stdlib` not
     if project.returncode != 0:
         raise SystemExit(f"cannot install chat-openrouter into the bench venv: {_pip_error(project)}")
     if _pip(PEER_REQUIREMENTS).returncode != 0:
@@ -119,6 +139,7 @@ def child_env() -> dict[str, str]:
     env["LITELLM_LOCAL_MODEL_COST_MAP"] = "True"  # no download at import (see clients.py)
     env.pop("OPENROUTER_API_KEY", None)  # every client gets the bench key explicitly
     env.pop("PYTHONPROFILEIMPORTTIME", None)
+    env.pop("CHAT_OPENROUTER_JSON", None)  # `ours` runs the default backend; `ours_stdlib` sets its own
     return env
 
 
@@ -310,6 +331,62 @@ def run_profiles(url: str) -> dict[str, Any]:
     return out
 
 
+def sections_to_skip(only: str, skip: str) -> set[str]:
+    """The sections left out: everything not in ``--only`` (when given), plus ``--skip``."""
+
+    def names(text: str) -> set[str]:
+        chosen = {part.strip().replace("-", "_") for part in text.split(",") if part.strip()}
+        unknown = chosen - set(SECTIONS)
+        if unknown:
+            raise SystemExit(f"unknown section(s) {sorted(unknown)}; choose from {', '.join(SECTIONS)}")
+        return chosen
+
+    left_out = names(skip)
+    if only:
+        left_out |= set(SECTIONS) - names(only)
+    return left_out
+
+
+def run_scaling_sections(
+    results: dict[str, Any], skip: set[str], names: list[str], url: str, quick: bool
+) -> None:
+    """Issue 18's sections (see scaling.py), each in fresh worker processes."""
+    import scaling
+
+    if "json" not in skip:
+        log("JSON per call (chat_openrouter._json, stdlib vs orjson) ...")
+        results["json"] = scaling.run_json(run_worker, url)
+    if "long_history" not in skip:
+        log("CPU per call with long histories ...")
+        results["long_history"] = scaling.run_history(run_worker, url, names, quick)
+    if "tool_loop" not in skip:
+        log("tool loop: CPU per step ...")
+        results["tool_loop"] = scaling.run_tool_loop(run_worker, url, names, quick)
+    if "big_payload" not in skip:
+        log("1 MB tool result and image ...")
+        results["big_payload"] = scaling.run_payloads(run_worker, url, names, quick)
+    if "stream_memory" not in skip:
+        log("stream memory per chunk ...")
+        results["stream_memory"] = scaling.run_memory(run_worker, url, names)
+    if "scaling_profile" not in skip and "ours" in names:
+        log("profiling our long-history, tool-loop and payload paths ...")
+        results["scaling_profile"] = scaling.run_profiles(run_worker, url, RESULTS)
+    for hook in scaling.HOOKS:
+        if hook not in skip:
+            results[hook] = scaling.run_hook(hook, run_worker, url, names, quick)
+
+
+def load_baseline(path: str, saving_as: str) -> dict[str, Any] | None:
+    """The saved run to compare with, unless this run is that baseline (or there is none)."""
+    file = Path(path)
+    if not path or not file.exists() or file.stem == saving_as:
+        return None
+    try:
+        return dict(json.loads(file.read_text()))
+    except (OSError, ValueError) as exc:
+        raise SystemExit(f"cannot read the baseline {file}: {exc}") from exc
+
+
 def environment() -> dict[str, Any]:
     from importlib import metadata
 
@@ -325,6 +402,7 @@ def environment() -> dict[str, Any]:
         "httpx",
         "pydantic",
         "pydantic-core",
+        "orjson",
         "uvloop",
         "matplotlib",
     ):
@@ -363,6 +441,17 @@ def main() -> None:
     )
     parser.add_argument("--skip", default="", help=f"comma-separated sections to skip: {','.join(SECTIONS)}")
     parser.add_argument(
+        "--only", default="", help="comma-separated sections to run, e.g. long-history,tool-loop (see --skip)"
+    )
+    parser.add_argument(
+        "--save", default="", help="write bench/results/NAME.{md,json,png} (e.g. --save baseline-issue18)"
+    )
+    parser.add_argument(
+        "--baseline",
+        default=str(DEFAULT_BASELINE),
+        help="a saved run to compare ours with (default bench/results/baseline-issue18.json, if present)",
+    )
+    parser.add_argument(
         "--clients", default=DEFAULT_CLIENTS, help=f"comma-separated (default {DEFAULT_CLIENTS})"
     )
     parser.add_argument(
@@ -379,14 +468,15 @@ def main() -> None:
     sys.path.insert(0, str(BENCH))
     import clients
     import report
+    import scaling
 
     streams = args.streams or (300 if args.quick else 1000)
     rounds = args.rounds or (1 if args.quick else 3)
     startup_rounds = args.startup_rounds or (3 if args.quick else 7)
-    skip = {s.strip() for s in args.skip.split(",") if s.strip()}
+    skip = sections_to_skip(args.only, args.skip)
     names = [n.strip() for n in args.clients.split(",") if n.strip() in clients.SPECS]
     RESULTS.mkdir(exist_ok=True)
-    full = not (args.quick or skip or args.rounds or args.startup_rounds or args.streams)
+    full = not (args.quick or skip or args.rounds or args.startup_rounds or args.streams or args.only)
     full = full and args.clients == DEFAULT_CLIENTS
     started = time.perf_counter()
     results: dict[str, Any] = {
@@ -443,20 +533,27 @@ def main() -> None:
         if "profile" not in skip and "ours" in names:
             log("profiling our request and stream paths ...")
             results["profile"] = run_profiles(server.url)
+        run_scaling_sections(results, skip, names, server.url, args.quick)
     finally:
         server.stop()
     results["elapsed_s"] = time.perf_counter() - started
 
     results["targets"] = report.targets(results)
-    text = report.render(results)
+    results["targets_issue18"] = scaling.targets(results)
+    baseline = load_baseline(args.baseline, args.save)
+    text = "\n".join([report.render(results), *scaling.render({**results, "baseline": baseline})])
+    text += f"\n\nTotal bench time: {results['elapsed_s']:.0f} s."
     print(text)
     # A partial or quick run must not overwrite the record of the last full one.
-    stem = "latest" if full else "partial"
+    stem = args.save or ("latest" if full else "partial")
+    results["saved_as"] = stem
     (RESULTS / f"{stem}.md").write_text(text + "\n")
     (RESULTS / f"{stem}.json").write_text(json.dumps(results, indent=1, default=str) + "\n")
     try:
         report.chart(results, RESULTS / f"{stem}.png")
         log(f"chart: {(RESULTS / f'{stem}.png').relative_to(REPO)}")
+        if scaling.chart(results, RESULTS / f"{stem}-scaling.png"):
+            log(f"chart: {(RESULTS / f'{stem}-scaling.png').relative_to(REPO)}")
     except ImportError as exc:
         log(f"no chart (matplotlib missing: {exc})")
     log(

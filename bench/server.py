@@ -18,7 +18,9 @@ What it serves (any path prefix; only the last segment matters):
 
 The stream's shape is chosen by the request's ``model`` so that every client can ask for it without
 custom headers: ``bench/n2000`` streams 2,000 text deltas; ``bench/n50-i100`` streams 50 deltas 100 ms
-apart. Each SSE event travels in its own HTTP chunk (``Transfer-Encoding: chunked``), as from the real
+apart. ``bench/tools50`` is an agent's model (non-stream): it calls the tool ``lookup`` until the request
+carries 50 tool results, then answers with text; the tool-call bodies follow the recorded
+``chat-nonstream-tool-call-single.json`` and the ``function_call`` item of ``responses-stream-tool-call.sse``. Each SSE event travels in its own HTTP chunk (``Transfer-Encoding: chunked``), as from the real
 service, so a client does its per-read work once per event however the kernel batches the bytes.
 
 Run: ``python bench/server.py [--port 0]``; it prints ``PORT <n>`` on stdout once listening.
@@ -367,6 +369,75 @@ def stream_shape(model: object) -> tuple[int, float]:
     return int(match.group(1)), int(match.group(2) or 0) / 1000.0
 
 
+# -- an agent's model: tool calls, then an answer ---------------------------------------------------------
+_TOOLS_MODEL = re.compile(r"tools(\d+)")
+# A tool result in a request body, however the client spaces its JSON.
+_TOOL_RESULT = {
+    "chat": re.compile(rb'"role"\s*:\s*"tool"'),
+    "responses": re.compile(rb'"type"\s*:\s*"function_call_output"'),
+}
+
+
+def tool_steps(model: object) -> int | None:
+    """How many tool calls ``bench/tools50`` asks for (None for any other model)."""
+    match = _TOOLS_MODEL.search(model if isinstance(model, str) else "")
+    return int(match.group(1)) if match else None
+
+
+@cache
+def _chat_tool_call_template() -> dict[str, Any]:
+    return _fixture_json("chat-nonstream-tool-call-single.json")
+
+
+def chat_tool_call_body(step: int) -> bytes:
+    """The ``step``-th tool call (a fresh call id each step, as a real model sends)."""
+    body = json.loads(json.dumps(_chat_tool_call_template()))
+    call = body["choices"][0]["message"]["tool_calls"][0]
+    call["id"] = f"call_{step:04d}"
+    call["function"] = {"name": "lookup", "arguments": json.dumps({"query": f"step {step}"})}
+    return _dumps(body)
+
+
+def responses_tool_call_body(step: int) -> bytes:
+    body = json.loads(responses_body())
+    body["output"] = [
+        {
+            "id": f"fc_tmp_{step:04d}",
+            "type": "function_call",
+            "status": "completed",
+            "call_id": f"call_{step:04d}",
+            "name": "lookup",
+            "arguments": json.dumps({"query": f"step {step}"}),
+        }
+    ]
+    return _dumps(body)
+
+
+_SNIFF_LIMIT = 65536
+_STREAM_TRUE = re.compile(rb'"stream"\s*:\s*true')
+_MODEL = re.compile(rb'"model"\s*:\s*"([^"]*)"')
+
+
+def read_request(body: bytes) -> dict[str, Any]:
+    """The request fields the server acts on (``model``, ``stream``).
+
+    A body of a 5,000-message history or a 1 MB payload is not parsed: ``json.loads`` would cost the
+    server milliseconds of the CPU it shares with the client. The two fields are found with a regex
+    instead (the bench's message contents never contain them).
+    """
+    if len(body) <= _SNIFF_LIMIT:
+        try:
+            request = json.loads(body) if body else {}
+        except ValueError:
+            return {}
+        return request if isinstance(request, dict) else {}
+    model = _MODEL.search(body)
+    return {
+        "model": model.group(1).decode("utf-8", "replace") if model else None,
+        "stream": _STREAM_TRUE.search(body) is not None,
+    }
+
+
 # -- HTTP/1.1 -------------------------------------------------------------------------------------------
 def _head(status: str, headers: list[tuple[str, str]]) -> bytes:
     lines = [f"HTTP/1.1 {status}"] + [f"{k}: {v}" for k, v in headers]
@@ -426,12 +497,14 @@ async def handle(reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> 
                 )
                 await writer.drain()
                 continue
-            try:
-                request = json.loads(body) if body else {}
-            except ValueError:
-                request = {}
+            request = read_request(body)
             if not request.get("stream"):
-                payload = chat_body() if wire == "chat" else responses_body()
+                steps = tool_steps(request.get("model"))
+                done = len(_TOOL_RESULT[wire].findall(body)) if steps is not None else 0
+                if steps is not None and done < steps:
+                    payload = chat_tool_call_body(done) if wire == "chat" else responses_tool_call_body(done)
+                else:
+                    payload = chat_body() if wire == "chat" else responses_body()
                 writer.write(
                     _head(
                         "200 OK",
@@ -478,8 +551,9 @@ async def handle(reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> 
 
 
 async def serve(host: str, port: int) -> None:
-    # Warm the caches so the first measured request pays no encoding cost.
-    chat_body(), responses_body()
+    # Warm the caches so the first measured request pays no encoding cost (and a missing fixture stops
+    # the server before it prints its port).
+    chat_body(), responses_body(), _chat_tool_call_template()
     server = await asyncio.start_server(handle, host, port, backlog=4096, reuse_address=True)
     bound = server.sockets[0].getsockname()[1]
     print(f"PORT {bound}", flush=True)

@@ -4,6 +4,12 @@
     python bench/worker.py stream     --client ours --wire responses --url ... --chunks 2000
     python bench/worker.py concurrent --client ours --wire chat --url ... --streams 1000 --chunks 50
     python bench/worker.py profile    --client ours --wire chat --url ... [--chunks 2000]
+    python bench/worker.py history    --client openai --wire chat --url ... --sizes 10,100,1000,5000
+    python bench/worker.py toolloop   --client ours --wire responses --url ... --steps 100 --n 3
+    python bench/worker.py payload    --client ours --wire chat --url ... --kind tool-result|image
+    python bench/worker.py memory     --client ours --wire chat --url ... --chunks 4000
+    python bench/worker.py json       --client ours --wire chat --url ...   (no server traffic)
+    python bench/worker.py scaling-profile --client ours --wire chat --url ... --what history|toolloop|...
 
 CPU is ``time.process_time()`` (user + system time of this process, every thread), so the server's
 work, which runs in another process, never counts. Wall time is reported for context only.
@@ -15,6 +21,7 @@ import argparse
 import asyncio
 import gc
 import json
+import os
 import resource
 import sys
 import time
@@ -262,8 +269,116 @@ def measure_layers(url: str, wire: str, chunks: int, reps: int) -> dict[str, Any
     return {name: min(values) for name, values in samples.items()}
 
 
+# -- issue 18: long histories, tool loops, big payloads, stream memory, JSON ---------------------------------
+def _cpu_per_call(call: Any, budget: float, least: int = 5, most: int = 200) -> dict[str, Any]:
+    """Median CPU of one call over at least ``least`` calls, more while the wall budget lasts."""
+    for _ in range(2):
+        if not call():
+            raise RuntimeError("the client returned an empty answer")
+    gc.collect()
+    samples: list[float] = []
+    wall0 = time.perf_counter()
+    while len(samples) < least or (len(samples) < most and time.perf_counter() - wall0 < budget):
+        cpu0 = time.process_time()
+        call()
+        samples.append(time.process_time() - cpu0)
+    ordered = sorted(samples)
+    return {
+        "cpu_per_call_us": ordered[len(ordered) // 2] * 1e6,
+        "min_us": ordered[0] * 1e6,
+        "calls": len(samples),
+    }
+
+
+def measure_history(name: str, url: str, wire: str, sizes: list[int], budget: float) -> dict[str, Any]:
+    import workloads
+
+    return {str(n): _cpu_per_call(workloads.history_call(name, url, wire, n), budget) for n in sizes}
+
+
+def measure_payload(name: str, url: str, wire: str, kind: str, budget: float) -> dict[str, Any]:
+    import workloads
+
+    return _cpu_per_call(workloads.payload_call(name, url, wire, kind), budget)
+
+
+def measure_tool_loop(name: str, url: str, wire: str, steps: int, loops: int) -> dict[str, Any]:
+    """Per-step CPU of ``loops`` agent loops (after one unmeasured warm-up loop), step by step."""
+    import workloads
+
+    workloads.tool_loop(name, url, wire, min(steps, 10))  # warm-up: imports, code paths, connections
+    runs = []
+    for _ in range(loops):
+        gc.collect()
+        runs.append([seconds * 1e6 for seconds in workloads.tool_loop(name, url, wire, steps)])
+    per_step = [sorted(column)[len(column) // 2] for column in zip(*runs, strict=True)]
+    return {"steps": steps, "loops": loops, "per_step_us": per_step, "runs_us": runs}
+
+
+def measure_memory(name: str, url: str, wire: str, chunks: int) -> dict[str, Any]:
+    import workloads
+
+    workloads.stream_memory(name, url, wire, 200)  # warm-up: first-use imports allocate too
+    return workloads.stream_memory(name, url, wire, chunks)
+
+
+def measure_json() -> dict[str, Any]:
+    """Per-call CPU of ``chat_openrouter._json`` on both backends, and of raw orjson (the unchecked floor)."""
+    import timeit
+
+    import server
+    import workloads
+
+    from chat_openrouter import _json
+
+    backends: dict[str, Any] = {"stdlib": _json.STDLIB}
+    try:
+        import orjson
+
+        backends["orjson"] = _json.orjson_backend()
+        backends["raw orjson (unchecked)"] = _json.Backend("raw", orjson.dumps, orjson.dumps, orjson.loads)  # type: ignore[arg-type]
+    except ImportError:
+        pass
+    history = workloads.history_texts(5000)
+    body = {
+        "model": "openai/gpt-4o",
+        "messages": [{"role": r, "content": t} for r, t in history],
+        "temperature": 0.7,
+    }
+    body_bytes = json.dumps(body, ensure_ascii=False, separators=(",", ":")).encode()
+    chat_chunk = server.chat_stream(3)[3][6:-2]
+    responses_delta = server.responses_stream(3)[5][6:-2]
+    completed = server.responses_stream(3)[-2][6:-2]
+    cases = {
+        "loads: Completions text chunk": ("loads", chat_chunk.decode()),
+        "loads: Responses text delta": ("loads", responses_delta.decode()),
+        "loads: response.completed event": ("loads", completed.decode()),
+        "loads: non-stream body (17 KB)": ("loads", server.chat_body()),
+        "dumps: one-message request": (
+            "dumps",
+            {"model": "m", "messages": [{"role": "user", "content": clients.PROMPT}]},
+        ),
+        "dumps: 5,000-message request": ("dumps", body),
+        "loads: 5,000-message request": ("loads", body_bytes),
+    }
+    out: dict[str, Any] = {
+        "sizes": {
+            k: len(v) if isinstance(v, (str, bytes)) else len(json.dumps(v)) for k, (_, v) in cases.items()
+        }
+    }
+    for label, (what, value) in cases.items():
+        row: dict[str, float] = {}
+        for name, backend in backends.items():
+            function = backend.loads if what == "loads" else backend.dumps
+            timer = timeit.Timer(lambda f=function, v=value: f(v))
+            number, _ = timer.autorange()  # enough calls for 0.2 s: far above the clock's resolution
+            row[name] = min(timer.repeat(repeat=5, number=number)) / number * 1e6
+        out[label] = row
+    return out
+
+
 # -- profile ----------------------------------------------------------------------------------------------
-def profile(client: clients.Client, what: str, reps: int, top: int) -> dict[str, Any]:
+def profile(client: clients.Client, what: str, reps: int, top: int, timer: Any = None) -> dict[str, Any]:
     import cProfile
     import io
     import pstats
@@ -271,7 +386,9 @@ def profile(client: clients.Client, what: str, reps: int, top: int) -> dict[str,
     work = client.request if what == "request" else client.stream
     for _ in range(3):
         work()
-    profiler = cProfile.Profile()
+    # The default timer is wall time (waits for the server show as socket recv); `time.process_time`
+    # counts this process's CPU only, what the scaling profiles are about.
+    profiler = cProfile.Profile(timer) if timer is not None else cProfile.Profile()
     profiler.enable()
     for _ in range(reps):
         work()
@@ -286,9 +403,40 @@ def profile(client: clients.Client, what: str, reps: int, top: int) -> dict[str,
     return {"reps": reps, "tottime": tottime, "cumulative": out.getvalue()}
 
 
+def profile_scaling(name: str, url: str, wire: str, what: str, reps: int, top: int) -> dict[str, Any]:
+    """cProfile of one issue-18 workload: a 5,000-message call, a 50-step loop, a 1 MB payload."""
+    import workloads
+
+    work: Any
+    if what == "history":
+        work = workloads.history_call(name, url, wire, 5000)
+    elif what == "toolloop":
+        work = lambda: workloads.tool_loop(name, url, wire, 50)  # noqa: E731
+    else:
+        work = workloads.payload_call(name, url, wire, what)
+    holder = clients.Client()
+    holder.request = work  # type: ignore[method-assign]
+    return profile(holder, "request", reps, top, timer=time.process_time)
+
+
 def main() -> None:
     parser = argparse.ArgumentParser()
-    parser.add_argument("task", choices=["request", "stream", "concurrent", "layers", "profile"])
+    parser.add_argument(
+        "task",
+        choices=[
+            "request",
+            "stream",
+            "concurrent",
+            "layers",
+            "profile",
+            "history",
+            "toolloop",
+            "payload",
+            "memory",
+            "json",
+            "scaling-profile",
+        ],
+    )
     parser.add_argument("--client", required=True, choices=sorted(clients.FACTORIES))
     parser.add_argument("--wire", required=True, choices=["chat", "responses"])
     parser.add_argument("--url", required=True)
@@ -302,7 +450,14 @@ def main() -> None:
     parser.add_argument("--interval-ms", type=int, default=200, help="pause between a stream's events")
     parser.add_argument("--tick-ms", type=float, default=10.0)
     parser.add_argument("--ramp-ms", type=float, default=2000.0, help="spread the concurrent stream starts")
-    parser.add_argument("--what", default="stream", choices=["request", "stream"])
+    parser.add_argument(
+        "--what",
+        default="stream",
+        choices=["request", "stream", "history", "toolloop", "tool-result", "image"],
+    )
+    parser.add_argument("--sizes", default="10,100,1000,5000", help="history lengths (messages)")
+    parser.add_argument("--steps", type=int, default=100, help="tool calls per agent loop")
+    parser.add_argument("--kind", default="tool-result", choices=["tool-result", "image"])
     parser.add_argument("--top", type=int, default=25)
     args = parser.parse_args()
 
@@ -313,7 +468,22 @@ def main() -> None:
     if args.chunks is None:
         args.chunks = 50 if args.task == "concurrent" else 2000
     spec = clients.SPECS[args.client]
-    if args.task == "request":
+    if spec.json_backend:  # read by chat_openrouter._json when it loads, so before the client is made
+        os.environ["CHAT_OPENROUTER_JSON"] = spec.json_backend
+    if args.task == "history":
+        sizes = [int(n) for n in args.sizes.split(",")]
+        result = measure_history(args.client, args.url, args.wire, sizes, args.budget)
+    elif args.task == "toolloop":
+        result = measure_tool_loop(args.client, args.url, args.wire, args.steps, args.n)
+    elif args.task == "payload":
+        result = measure_payload(args.client, args.url, args.wire, args.kind, args.budget)
+    elif args.task == "memory":
+        result = measure_memory(args.client, args.url, args.wire, args.chunks)
+    elif args.task == "json":
+        result = measure_json()
+    elif args.task == "scaling-profile":
+        result = profile_scaling(args.client, args.url, args.wire, args.what, args.n, args.top)
+    elif args.task == "request":
         client = clients.make(args.client, args.url, args.wire, "bench/n20")
         result = measure_requests(client, args.n, args.warmup, args.budget)
     elif args.task == "stream":
