@@ -19,7 +19,7 @@ import sqlite3
 import uuid
 from collections.abc import Iterator
 from dataclasses import asdict, dataclass, field
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
@@ -72,7 +72,7 @@ class StoreError(Exception):
 
 def now() -> str:
     """The current time, UTC, ISO 8601 to the millisecond (sorts as text)."""
-    return datetime.now(timezone.utc).isoformat(timespec="milliseconds")
+    return datetime.now(UTC).isoformat(timespec="milliseconds")
 
 
 def new_conversation_id() -> str:

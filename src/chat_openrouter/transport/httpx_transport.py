@@ -23,6 +23,7 @@ headers hold the API key, and ``raise ... from None`` would still leave it reach
 
 from __future__ import annotations
 
+import builtins
 import socket
 import threading
 import time
@@ -215,7 +216,7 @@ class _AsyncStream:
                     break
                 except httpx2.HTTPError as exc:
                     error = _map_error(exc, "idle", self._request)
-                except asyncio.TimeoutError:
+                except builtins.TimeoutError:
                     error = _total_timeout()
                 if error is not None:
                     raise error
@@ -370,7 +371,7 @@ class HttpxTransport:
                 response = await asyncio.wait_for(client.send(httpx_request, stream=True), left)
         except httpx2.HTTPError as exc:
             error = _map_error(exc, "first_byte", request)
-        except asyncio.TimeoutError:
+        except builtins.TimeoutError:
             error = _total_timeout()
         if error is not None:
             raise error

@@ -206,7 +206,7 @@ class _Runtime:
             await asyncio.wait_for(self.loop.run_async(self._close_connections()), _SHUTDOWN_WAIT)
         except LoopClosedError:
             pass
-        except asyncio.TimeoutError:
+        except TimeoutError:
             logger.warning(
                 "MCP sessions did not close within %s s; stopping their loop anyway", _SHUTDOWN_WAIT
             )

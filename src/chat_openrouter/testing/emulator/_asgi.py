@@ -97,9 +97,9 @@ async def read_body(receive: Receive, *, max_bytes: int, timeout: float) -> byte
         remaining = deadline - loop.time()
         try:
             if remaining <= 0:
-                raise asyncio.TimeoutError
+                raise TimeoutError
             message = await asyncio.wait_for(receive(), remaining)
-        except asyncio.TimeoutError:
+        except TimeoutError:
             raise RequestError(408, "Request timed out: the request body arrived too slowly") from None
         if message["type"] == "http.disconnect":
             return None
@@ -116,7 +116,7 @@ async def wait_for_event(event: asyncio.Event, seconds: float) -> bool:
     """Sleep ``seconds`` unless ``event`` fires first; True when it fired (the client went away)."""
     try:
         await asyncio.wait_for(event.wait(), timeout=seconds)
-    except asyncio.TimeoutError:
+    except TimeoutError:
         return False
     return True
 

@@ -13,7 +13,7 @@ import string
 import threading
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from typing import Any
 
 from ._catalog import EmulatedModel
@@ -61,7 +61,7 @@ def key_hash(key: str) -> str:
 
 
 def utc_iso(timestamp: float) -> str:
-    return datetime.fromtimestamp(timestamp, tz=timezone.utc).isoformat().replace("+00:00", "Z")
+    return datetime.fromtimestamp(timestamp, tz=UTC).isoformat().replace("+00:00", "Z")
 
 
 class Context:
@@ -227,7 +227,7 @@ def generation_record(
         "usage": cost,
         "cache_discount": None,
         "upstream_inference_cost": None,
-        "created_at": datetime.fromtimestamp(created, tz=timezone.utc).isoformat(),
+        "created_at": datetime.fromtimestamp(created, tz=UTC).isoformat(),
         "model": model.id,
         "app_id": None,
         "streamed": streamed,

@@ -164,12 +164,12 @@ async def _read_head(reader: asyncio.StreamReader, limits: ServerLimits) -> byte
     try:
         # Waiting for a request to start is bounded by the idle timeout ...
         first = await asyncio.wait_for(reader.readexactly(1), limits.idle_timeout)
-    except (asyncio.TimeoutError, asyncio.IncompleteReadError, ConnectionError):
+    except (TimeoutError, asyncio.IncompleteReadError, ConnectionError):
         return None
     try:
         # ... and the head, once started, must be complete within the head timeout (slowloris).
         rest = await asyncio.wait_for(reader.readuntil(b"\r\n\r\n"), limits.head_timeout)
-    except asyncio.TimeoutError:
+    except TimeoutError:
         raise _BadRequest(408, "Request timed out: the request head arrived too slowly") from None
     except asyncio.IncompleteReadError:
         raise _BadRequest(400, "incomplete request head") from None

@@ -210,7 +210,7 @@ def _get(items: queue.Queue[tuple[str, Any]], timeout: float | None) -> tuple[st
 async def _aget(items: asyncio.Queue[tuple[str, Any]], timeout: float | None) -> tuple[str, Any]:
     try:
         return await asyncio.wait_for(items.get(), timeout)
-    except asyncio.TimeoutError:
+    except TimeoutError:
         raise httpx2.ReadTimeout("no data from the emulator within the read timeout") from None
 
 
@@ -295,7 +295,7 @@ class EmulatorTransport(httpx2.BaseTransport, httpx2.AsyncBaseTransport):
     async def handle_async_request(self, request: httpx2.Request) -> httpx2.Response:
         try:
             body = await asyncio.wait_for(_aread_bounded(request, self.max_body_bytes), self.body_timeout)
-        except asyncio.TimeoutError:
+        except TimeoutError:
             raise httpx2.WriteTimeout(
                 "the request body took longer than the emulator's body_timeout"
             ) from None
