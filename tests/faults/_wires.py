@@ -16,15 +16,18 @@ import json
 import threading
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from functools import partial
 from typing import Any
 
 from chat_openrouter import ChatOptions, RetryPolicy, Timeouts, messages
-from chat_openrouter.core.events import StreamEvent, TextChunk
+from chat_openrouter.core.events import Done, StreamEvent, TextChunk
 from chat_openrouter.core.response import ChatResponse
 from chat_openrouter.openrouter.builder import OpenRouterBuilder
 from chat_openrouter.transport.httpx_transport import HttpxTransport
 from chat_openrouter.transport.limits import Limits
 from chat_openrouter.wire.base import WireClient
+
+from ._server import FaultServer
 
 API_KEY = "sk-or-v1-faultinjection0123456789abcdef0123456789abcdef"
 HANG_GUARD = 20.0  # seconds; far above any scripted timeout, only reached if something hangs
@@ -316,3 +319,43 @@ def call(
     if mode == "sync":
         return _bounded(run_sync)
     return _bounded(lambda: asyncio.run(run_async()))
+
+
+def run(
+    wire: Wire,
+    server_or_url: FaultServer | str,
+    *,
+    mode: str,
+    stream: bool,
+    timeouts: Timeouts | None = None,
+    limits: Limits | None = None,
+    retries: int = 2,
+    options: ChatOptions | None = None,
+    gate: threading.Event | None = None,
+) -> tuple[Outcome, Sleeps]:
+    """One call through a fresh client; asserts nothing leaked (pool idle, no exchange left running)."""
+    sleeps = Sleeps()
+    url = server_or_url if isinstance(server_or_url, str) else server_or_url.url
+    kwargs = {"retries": retries, "limits": limits}
+    if timeouts is not None:
+        kwargs["timeouts"] = timeouts
+    factory = partial(make_client, wire, url, sleeps, **kwargs)  # type: ignore[arg-type]
+
+    def release(ev: StreamEvent) -> None:
+        if gate is not None and isinstance(ev, TextChunk):
+            gate.set()
+
+    outcome = call(factory, mode=mode, stream=stream, options=options, on_event=release)
+    assert outcome.pool_idle, "a connection is still checked out of the pool: the response leaked"
+    if isinstance(server_or_url, FaultServer):
+        assert server_or_url.wait_quiet(), "the server still serves an exchange the client never closed"
+    return outcome, sleeps
+
+
+def assert_success(outcome: Outcome, *, stream: bool, text: str = "Hello") -> None:
+    assert outcome.error is None, f"unexpected {outcome.error!r}"
+    assert outcome.response is not None
+    assert outcome.response.text == text
+    if stream:
+        assert isinstance(outcome.events[-1], Done)
+        assert outcome.text == text

@@ -16,7 +16,7 @@ from ...core.parts import ToolPart
 from ...core.response import ChatResponse, TokenLogprob, TopLogprob
 from ...core.usage import Usage
 from ...errors import DecodeError
-from .lenient import as_int, as_mapping, as_str, opt_bool, opt_float, opt_int
+from .lenient import as_count, as_mapping, as_str, opt_bool, opt_float, opt_int
 
 __all__ = [
     "SNIPPET",
@@ -122,19 +122,22 @@ def usage_from(
     ``cost`` (USD credits; None when not sent), ``is_byok``, and ``cost_details`` and the whole object,
     kept verbatim.
     """
-    inputs = as_int(input_tokens)
-    outputs = as_int(output_tokens)
+    inputs = as_count(input_tokens)
+    outputs = as_count(output_tokens)
     total = usage.get("total_tokens")
     read_details = as_mapping(input_details)
     cost_details = usage.get("cost_details")
+    # Lenient, and never NaN (issue 13): a count that is not a non-negative integer reads as 0, a cost
+    # that is not a finite number >= 0 as None ("not reported"); the server's values stay in `raw`.
+    cost = opt_float(usage.get("cost"))
     return Usage(
         input_tokens=inputs,
         output_tokens=outputs,
-        total_tokens=as_int(total) if total is not None else inputs + outputs,
-        reasoning_tokens=as_int(as_mapping(output_details).get("reasoning_tokens")),
-        cached_tokens=as_int(read_details.get("cached_tokens")),
-        cache_write_tokens=as_int(read_details.get("cache_write_tokens")),
-        cost=opt_float(usage.get("cost")),
+        total_tokens=as_count(total) if total is not None else inputs + outputs,
+        reasoning_tokens=as_count(as_mapping(output_details).get("reasoning_tokens")),
+        cached_tokens=as_count(read_details.get("cached_tokens")),
+        cache_write_tokens=as_count(read_details.get("cache_write_tokens")),
+        cost=cost if cost is not None and cost >= 0 else None,
         is_byok=opt_bool(usage.get("is_byok")),
         cost_details=dict(cost_details) if isinstance(cost_details, Mapping) else {},
         raw=dict(usage),
