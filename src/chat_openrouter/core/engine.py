@@ -317,6 +317,8 @@ def _json_problem(raw: str) -> str:
         value = json.loads(raw)
     except ValueError as exc:
         return f"{exc}; send the arguments as one JSON object"
+    except RecursionError:
+        return "the JSON is nested too deeply; send the arguments as one flat JSON object"
     return f"expected a JSON object, got {type(value).__name__}"
 
 

@@ -107,6 +107,8 @@ class StructuredOutput:
                 document = json.loads(text)
             except ValueError as exc:
                 raise InvalidStructuredOutput(f"the answer is not valid JSON: {exc}") from None
+            except RecursionError:
+                raise InvalidStructuredOutput("the answer is JSON nested too deeply to read") from None
             if not isinstance(document, dict) or _WRAPPER_KEY not in document:
                 raise InvalidStructuredOutput(f'the answer must be a JSON object with a "{_WRAPPER_KEY}" key')
             return self.adapter.validate_python(document[_WRAPPER_KEY])
@@ -115,6 +117,8 @@ class StructuredOutput:
             raise InvalidStructuredOutput(message, errors=exc.errors(include_url=False)) from None
         except (KeyError, TypeError) as exc:  # a StructuredPart without the wrapper key
             raise InvalidStructuredOutput(f"the answer does not match the schema: {exc!r}") from None
+        except RecursionError:  # a value nested deeper than validation can follow (hostile data)
+            raise InvalidStructuredOutput("the answer is nested too deeply to validate") from None
 
     @staticmethod
     def retry_message(error: InvalidStructuredOutput) -> str:

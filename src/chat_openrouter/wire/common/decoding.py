@@ -48,12 +48,17 @@ def parse_payload(data: str, *, what: str, partial: Callable[[], ChatResponse]) 
     """One SSE ``data`` payload as JSON: the only ``json.loads`` an event gets.
 
     Invalid JSON raises :class:`DecodeError` ("``what`` is not valid JSON") quoting the payload's start,
-    with ``partial()`` -- the response decoded so far -- attached.
+    with ``partial()`` -- the response decoded so far -- attached; so does JSON nested too deeply to
+    parse (never a ``RecursionError``).
     """
+    error = None
     try:
         return json.loads(data)
     except ValueError:
-        raise DecodeError(f"{what} is not valid JSON", snippet=data[:SNIPPET], partial=partial()) from None
+        error = f"{what} is not valid JSON"
+    except RecursionError:
+        error = f"{what} is JSON nested too deeply to read"
+    raise DecodeError(error, snippet=data[:SNIPPET], partial=partial())
 
 
 def raw_arguments(arguments: Any) -> str:
