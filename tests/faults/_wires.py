@@ -359,3 +359,124 @@ def assert_success(outcome: Outcome, *, stream: bool, text: str = "Hello") -> No
     if stream:
         assert isinstance(outcome.events[-1], Done)
         assert outcome.text == text
+
+
+# -- bodies for Chat runs: tool calls, refusals, a final answer with metadata ------------------------------
+def tool_call_body(wire: Wire, call_id: str, name: str = "bump", cost: float = 0.25) -> dict[str, Any]:
+    """A non-streamed answer that calls ``name`` with ``{}``, billed ``cost``."""
+    if wire is COMPLETIONS:
+        return {
+            **wire.ok_body,
+            "choices": [
+                {
+                    "index": 0,
+                    "message": {
+                        "role": "assistant",
+                        "content": None,
+                        "tool_calls": [
+                            {"id": call_id, "type": "function", "function": {"name": name, "arguments": "{}"}}
+                        ],
+                    },
+                    "finish_reason": "tool_calls",
+                }
+            ],
+            "usage": {"prompt_tokens": 10, "completion_tokens": 5, "total_tokens": 15, "cost": cost},
+        }
+    return {
+        **wire.ok_body,
+        "output": [
+            {
+                "type": "function_call",
+                "id": f"fc_{call_id}",
+                "call_id": call_id,
+                "name": name,
+                "arguments": "{}",
+                "status": "completed",
+            }
+        ],
+        "usage": {"input_tokens": 10, "output_tokens": 5, "total_tokens": 15, "cost": cost},
+    }
+
+
+def tool_call_events(wire: Wire, call_id: str, name: str = "bump", cost: float = 0.25) -> list[bytes]:
+    """The streamed twin of :func:`tool_call_body`."""
+    if wire is COMPLETIONS:
+        call = {"index": 0, "id": call_id, "type": "function", "function": {"name": name, "arguments": "{}"}}
+        return [
+            event(_chat_chunk({"role": "assistant", "content": None, "tool_calls": [call]})),
+            event(_chat_chunk({}, "tool_calls")),
+            event(
+                {
+                    **_chat_chunk({}),
+                    "choices": [],
+                    "usage": {"prompt_tokens": 10, "completion_tokens": 5, "total_tokens": 15, "cost": cost},
+                }
+            ),
+            DONE,
+        ]
+    item = {"type": "function_call", "id": f"fc_{call_id}", "call_id": call_id, "name": name, "arguments": ""}
+    done = {**item, "arguments": "{}", "status": "completed"}
+    return [
+        event({"type": "response.created", "response": {**_RESPONSE, "status": "in_progress", "output": []}}),
+        event({"type": "response.output_item.added", "output_index": 0, "item": item}),
+        event(
+            {
+                "type": "response.function_call_arguments.delta",
+                "output_index": 0,
+                "item_id": item["id"],
+                "delta": "{}",
+            }
+        ),
+        event({"type": "response.output_item.done", "output_index": 0, "item": done}),
+        event(
+            {
+                "type": "response.completed",
+                "response": {
+                    **_RESPONSE,
+                    "status": "completed",
+                    "output": [done],
+                    "usage": {"input_tokens": 10, "output_tokens": 5, "total_tokens": 15, "cost": cost},
+                },
+            }
+        ),
+        DONE,
+    ]
+
+
+def refusal_body(wire: Wire, text: str = "I can't help with that.") -> dict[str, Any]:
+    """A non-streamed answer in which the model declined."""
+    if wire is COMPLETIONS:
+        return {
+            **wire.ok_body,
+            "choices": [
+                {
+                    "index": 0,
+                    "message": {"role": "assistant", "content": None, "refusal": text},
+                    "finish_reason": "stop",
+                }
+            ],
+        }
+    message = {
+        "type": "message",
+        "id": "msg_refusal",
+        "role": "assistant",
+        "status": "completed",
+        "content": [{"type": "refusal", "refusal": text}],
+    }
+    return {**wire.ok_body, "output": [message]}
+
+
+def answer_with_metadata(wire: Wire, text: str = "Hello") -> dict[str, Any]:
+    """A final answer that reports a system fingerprint, a service tier and token log probabilities."""
+    logprobs = [{"token": text, "logprob": -0.5, "bytes": list(text.encode()), "top_logprobs": []}]
+    if wire is COMPLETIONS:
+        body = json.loads(json.dumps(wire.ok_body))
+        body["system_fingerprint"] = "fp_fault"
+        body["service_tier"] = "default"
+        body["choices"][0]["message"]["content"] = text
+        body["choices"][0]["logprobs"] = {"content": logprobs}
+        return body
+    body = json.loads(json.dumps(wire.ok_body))
+    body["service_tier"] = "default"
+    body["output"][0]["content"][0].update(text=text, logprobs=logprobs)
+    return body

@@ -19,6 +19,7 @@ from __future__ import annotations
 import copy
 import json
 import re
+import typing
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
@@ -30,7 +31,7 @@ if TYPE_CHECKING:
 
     from .response import ChatResponse
 
-__all__ = ["InvalidStructuredOutput", "StructuredOutput"]
+__all__ = ["InvalidStructuredOutput", "StructuredOutput", "as_output_schema"]
 
 _WRAPPER_KEY = "value"
 _FENCE = re.compile(r"^```[A-Za-z0-9_-]*\s*\n(.*?)\n?```\s*$", re.DOTALL)
@@ -82,6 +83,14 @@ class StructuredOutput:
             adapter=adapter,
             wrapped=wrapped,
         )
+
+    @classmethod
+    def for_schema(cls, schema: OutputSchema) -> StructuredOutput:
+        """Use a ready :class:`OutputSchema` as it is: sent verbatim, the answer parsed as JSON (a dict
+        or whatever the JSON holds) without a Python type to validate it into."""
+        import pydantic
+
+        return cls(output_type=Any, schema=schema, adapter=pydantic.TypeAdapter(Any), wrapped=False)
 
     def parse(self, response: ChatResponse) -> Any:
         """Validate the model's answer into the output type, or raise :class:`InvalidStructuredOutput`.
@@ -158,3 +167,24 @@ def _strip_fence(text: str) -> str:
     stripped = text.strip()
     match = _FENCE.match(stripped)
     return match.group(1).strip() if match else stripped
+
+
+def as_output_schema(output: Any) -> OutputSchema | None:
+    """What a client's ``output=`` may be: an :class:`OutputSchema`, or a type -- a pydantic model class,
+    a dataclass, a ``TypedDict``, ``list[...]`` -- which is turned into its strict schema (as
+    ``ChatBuilder.with_structured_output`` does). Anything else is a ``TypeError`` saying what to pass.
+    """
+    if output is None or isinstance(output, OutputSchema):
+        return output
+    if isinstance(output, type) or typing.get_origin(output) is not None:
+        try:
+            return StructuredOutput.for_type(output).schema
+        except Exception as exc:  # pydantic cannot describe it: say so, naming what to pass instead
+            raise TypeError(
+                f"output={output!r} cannot be described as a JSON schema ({exc}); pass a pydantic model "
+                "class or an OutputSchema(name=..., schema={...})"
+            ) from None
+    raise TypeError(
+        f"output= takes a pydantic model class (or another type pydantic can describe) or an OutputSchema, "
+        f"not {type(output).__name__}; for a JSON schema dict, pass OutputSchema(name=..., schema=...)"
+    )
