@@ -152,3 +152,21 @@ def test_a_deep_whole_body_is_a_decode_error(wire: Wire, mode: str, depth: int) 
     with FaultServer(raw_body(200, nested(depth).encode())) as server:
         outcome, _ = run(wire, server, mode=mode, stream=False)
     assert isinstance(outcome.error, errors.DecodeError), repr(outcome.error)
+
+
+# -- SSE fields ---------------------------------------------------------------------------------------------------
+@pytest.mark.parametrize("value", ["\u00b2", "\u0661\u0662", "9" * 5000, "-5", "1e3", "12a"])
+def test_a_retry_field_that_is_not_ascii_digits_is_ignored(value: str) -> None:
+    from chat_openrouter.transport.sse import SSEDecoder
+
+    events = SSEDecoder().feed(f"retry: {value}\ndata: x\n\n".encode())
+    assert [(e.data, e.retry) for e in events] == [("x", None)]
+
+
+@wires
+@modes
+def test_a_hostile_retry_field_over_the_wire_does_not_break_the_stream(wire: Wire, mode: str) -> None:
+    hostile = b"retry: " + b"9" * 5000 + b"\n\nretry: \xc2\xb2\n\n"
+    with FaultServer(sse([hostile, *wire.good_stream("Hello")])) as server:
+        outcome, _ = run(wire, server, mode=mode, stream=True)
+    assert outcome.error is None and outcome.response is not None and outcome.response.text == "Hello"
