@@ -138,9 +138,10 @@ def test_per_call_extra_headers_are_checked_before_anything_is_sent(wire: Wire, 
     with FaultServer(json_body(wire.ok_body)) as server:
         client = wire.build().with_base_url(server.url).with_api_key(KEY).build()
         options = ChatOptions(extra_headers={"X-Note": "na\u00efve"})
-        with pytest.raises(errors.ConfigurationError, match="extra_headers"):
+        with pytest.raises(errors.ConfigurationError, match="extra_headers") as caught:
             complete(client, mode, options)
         assert server.request_count == 0
+    assert_quotes_no_part_of(caught.value, KEY)  # no frame had built the Authorization header yet
 
 
 # -- item 5: one header per name --------------------------------------------------------------------------

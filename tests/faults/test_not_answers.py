@@ -190,3 +190,18 @@ def test_too_many_output_items_in_a_whole_responses_answer_hit_the_limit(mode: s
         outcome, _ = run(RESPONSES, server, mode=mode, stream=False, limits=limits)
     assert isinstance(outcome.error, errors.DecodeError), repr(outcome.error)
     assert "more than 4 output items" in str(outcome.error)
+
+
+@modes
+def test_catalogue_prices_that_are_not_finite_read_as_unlisted(mode: str) -> None:
+    pricing = (
+        b'{"prompt": "NaN", "completion": "Infinity", "request": NaN, "image": -Infinity, "audio": "1e999"}'
+    )
+    body = b'{"data": [{"id": "a/b", "pricing": ' + pricing + b"}]}"
+    with FaultServer(raw_body(200, body)) as server:
+        client = make_client(COMPLETIONS, server.url, Sleeps(), retries=0)
+        (model,) = API_CALLS["list_models"](OpenRouterAPI(client), mode)
+        client.close()
+    prices = model.pricing
+    assert (prices.prompt, prices.completion, prices.request, prices.image) == (None, None, None, None)
+    assert prices.audio is not None and prices.audio.is_finite()  # 1e999 is a (huge) finite decimal

@@ -130,6 +130,12 @@ class Endpoint:
         extra_headers: Mapping[str, str] | None = None,
         timeouts: Timeouts | None = None,
     ) -> HttpRequest:
+        # Everything that can fail comes first: no frame of such an error holds the key in a local.
+        if extra_headers:
+            extra_headers = check_headers(extra_headers, where="extra_headers")
+        payload = None
+        if body is not None:
+            payload = json.dumps(body, ensure_ascii=False, separators=(",", ":")).encode("utf-8")
         defaults: dict[str, str] = {
             "User-Agent": user_agent(),
             "Accept": "text/event-stream" if stream else "application/json",
@@ -138,13 +144,8 @@ class Endpoint:
             defaults["Content-Type"] = "application/json"
         if self.api_key is not None:
             defaults["Authorization"] = f"Bearer {self.api_key.get()}"
-        if extra_headers:
-            extra_headers = check_headers(extra_headers, where="extra_headers")
         # Case-insensitive: an `authorization` given by the caller replaces the key's header, never joins it.
         headers = merge_headers(defaults, self.headers, extra_headers)
-        payload = None
-        if body is not None:
-            payload = json.dumps(body, ensure_ascii=False, separators=(",", ":")).encode("utf-8")
         t = timeouts or self.timeouts
         # The overall deadline starts now: it covers every attempt and every wait between them.
         deadline = None if t.total is None else time.monotonic() + t.total

@@ -51,9 +51,11 @@ def _decimal(value: Any) -> Decimal | None:
     if value is None or isinstance(value, bool):
         return None
     try:
-        return Decimal(str(value))
+        number = Decimal(str(value))
     except (InvalidOperation, ValueError):
         return None
+    # "NaN", "Infinity" (strings or JSON literals) are no price: read as unlisted, like garbage.
+    return number if number.is_finite() else None
 
 
 _PRICE_FIELDS = (
