@@ -92,3 +92,15 @@ def test_a_callers_async_client_without_pooled_connections_may_change_loops(wire
         given = httpx2.AsyncClient(limits=httpx2.Limits(max_keepalive_connections=0))
         client = wire.build().with_base_url(server.url).with_api_key(API_KEY).with_transport(given).build()
         assert [asyncio.run(ask(client, False)) for _ in range(2)] == ["Hello", "Hello"]
+
+
+@wires
+def test_a_callers_async_transport_fails_before_sending_in_a_second_loop(wire: Wire) -> None:
+    # Our AsyncClients are per loop, but a transport the caller passed holds one pool for all of them.
+    with FaultServer(json_body(wire.ok_body)) as server:
+        given = httpx2.AsyncHTTPTransport()
+        client = wire.build().with_base_url(server.url).with_api_key(API_KEY).with_transport(given).build()
+        assert asyncio.run(ask(client, False)) == "Hello"
+        with pytest.raises(errors.ConfigurationError, match="another event loop"):
+            asyncio.run(ask(client, False))
+        assert server.request_count == 1
