@@ -28,7 +28,7 @@ import socket
 import struct
 import threading
 from collections.abc import Awaitable, Callable, Iterable, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from types import TracebackType
 from typing import Any
 
@@ -36,9 +36,12 @@ __all__ = [
     "Exchange",
     "FaultServer",
     "closed_port_url",
+    "drip_head",
     "html_500",
     "json_body",
     "keepalive_forever",
+    "raw_body",
+    "redirect",
     "reset_before_headers",
     "reset_mid_stream",
     "sse",
@@ -54,6 +57,12 @@ class RecordedRequest:
     path: str
     headers: dict[str, str]
     body: bytes
+    #: every header line as sent, in order and spelling (``headers`` keeps one value per lowercased name)
+    raw_headers: list[tuple[str, str]] = field(default_factory=list)
+
+    def header_values(self, name: str) -> list[str]:
+        """Every value sent under ``name`` (case-insensitively): two entries mean a duplicated header."""
+        return [value for key, value in self.raw_headers if key.lower() == name.lower()]
 
     def json(self) -> Any:
         return json.loads(self.body)
@@ -235,6 +244,49 @@ def keepalive_forever(interval: float = 0.005) -> Behaviour:
     return run
 
 
+def redirect(code: int, location: str | None) -> Behaviour:
+    """A redirect (never to be followed: the key would go along); ``location`` None sends none."""
+
+    async def run(ex: Exchange) -> None:
+        headers = [("Location", location)] if location is not None else []
+        await ex.whole(code, b"<html>Moved</html>", "text/html", headers)
+
+    return run
+
+
+def drip_head(interval: float = 0.02) -> Behaviour:
+    """A status line and then an endless header, one byte at a time, until the client goes away: every
+    single read succeeds, so only an overall deadline can end the wait for the headers."""
+
+    async def run(ex: Exchange) -> None:
+        ex.keep_alive = False
+        head = b"HTTP/1.1 200 OK\r\nX-Drip: "
+        try:
+            for byte in head:
+                ex.writer.write(bytes([byte]))
+                await ex.writer.drain()
+                await asyncio.sleep(interval)  # the server's pacing, not a test timing
+            while not ex.reader.at_eof():
+                ex.writer.write(b"a")
+                await ex.writer.drain()
+                await asyncio.sleep(interval)
+        except (ConnectionError, OSError):
+            pass
+
+    return run
+
+
+def raw_body(
+    code: int, body: bytes, content_type: str = "application/json", headers: Sequence[tuple[str, str]] = ()
+) -> Behaviour:
+    """Exactly these body bytes (JSON that ``json.dumps`` would not write: ``NaN``, ``1e999``, ...)."""
+
+    async def run(ex: Exchange) -> None:
+        await ex.whole(code, body, content_type, headers)
+
+    return run
+
+
 def closed_port_url() -> str:
     """A loopback URL nobody listens on: connecting to it is refused at once."""
     with socket.socket() as sock:
@@ -350,10 +402,12 @@ async def _read_request(reader: asyncio.StreamReader) -> RecordedRequest | None:
     lines = head.decode("latin-1").split("\r\n")
     method, path, _ = lines[0].split(" ", 2)
     headers: dict[str, str] = {}
+    raw_headers: list[tuple[str, str]] = []
     for line in lines[1:]:
         if line:
             name, _, value = line.partition(":")
             headers[name.strip().lower()] = value.strip()
+            raw_headers.append((name.strip(), value.strip()))
     length = int(headers.get("content-length", "0"))
     body = await reader.readexactly(length) if length else b""
-    return RecordedRequest(method, path, headers, body)
+    return RecordedRequest(method, path, headers, body, raw_headers)

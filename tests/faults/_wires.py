@@ -16,15 +16,18 @@ import json
 import threading
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from functools import partial
 from typing import Any
 
 from chat_openrouter import ChatOptions, RetryPolicy, Timeouts, messages
-from chat_openrouter.core.events import StreamEvent, TextChunk
+from chat_openrouter.core.events import Done, StreamEvent, TextChunk
 from chat_openrouter.core.response import ChatResponse
 from chat_openrouter.openrouter.builder import OpenRouterBuilder
 from chat_openrouter.transport.httpx_transport import HttpxTransport
 from chat_openrouter.transport.limits import Limits
 from chat_openrouter.wire.base import WireClient
+
+from ._server import FaultServer
 
 API_KEY = "sk-or-v1-faultinjection0123456789abcdef0123456789abcdef"
 HANG_GUARD = 20.0  # seconds; far above any scripted timeout, only reached if something hangs
@@ -316,3 +319,164 @@ def call(
     if mode == "sync":
         return _bounded(run_sync)
     return _bounded(lambda: asyncio.run(run_async()))
+
+
+def run(
+    wire: Wire,
+    server_or_url: FaultServer | str,
+    *,
+    mode: str,
+    stream: bool,
+    timeouts: Timeouts | None = None,
+    limits: Limits | None = None,
+    retries: int = 2,
+    options: ChatOptions | None = None,
+    gate: threading.Event | None = None,
+) -> tuple[Outcome, Sleeps]:
+    """One call through a fresh client; asserts nothing leaked (pool idle, no exchange left running)."""
+    sleeps = Sleeps()
+    url = server_or_url if isinstance(server_or_url, str) else server_or_url.url
+    kwargs = {"retries": retries, "limits": limits}
+    if timeouts is not None:
+        kwargs["timeouts"] = timeouts
+    factory = partial(make_client, wire, url, sleeps, **kwargs)  # type: ignore[arg-type]
+
+    def release(ev: StreamEvent) -> None:
+        if gate is not None and isinstance(ev, TextChunk):
+            gate.set()
+
+    outcome = call(factory, mode=mode, stream=stream, options=options, on_event=release)
+    assert outcome.pool_idle, "a connection is still checked out of the pool: the response leaked"
+    if isinstance(server_or_url, FaultServer):
+        assert server_or_url.wait_quiet(), "the server still serves an exchange the client never closed"
+    return outcome, sleeps
+
+
+def assert_success(outcome: Outcome, *, stream: bool, text: str = "Hello") -> None:
+    assert outcome.error is None, f"unexpected {outcome.error!r}"
+    assert outcome.response is not None
+    assert outcome.response.text == text
+    if stream:
+        assert isinstance(outcome.events[-1], Done)
+        assert outcome.text == text
+
+
+# -- bodies for Chat runs: tool calls, refusals, a final answer with metadata ------------------------------
+def tool_call_body(wire: Wire, call_id: str, name: str = "bump", cost: float = 0.25) -> dict[str, Any]:
+    """A non-streamed answer that calls ``name`` with ``{}``, billed ``cost``."""
+    if wire is COMPLETIONS:
+        return {
+            **wire.ok_body,
+            "choices": [
+                {
+                    "index": 0,
+                    "message": {
+                        "role": "assistant",
+                        "content": None,
+                        "tool_calls": [
+                            {"id": call_id, "type": "function", "function": {"name": name, "arguments": "{}"}}
+                        ],
+                    },
+                    "finish_reason": "tool_calls",
+                }
+            ],
+            "usage": {"prompt_tokens": 10, "completion_tokens": 5, "total_tokens": 15, "cost": cost},
+        }
+    return {
+        **wire.ok_body,
+        "output": [
+            {
+                "type": "function_call",
+                "id": f"fc_{call_id}",
+                "call_id": call_id,
+                "name": name,
+                "arguments": "{}",
+                "status": "completed",
+            }
+        ],
+        "usage": {"input_tokens": 10, "output_tokens": 5, "total_tokens": 15, "cost": cost},
+    }
+
+
+def tool_call_events(wire: Wire, call_id: str, name: str = "bump", cost: float = 0.25) -> list[bytes]:
+    """The streamed twin of :func:`tool_call_body`."""
+    if wire is COMPLETIONS:
+        call = {"index": 0, "id": call_id, "type": "function", "function": {"name": name, "arguments": "{}"}}
+        return [
+            event(_chat_chunk({"role": "assistant", "content": None, "tool_calls": [call]})),
+            event(_chat_chunk({}, "tool_calls")),
+            event(
+                {
+                    **_chat_chunk({}),
+                    "choices": [],
+                    "usage": {"prompt_tokens": 10, "completion_tokens": 5, "total_tokens": 15, "cost": cost},
+                }
+            ),
+            DONE,
+        ]
+    item = {"type": "function_call", "id": f"fc_{call_id}", "call_id": call_id, "name": name, "arguments": ""}
+    done = {**item, "arguments": "{}", "status": "completed"}
+    return [
+        event({"type": "response.created", "response": {**_RESPONSE, "status": "in_progress", "output": []}}),
+        event({"type": "response.output_item.added", "output_index": 0, "item": item}),
+        event(
+            {
+                "type": "response.function_call_arguments.delta",
+                "output_index": 0,
+                "item_id": item["id"],
+                "delta": "{}",
+            }
+        ),
+        event({"type": "response.output_item.done", "output_index": 0, "item": done}),
+        event(
+            {
+                "type": "response.completed",
+                "response": {
+                    **_RESPONSE,
+                    "status": "completed",
+                    "output": [done],
+                    "usage": {"input_tokens": 10, "output_tokens": 5, "total_tokens": 15, "cost": cost},
+                },
+            }
+        ),
+        DONE,
+    ]
+
+
+def refusal_body(wire: Wire, text: str = "I can't help with that.") -> dict[str, Any]:
+    """A non-streamed answer in which the model declined."""
+    if wire is COMPLETIONS:
+        return {
+            **wire.ok_body,
+            "choices": [
+                {
+                    "index": 0,
+                    "message": {"role": "assistant", "content": None, "refusal": text},
+                    "finish_reason": "stop",
+                }
+            ],
+        }
+    message = {
+        "type": "message",
+        "id": "msg_refusal",
+        "role": "assistant",
+        "status": "completed",
+        "content": [{"type": "refusal", "refusal": text}],
+    }
+    return {**wire.ok_body, "output": [message]}
+
+
+def answer_with_metadata(wire: Wire, text: str = "Hello") -> dict[str, Any]:
+    """A final answer that reports a system fingerprint, a service tier and token log probabilities."""
+    logprobs = [{"token": text, "logprob": -0.5, "bytes": list(text.encode()), "top_logprobs": []}]
+    if wire is COMPLETIONS:
+        body = json.loads(json.dumps(wire.ok_body))
+        body["system_fingerprint"] = "fp_fault"
+        body["service_tier"] = "default"
+        body["choices"][0]["message"]["content"] = text
+        body["choices"][0]["logprobs"] = {"content": logprobs}
+        return body
+    body = json.loads(json.dumps(wire.ok_body))
+    body["service_tier"] = "default"
+    body["output"][0]["content"][0].update(text=text, logprobs=logprobs)
+    return body

@@ -14,12 +14,10 @@ from __future__ import annotations
 import email.utils
 import threading
 import time
-from functools import partial
 
 import pytest
 
 from chat_openrouter import ChatOptions, Timeouts, errors
-from chat_openrouter.core.events import Done, StreamEvent, TextChunk
 from chat_openrouter.transport.limits import Limits
 
 from ._server import (
@@ -41,56 +39,15 @@ from ._wires import (
     KEEPALIVE,
     MODES,
     WIRES,
-    Outcome,
-    Sleeps,
     Wire,
-    call,
+    assert_success,
     event,
-    make_client,
+    run,
 )
 
 wires = pytest.mark.parametrize("wire", WIRES, ids=lambda w: w.name)
 modes = pytest.mark.parametrize("mode", MODES)
 streamed = pytest.mark.parametrize("stream", [True, False], ids=["stream", "complete"])
-
-
-def run(
-    wire: Wire,
-    server_or_url: FaultServer | str,
-    *,
-    mode: str,
-    stream: bool,
-    timeouts: Timeouts | None = None,
-    limits: Limits | None = None,
-    retries: int = 2,
-    options: ChatOptions | None = None,
-    gate: threading.Event | None = None,
-) -> tuple[Outcome, Sleeps]:
-    sleeps = Sleeps()
-    url = server_or_url if isinstance(server_or_url, str) else server_or_url.url
-    kwargs = {"retries": retries, "limits": limits}
-    if timeouts is not None:
-        kwargs["timeouts"] = timeouts
-    factory = partial(make_client, wire, url, sleeps, **kwargs)  # type: ignore[arg-type]
-
-    def release(ev: StreamEvent) -> None:
-        if gate is not None and isinstance(ev, TextChunk):
-            gate.set()
-
-    outcome = call(factory, mode=mode, stream=stream, options=options, on_event=release)
-    assert outcome.pool_idle, "a connection is still checked out of the pool: the response leaked"
-    if isinstance(server_or_url, FaultServer):
-        assert server_or_url.wait_quiet(), "the server still serves an exchange the client never closed"
-    return outcome, sleeps
-
-
-def assert_success(outcome: Outcome, *, stream: bool, text: str = "Hello") -> None:
-    assert outcome.error is None, f"unexpected {outcome.error!r}"
-    assert outcome.response is not None
-    assert outcome.response.text == text
-    if stream:
-        assert isinstance(outcome.events[-1], Done)
-        assert outcome.text == text
 
 
 # -- connection faults ----------------------------------------------------------------------------------

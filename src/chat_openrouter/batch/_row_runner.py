@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import asyncio
 import json
+import math
 import random
 import time
 from collections.abc import Mapping
@@ -198,8 +199,9 @@ def rate_limit_wait(error: BaseException, *, now: float, tries: int) -> float | 
     """Seconds the whole job should pause for this error, or None when it is not a rate limit.
 
     ``Retry-After`` (or ``availability.retry_after``) first; else OpenRouter's ``X-RateLimit-Reset``
-    (epoch milliseconds), which its platform 429s carry as headers and copy into
-    ``error.metadata.headers`` (the body is what reaches us); else exponential backoff from 1 s.
+    (epoch milliseconds), which its platform 429s carry as HTTP headers (``error.headers``, also when a
+    proxy passes only those on) and copy into ``error.metadata.headers``; else exponential backoff
+    from 1 s.
     A 402 with ``Retry-After`` is OpenRouter's in-flight budget limit (reference §1.2): a pause too.
     """
     if not isinstance(error, APIError):
@@ -210,22 +212,25 @@ def rate_limit_wait(error: BaseException, *, now: float, tries: int) -> float | 
         return None
     if error.retry_after is not None:
         return error.retry_after
-    reset = _rate_limit_reset(error.metadata)
+    reset = _rate_limit_reset(error.headers)
+    if reset is None:
+        reset = _rate_limit_reset(error.metadata.get("headers"))
     if reset is not None:
         return max(0.0, reset - now)
     return float(min(60, 2 ** (tries - 1)))
 
 
-def _rate_limit_reset(metadata: Mapping[str, Any]) -> float | None:
-    headers = metadata.get("headers")
+def _rate_limit_reset(headers: Any) -> float | None:
     if not isinstance(headers, Mapping):
         return None
     for name, value in headers.items():
         if str(name).lower() == "x-ratelimit-reset":
             try:
                 stamp = float(value)
-            except (TypeError, ValueError):
+            except (TypeError, ValueError, OverflowError):
                 return None
+            if not math.isfinite(stamp):
+                return None  # "nan", "inf": not a time (issue 13)
             # Milliseconds since the epoch in OpenRouter's bodies; tolerate seconds too.
             return stamp / 1000.0 if stamp > 1e11 else stamp
     return None

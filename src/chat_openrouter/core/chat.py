@@ -38,7 +38,7 @@ from ..errors import ConfigurationError
 from .approval import APPROVAL_STRATEGIES, ApprovalPolicy, ApprovalStrategy, Pause
 from .engine import Flow, RunConfig, check_resumable, run
 from .messages import Messages
-from .options import ChatOptions
+from .options import ChatOptions, OutputSchema
 from .provider import ChatProvider
 from .response import ChatResponse
 from .run import AsyncChatRunStream, ChatRunStream, drive_async, drive_sync
@@ -80,6 +80,7 @@ class _ChatConfig:
     after_step: Callable[..., Any] | None = None
     has_output: bool = False
     mcp_servers: tuple[MCPServerConfig, ...] = ()
+    reset_tool_choice: bool = True
 
 
 class ChatBuilder:
@@ -178,12 +179,26 @@ class ChatBuilder:
         self, output_type: Any, *, name: str | None = None, strict: bool = True
     ) -> ChatBuilder:
         """Ask for JSON matching ``output_type`` (a pydantic model, or any type pydantic's ``TypeAdapter``
-        accepts) and validate the final answer into ``response.output``.
+        accepts) and validate the final answer into ``response.output``. A ready
+        :class:`~chat_openrouter.OutputSchema` is sent as it is, and the answer parsed as JSON.
+
+        A refusal ends the run with the refusal (``response.refusal``, ``finish_reason == "refusal"``,
+        ``output`` None): it is the model's answer, not invalid JSON to ask again for.
 
         The schema is sent strict (see :mod:`chat_openrouter.core.structured` for how it is made
         strict-compatible); ``name`` defaults to the type's name.
         """
         return self._with(output_type=output_type, output_name=name, output_strict=strict, has_output=True)
+
+    def with_reset_tool_choice(self, reset: bool = True) -> ChatBuilder:
+        """Whether a forced ``tool_choice`` applies to the first model call of a run only (the default).
+
+        ``ChatOptions(tool_choice="required")`` or a named function makes the model call a tool; forced on
+        every call it would call one again after each result until ``max_steps``. So after the first
+        call the engine sends ``tool_choice="auto"`` and the model can answer. ``with_reset_tool_choice(
+        False)`` keeps the choice forced on every call (the OpenAI Agents SDK's ``reset_tool_choice``).
+        """
+        return self._with(reset_tool_choice=bool(reset))
 
     def with_output_retries(self, retries: int) -> ChatBuilder:
         """How many times to tell the model its structured answer was invalid and ask again (default 2)."""
@@ -247,9 +262,12 @@ class ChatBuilder:
             from .structured import StructuredOutput
 
             try:
-                output = StructuredOutput.for_type(
-                    cfg.output_type, name=cfg.output_name, strict=cfg.output_strict
-                )
+                if isinstance(cfg.output_type, OutputSchema):  # a ready schema: used as it is
+                    output = StructuredOutput.for_schema(cfg.output_type)
+                else:
+                    output = StructuredOutput.for_type(
+                        cfg.output_type, name=cfg.output_name, strict=cfg.output_strict
+                    )
             except Exception as exc:  # pydantic cannot describe the type: say so at build time
                 raise ConfigurationError(
                     f"cannot use {cfg.output_type!r} as structured output: {exc}"
@@ -270,12 +288,26 @@ class ChatBuilder:
             before_model_call=cfg.before_model_call,
             after_step=cfg.after_step,
             toolsets=toolsets,
+            reset_tool_choice=cfg.reset_tool_choice,
+            default_tool_choice=_default_tool_choice(cfg.provider),
         )
         return Chat(cfg.provider, run_config)
 
 
+def _default_tool_choice(provider: ChatProvider) -> str | dict[str, Any] | None:
+    # A wire client's default options (OpenRouterBuilder.with_options) are merged into every request by
+    # the client itself: the engine must know a forced choice there to reset it after the first call.
+    options = getattr(provider, "options", None)
+    return options.tool_choice if isinstance(options, ChatOptions) else None
+
+
 class Chat:
     """Runs conversations through the tool loop. Build one with :class:`ChatBuilder`.
+
+    A run that fails loses nothing: the exception that ends it -- an API error on step 3, a timeout, a
+    hook that raised, ``MaxStepsExceededError`` -- has ``error.run``, a ``ChatResponse`` of the run so
+    far (``.messages`` with every tool result already produced, ``.steps``, ``.usage`` summed with its
+    cost), in all four modes. Log it, bill it, or continue from ``error.run.messages``.
 
     Each method has a sync twin (``complete``/``complete_sync``, ``stream``/``stream_sync``,
     ``resume``/``resume_sync``, ``resume_stream``/``resume_stream_sync``). The messages you pass are
@@ -351,7 +383,9 @@ class Chat:
         """Run the loop until the model answers without calling tools; return the aggregated response.
 
         Returns early with ``response.pause`` set when a tool call needs approval. Raises
-        ``MaxStepsExceededError`` or ``StructuredOutputError`` when the run cannot finish.
+        ``MaxStepsExceededError`` or ``StructuredOutputError`` when the run cannot finish. Whatever error
+        ends a run (those, an API error or timeout on any step, a hook that raised) carries the run so
+        far as ``error.run``: its ``messages`` (tool results included), ``steps`` and summed ``usage``.
         """
         return await drive_async(self.provider, self._flow(messages, options))
 

@@ -35,7 +35,7 @@ from collections.abc import Callable, Generator, Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from typing import TYPE_CHECKING, Any
 
-from ..errors import ConfigurationError, MaxStepsExceededError, StructuredOutputError
+from ..errors import ChatOpenRouterError, ConfigurationError, MaxStepsExceededError, StructuredOutputError
 from .approval import ApprovalPolicy, Pause
 from .events import Paused, StreamEvent, Structured, ToolResult
 from .messages import Content, Messages
@@ -62,7 +62,9 @@ __all__ = [
     "ToolInvocation",
     "ToolOutcome",
     "check_resumable",
+    "is_forced",
     "run",
+    "run_so_far",
     "to_jsonable",
 ]
 
@@ -146,6 +148,10 @@ class RunConfig:
     after_step: Callable[..., Any] | None = None
     #: Sources of tools known only once connected (MCP servers); loaded at the start of every run.
     toolsets: tuple[Toolset, ...] = ()
+    #: A forced tool choice applies to the first model call only (then "auto"); False keeps it forced.
+    reset_tool_choice: bool = True
+    #: The provider's own default ``tool_choice`` (a wire client's ``options``), so the reset sees it.
+    default_tool_choice: str | dict[str, Any] | None = None
 
 
 @dataclass
@@ -184,26 +190,42 @@ def run(
 
     The caller's ``messages`` object is never modified (the run works on a copy; the final response's
     ``messages`` is the continued conversation).
+
+    Any exception that ends the run -- thrown into the flow by a shell (an API error, a timeout, a hook
+    that raised) or raised here (max steps, structured output) -- leaves with the run so far attached
+    as its ``run`` attribute (see :func:`run_so_far`): nothing already paid for is lost.
     """
-    if config.toolsets:  # before anything runs: a resumed run's approved calls may be MCP tools too
-        config = with_loaded_tools(config, (yield LoadTools(config.toolsets)))
     if pause is not None:
         check_resumable(pause)
         state = _RunState(pause.messages.copy(), list(pause.steps), pause.output_retries_used)
+    else:
+        state = _RunState((messages if messages is not None else Messages()).copy())
+    try:
+        return (yield from _run(config, state, pause, options))
+    except Exception as error:
+        _attach_run(error, state)
+        raise
+
+
+def _run(config: RunConfig, state: _RunState, pause: Pause | None, options: ChatOptions | None) -> Flow:
+    if config.toolsets:  # before anything runs: a resumed run's approved calls may be MCP tools too
+        config = with_loaded_tools(config, (yield LoadTools(config.toolsets)))
+    if pause is not None:
         approved = [p for p in pause.pending if p.status is ToolStatus.APPROVED]
         yield from _finish_tool_round(config, approved, report=pause.pending)
         _check_step_budget(config, state)
-    else:
-        state = _RunState((messages if messages is not None else Messages()).copy())
 
     call_options = config.options.merged(options) if config.options is not None else options
+    later_options = _after_first_call(config, call_options)
     output_schema = config.output.schema if config.output is not None else None
     tool_specs = config.tool_specs or None
     while True:
         step = len(state.steps) + 1
         if config.before_model_call is not None:
             yield CallHook(config.before_model_call, (state.conversation, step))
-        request = ModelRequest(state.conversation, tool_specs, call_options, output_schema)
+        request = ModelRequest(
+            state.conversation, tool_specs, call_options if not state.steps else later_options, output_schema
+        )
         response: ChatResponse = yield CallModel(request, step)
         state.steps.append(response)
         state.conversation.push(response.content)
@@ -224,7 +246,9 @@ def run(
 
         if config.after_step is not None:
             yield CallHook(config.after_step, (response,))
-        if config.output is None:
+        if config.output is None or _refused(response):
+            # A refusal is the model's answer, not invalid JSON: asking again would only repeat it (and
+            # bill it). The run ends with it visible (`response.refusal`, finish_reason "refusal").
             return _final(state)
         try:
             value = config.output.parse(response)
@@ -242,6 +266,32 @@ def run(
             continue
         yield Emit(Structured(value))
         return _final(state, output=value)
+
+
+def _refused(response: ChatResponse) -> bool:
+    return response.finish_reason == "refusal" or (response.refusal is not None and not response.text)
+
+
+def is_forced(tool_choice: Any) -> bool:
+    """True for a ``tool_choice`` that makes the model call a tool (``"required"``, a named function, ...);
+    False for ``None``, ``"auto"`` and ``"none"``."""
+    return tool_choice is not None and tool_choice not in ("auto", "none")
+
+
+def _after_first_call(config: RunConfig, options: ChatOptions | None) -> ChatOptions | None:
+    """The options of every model call after the first: a forced tool choice goes back to ``"auto"``.
+
+    Forcing a tool on every call would make the model call it again after each result, until
+    ``max_steps`` (the OpenAI Agents SDK resets it for the same reason). The choice may come from the
+    run's options or the provider's own defaults (``config.default_tool_choice``); ``"auto"`` is sent
+    explicitly so that it also overrides the latter. ``RunConfig.reset_tool_choice=False`` keeps it.
+    """
+    choice = options.tool_choice if options is not None and options.tool_choice is not None else None
+    if choice is None:
+        choice = config.default_tool_choice
+    if not config.reset_tool_choice or not is_forced(choice):
+        return options
+    return replace(options or ChatOptions(), tool_choice="auto")
 
 
 def _tool_round(config: RunConfig, calls: list[ToolPart]) -> Generator[Effect, Any, list[ToolPart]]:
@@ -317,6 +367,8 @@ def _json_problem(raw: str) -> str:
         value = json.loads(raw)
     except ValueError as exc:
         return f"{exc}; send the arguments as one JSON object"
+    except RecursionError:
+        return "the JSON is nested too deeply; send the arguments as one flat JSON object"
     return f"expected a JSON object, got {type(value).__name__}"
 
 
@@ -369,11 +421,35 @@ def _final(state: _RunState, *, pause: Pause | None = None, output: Any = None) 
         usage=state.usage(),
         created=last.created,
         raw=last.raw,
+        system_fingerprint=last.system_fingerprint,
+        service_tier=last.service_tier,
+        logprobs=last.logprobs,
         steps=list(state.steps),
         output=output,
         pause=pause,
         messages=state.conversation,
     )
+
+
+def run_so_far(state: _RunState, error: BaseException | None = None) -> ChatResponse:
+    """The run up to a failure, as a :class:`ChatResponse`: ``messages`` (tool results included),
+    ``steps`` (the completed model calls) and ``usage`` summed over them -- plus what a failed streamed
+    call reported before it broke (its ``partial``), when it reported usage at all."""
+    response = _final(state) if state.steps else ChatResponse(messages=state.conversation)
+    partial = getattr(error, "partial", None)
+    if isinstance(partial, ChatResponse) and not partial.usage.is_empty:
+        response.usage = response.usage + partial.usage
+    return response
+
+
+def _attach_run(error: Exception, state: _RunState) -> None:
+    """Give the error that ends a run the run so far (``error.run``), unless it cannot take it."""
+    if not isinstance(error, ChatOpenRouterError) and hasattr(error, "run"):
+        return  # someone else's exception with a `run` of its own: leave it alone
+    try:
+        error.run = run_so_far(state, error)  # type: ignore[attr-defined]
+    except (AttributeError, TypeError):  # an exception class with __slots__
+        pass
 
 
 def with_loaded_tools(config: RunConfig, loaded: Sequence[Tool]) -> RunConfig:

@@ -133,12 +133,16 @@ class ToolPart:
 
 
 def parse_arguments(raw: str) -> dict[str, Any] | None:
-    """Parse a tool call's argument string; an empty string is ``{}``, anything invalid is None."""
+    """Parse a tool call's argument string; an empty string is ``{}``, anything invalid is None.
+
+    "Invalid" includes JSON nested too deeply to parse (a hostile or broken model): never a
+    ``RecursionError``.
+    """
     if not raw.strip():
         return {}
     try:
         value = json.loads(raw)
-    except ValueError:
+    except (ValueError, RecursionError):
         return None
     return value if isinstance(value, dict) else None
 

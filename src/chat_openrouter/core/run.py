@@ -30,10 +30,12 @@ __all__ = ["AsyncChatRunStream", "ChatRunStream", "drive_async", "drive_sync", "
 T = TypeVar("T")
 
 
-def _advance(flow: Flow, reply: Any) -> Effect | ChatResponse:
-    """Send ``reply`` into the engine: its next effect, or the run's final response once it returns."""
+def _advance(flow: Flow, reply: Any, failure: Exception | None = None) -> Effect | ChatResponse:
+    """Send ``reply`` into the engine -- or throw ``failure``, the exception performing the last effect
+    raised, so the engine attaches the run so far before it propagates -- and return the engine's next
+    effect, or the run's final response once it returns."""
     try:
-        return flow.send(reply)
+        return flow.send(reply) if failure is None else flow.throw(failure)
     except StopIteration as stop:
         result: ChatResponse = stop.value
         return result
@@ -87,7 +89,13 @@ def drive_sync(provider: ChatProvider, flow: Flow) -> ChatResponse:
     with closing(flow):
         step = _advance(flow, None)
         while not isinstance(step, ChatResponse):
-            step = _advance(flow, _perform_sync(provider, step))
+            reply: Any = None
+            failure: Exception | None = None
+            try:
+                reply = _perform_sync(provider, step)
+            except Exception as error:  # the engine sees it (and attaches the run), then re-raises it
+                failure = error
+            step = _advance(flow, reply, failure)
         return step
 
 
@@ -127,7 +135,13 @@ async def drive_async(provider: ChatProvider, flow: Flow) -> ChatResponse:
     with closing(flow):
         step = _advance(flow, None)
         while not isinstance(step, ChatResponse):
-            step = _advance(flow, await _perform_async(provider, step))
+            reply: Any = None
+            failure: Exception | None = None
+            try:
+                reply = await _perform_async(provider, step)
+            except Exception as error:
+                failure = error
+            step = _advance(flow, reply, failure)
         return step
 
 
@@ -180,29 +194,42 @@ def _streamed_run(run: _Run) -> Generator[_RunStep, Any, None]:
     """The engine's effects as steps of a stream shell.
 
     While a model stream is open, each step's reply is that stream's next event (None once it ended);
-    otherwise the reply to ``CallHook``/``RunTools`` is the effect's result, and None to the rest.
+    otherwise the reply to ``CallHook``/``RunTools`` is the effect's result, and None to the rest. A
+    shell that fails to perform a step throws the exception in here; it goes on into the engine, which
+    attaches the run so far and re-raises it.
     """
     with closing(run.flow):
         step = _advance(run.flow, None)
         while not isinstance(step, ChatResponse):
             reply: Any = None
-            if isinstance(step, CallModel):
-                event = yield _OpenModelStream(step.request)
-                while event is not None:
-                    if isinstance(event, Done):
-                        reply = event.response  # folded into the run's steps, never yielded
-                        event = yield _SKIP
-                    else:
-                        event = yield event
-                if reply is None:
-                    raise _no_done()
-            elif isinstance(step, Emit):
-                yield step.event
-            else:
-                reply = yield step
-            step = _advance(run.flow, reply)
+            failure: Exception | None = None
+            try:
+                reply = yield from _effect_steps(step)
+            except Exception as error:
+                failure = error
+            step = _advance(run.flow, reply, failure)
     run.response = step
     yield Done(step)
+
+
+def _effect_steps(effect: Effect) -> Generator[_RunStep, Any, Any]:
+    """One engine effect as shell steps; returns the engine's reply."""
+    if isinstance(effect, CallModel):
+        reply: ChatResponse | None = None
+        event = yield _OpenModelStream(effect.request)
+        while event is not None:
+            if isinstance(event, Done):
+                reply = event.response  # folded into the run's steps, never yielded
+                event = yield _SKIP
+            else:
+                event = yield event
+        if reply is None:
+            raise _no_done()
+        return reply
+    if isinstance(effect, Emit):
+        yield effect.event
+        return None
+    return (yield effect)
 
 
 # -- the stream shells: perform the steps with blocking or awaitable I/O --------------------------------------
@@ -212,23 +239,32 @@ def _sync_run_events(run: _Run) -> Generator[StreamEvent, None, None]:
     events: Iterator[StreamEvent] | None = None
     try:
         reply: Any = None
+        failure: Exception | None = None
         while True:
             try:
-                step = flow.send(reply)
+                step = flow.send(reply) if failure is None else flow.throw(failure)
             except StopIteration:
                 return
-            reply = None
+            reply, failure = None, None
             if not isinstance(step, _COMMANDS):
                 yield step
-            elif isinstance(step, _OpenModelStream):
-                model = calls.stream_sync(run.provider, step.request)
-                events = iter(model)
             elif not isinstance(step, _Skip):
-                reply = _perform_sync(run.provider, step)
-                continue
+                try:
+                    if isinstance(step, _OpenModelStream):
+                        model = calls.stream_sync(run.provider, step.request)
+                        events = iter(model)
+                    else:
+                        reply = _perform_sync(run.provider, step)
+                        continue
+                except Exception as error:  # thrown into the flow: the engine attaches the run so far
+                    failure = error
+                    continue
             if events is not None:  # a model stream is open: the flow wants its next event
-                reply = next(events, None)
-                if reply is None and model is not None:
+                try:
+                    reply = next(events, None)
+                except Exception as error:
+                    failure = error
+                if (reply is None or failure is not None) and model is not None:
                     model.close()
                     model, events = None, None
     finally:
@@ -243,23 +279,32 @@ async def _async_run_events(run: _Run) -> AsyncGenerator[StreamEvent, None]:
     events: AsyncIterator[StreamEvent] | None = None
     try:
         reply: Any = None
+        failure: Exception | None = None
         while True:
             try:
-                step = flow.send(reply)
+                step = flow.send(reply) if failure is None else flow.throw(failure)
             except StopIteration:
                 return
-            reply = None
+            reply, failure = None, None
             if not isinstance(step, _COMMANDS):
                 yield step
-            elif isinstance(step, _OpenModelStream):
-                model = calls.stream(run.provider, step.request)
-                events = aiter(model)
             elif not isinstance(step, _Skip):
-                reply = await _perform_async(run.provider, step)
-                continue
+                try:
+                    if isinstance(step, _OpenModelStream):
+                        model = calls.stream(run.provider, step.request)
+                        events = aiter(model)
+                    else:
+                        reply = await _perform_async(run.provider, step)
+                        continue
+                except Exception as error:
+                    failure = error
+                    continue
             if events is not None:
-                reply = await anext(events, None)
-                if reply is None and model is not None:
+                try:
+                    reply = await anext(events, None)
+                except Exception as error:
+                    failure = error
+                if (reply is None or failure is not None) and model is not None:
                     await model.aclose()
                     model, events = None, None
     finally:

@@ -19,6 +19,7 @@ from __future__ import annotations
 import copy
 import json
 import re
+import typing
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
@@ -30,7 +31,7 @@ if TYPE_CHECKING:
 
     from .response import ChatResponse
 
-__all__ = ["InvalidStructuredOutput", "StructuredOutput"]
+__all__ = ["InvalidStructuredOutput", "StructuredOutput", "as_output_schema"]
 
 _WRAPPER_KEY = "value"
 _FENCE = re.compile(r"^```[A-Za-z0-9_-]*\s*\n(.*?)\n?```\s*$", re.DOTALL)
@@ -83,6 +84,14 @@ class StructuredOutput:
             wrapped=wrapped,
         )
 
+    @classmethod
+    def for_schema(cls, schema: OutputSchema) -> StructuredOutput:
+        """Use a ready :class:`OutputSchema` as it is: sent verbatim, the answer parsed as JSON (a dict
+        or whatever the JSON holds) without a Python type to validate it into."""
+        import pydantic
+
+        return cls(output_type=Any, schema=schema, adapter=pydantic.TypeAdapter(Any), wrapped=False)
+
     def parse(self, response: ChatResponse) -> Any:
         """Validate the model's answer into the output type, or raise :class:`InvalidStructuredOutput`.
 
@@ -107,6 +116,8 @@ class StructuredOutput:
                 document = json.loads(text)
             except ValueError as exc:
                 raise InvalidStructuredOutput(f"the answer is not valid JSON: {exc}") from None
+            except RecursionError:
+                raise InvalidStructuredOutput("the answer is JSON nested too deeply to read") from None
             if not isinstance(document, dict) or _WRAPPER_KEY not in document:
                 raise InvalidStructuredOutput(f'the answer must be a JSON object with a "{_WRAPPER_KEY}" key')
             return self.adapter.validate_python(document[_WRAPPER_KEY])
@@ -115,6 +126,8 @@ class StructuredOutput:
             raise InvalidStructuredOutput(message, errors=exc.errors(include_url=False)) from None
         except (KeyError, TypeError) as exc:  # a StructuredPart without the wrapper key
             raise InvalidStructuredOutput(f"the answer does not match the schema: {exc!r}") from None
+        except RecursionError:  # a value nested deeper than validation can follow (hostile data)
+            raise InvalidStructuredOutput("the answer is nested too deeply to validate") from None
 
     @staticmethod
     def retry_message(error: InvalidStructuredOutput) -> str:
@@ -154,3 +167,24 @@ def _strip_fence(text: str) -> str:
     stripped = text.strip()
     match = _FENCE.match(stripped)
     return match.group(1).strip() if match else stripped
+
+
+def as_output_schema(output: Any) -> OutputSchema | None:
+    """What a client's ``output=`` may be: an :class:`OutputSchema`, or a type -- a pydantic model class,
+    a dataclass, a ``TypedDict``, ``list[...]`` -- which is turned into its strict schema (as
+    ``ChatBuilder.with_structured_output`` does). Anything else is a ``TypeError`` saying what to pass.
+    """
+    if output is None or isinstance(output, OutputSchema):
+        return output
+    if isinstance(output, type) or typing.get_origin(output) is not None:
+        try:
+            return StructuredOutput.for_type(output).schema
+        except Exception as exc:  # pydantic cannot describe it: say so, naming what to pass instead
+            raise TypeError(
+                f"output={output!r} cannot be described as a JSON schema ({exc}); pass a pydantic model "
+                "class or an OutputSchema(name=..., schema={...})"
+            ) from None
+    raise TypeError(
+        f"output= takes a pydantic model class (or another type pydantic can describe) or an OutputSchema, "
+        f"not {type(output).__name__}; for a JSON schema dict, pass OutputSchema(name=..., schema=...)"
+    )

@@ -7,6 +7,7 @@ Every exception this library raises on purpose derives from :class:`ChatOpenRout
     │   └── ModelCapabilityError      the model's supported_parameters lack what the request uses (opt-in check)
     ├── APIError                      OpenRouter (or the provider behind it) said no
     │   ├── APIStatusError            a non-2xx HTTP status; `.status` is the HTTP status
+    │   │   ├── RedirectError                 3xx (never followed: the key would travel along); `.location`
     │   │   ├── BadRequestError               400 (invalid params, provider rejected a value, unknown model)
     │   │   ├── AuthenticationError           401 (missing / invalid key)
     │   │   ├── InsufficientCreditsError      402 (credits, key limit, max_tokens pre-authorisation)
@@ -30,6 +31,9 @@ Every exception this library raises on purpose derives from :class:`ChatOpenRout
         ├── MaxStepsExceededError     the model kept calling tools; carries the conversation and usage
         ├── StructuredOutputError     the final answer never validated; carries the raw text
         └── ToolsetError              a toolset (an MCP server) could not be connected or listed
+
+Not an error: :class:`InsecureTransportWarning` (a ``UserWarning``), issued once per endpoint whose API key
+would travel over plain ``http://`` to a host that is not this machine.
 
 `status → class` is decided in one place, :func:`error_for_status`; turning an error *body* into this
 tree (OpenRouter's ``{"error": {...}}``, HTML pages from the edge) happens in :mod:`.mapping`. Every :class:`APIError` carries the
@@ -56,6 +60,7 @@ __all__ = [
     "ConnectionError",
     "DecodeError",
     "IncompleteStreamError",
+    "InsecureTransportWarning",
     "InsufficientCreditsError",
     "MaxStepsExceededError",
     "ModelCapabilityError",
@@ -63,6 +68,7 @@ __all__ = [
     "PayloadTooLargeError",
     "PermissionDeniedError",
     "RateLimitError",
+    "RedirectError",
     "RequestTimeoutError",
     "ServerError",
     "StreamError",
@@ -96,9 +102,16 @@ class ChatOpenRouterError(Exception):
 
     ``attempts`` is how many HTTP attempts the call made before this error was raised (set by the
     retry layer on every error it raises; 1 when the error did not come from a request).
+
+    ``run`` is set when the error ended a :class:`~chat_openrouter.Chat` run: a
+    :class:`~chat_openrouter.ChatResponse` of the run so far -- ``.messages`` (the conversation, tool
+    results already produced included), ``.steps`` (every completed model call) and ``.usage`` (summed,
+    with the cost) -- so nothing paid for is lost: log it, bill it, or continue from ``run.messages``.
+    None outside a Chat run.
     """
 
     attempts: int = 1
+    run: Any = None
 
     def __init__(self, message: str) -> None:
         self.message = redact(message)
@@ -137,7 +150,11 @@ class APIError(ChatOpenRouterError):
         metadata: ``error.metadata`` verbatim (``provider_name``, ``raw``, ``error_type``, ...).
         body: the whole decoded error body, when there was one.
         generation_id: the ``gen-...`` id from ``X-Generation-Id`` or the body, when known.
-        retry_after: seconds the server asked us to wait (``Retry-After`` or ``availability.retry_after``).
+        retry_after: seconds the server asked us to wait (``Retry-After`` or ``availability.retry_after``),
+            a finite number >= 0; None when it did not say (or said something that is not a duration).
+        headers: the response headers that explain the error, lowercased: ``retry-after``,
+            ``x-ratelimit-*`` (limit, remaining, reset), ``location``, ``x-generation-id``,
+            ``content-type``. Other headers (cookies, ...) are not kept.
         attempts: how many HTTP attempts were made before giving up (set by the retry layer).
     """
 
@@ -152,6 +169,7 @@ class APIError(ChatOpenRouterError):
         generation_id: str | None = None,
         retry_after: float | None = None,
         attempts: int = 1,
+        headers: Mapping[str, str] | None = None,
     ) -> None:
         super().__init__(message)
         self.status = status
@@ -161,6 +179,7 @@ class APIError(ChatOpenRouterError):
         self.generation_id = generation_id
         self.retry_after = retry_after
         self.attempts = attempts
+        self.headers: dict[str, str] = dict(headers or {})
 
     @property
     def provider_name(self) -> str | None:
@@ -204,6 +223,20 @@ class APIStatusError(APIError):
     """A non-2xx HTTP response. ``status`` is the HTTP status code."""
 
     status: int
+
+
+class RedirectError(APIStatusError):
+    """3xx: the server answered with a redirect, which is never followed.
+
+    Following it would send the request -- and the API key in its ``Authorization`` header -- to
+    wherever the server says. ``location`` is where it pointed (None when it did not say): fix the base
+    URL instead (a missing ``/api/v1``, ``http://`` for ``https://``, a moved proxy).
+    """
+
+    @property
+    def location(self) -> str | None:
+        """The ``Location`` the server redirected to, when it sent one."""
+        return self.headers.get("location")
 
 
 class BadRequestError(APIStatusError):
@@ -422,10 +455,18 @@ _PERMANENT_ERROR_TYPES = frozenset(
 )
 
 
+class InsecureTransportWarning(UserWarning):
+    """The API key would travel unencrypted: the base URL is plain ``http://`` to a host that is not this
+    machine. Issued once per endpoint, when it is built; use ``https://`` (or silence it with
+    ``warnings.filterwarnings("ignore", category=InsecureTransportWarning)`` for a trusted network)."""
+
+
 def error_for_status(status: int) -> type[APIStatusError]:
     """The error class for an HTTP status: the single place where status maps to class."""
     if status in _STATUS_CLASSES:
         return _STATUS_CLASSES[status]
     if status >= 500:
         return ServerError
+    if 300 <= status < 400:
+        return RedirectError
     return APIStatusError

@@ -29,6 +29,7 @@ from typing import TYPE_CHECKING, Any, Literal, TypeVar
 from ..core.options import ChatOptions, Reasoning, Timeouts
 from ..errors import ConfigurationError
 from ..transport.endpoint import Endpoint
+from ..transport.headers import merge_headers
 from ..transport.limits import Limits
 from ..transport.retry import RetryPolicy
 from ..transport.secret import Secret
@@ -72,6 +73,8 @@ class OpenRouterConfig:
     headers: Mapping[str, str] = field(default_factory=dict)
     #: A chat_openrouter Transport, an httpx2 transport or client; None for the default.
     transport: Any = None
+    #: Whether the default transport honours proxy (and CA bundle) environment variables.
+    trust_env: bool = True
     timeouts: Timeouts = field(default_factory=Timeouts)
     retry: RetryPolicy = field(default_factory=RetryPolicy)
     limits: Limits = field(default_factory=Limits)
@@ -130,7 +133,12 @@ class OpenRouterBuilder:
         return self._with(model=model)
 
     def with_api_key(self: B, api_key: str) -> B:
-        """The API key; when not called, ``OPENROUTER_API_KEY`` is read at ``build()``."""
+        """The API key; when not called, ``OPENROUTER_API_KEY`` is read at ``build()``.
+
+        Surrounding whitespace (a newline pasted with it) is stripped, as for the environment variable;
+        a key with a control or non-ASCII character inside is a
+        :class:`~chat_openrouter.errors.ConfigurationError` at ``build()``, whose message never quotes it.
+        """
         return self._with(api_key=Secret(api_key), require_key=True)
 
     def without_api_key(self: B) -> B:
@@ -142,8 +150,13 @@ class OpenRouterBuilder:
         return self._with(base_url=base_url.rstrip("/"))
 
     def with_headers(self: B, headers: Mapping[str, str]) -> B:
-        """Extra headers sent on every request (merged over earlier ones)."""
-        return self._with(headers={**self._config.headers, **headers})
+        """Extra headers sent on every request, merged over earlier ones case-insensitively.
+
+        ``with_headers({"authorization": "Bearer ..."})`` replaces the key's ``Authorization`` header (a
+        proxy's own credential, say): one header of a name is ever sent. Names and values are checked at
+        ``build()`` (printable ASCII; a ``ConfigurationError`` otherwise, which never quotes a value).
+        """
+        return self._with(headers=merge_headers(self._config.headers, headers))
 
     def with_app(
         self: B, *, url: str | None = None, title: str | None = None, categories: Sequence[str] = ()
@@ -160,6 +173,16 @@ class OpenRouterBuilder:
     def with_transport(self: B, transport: Any) -> B:
         """A :class:`Transport`, an ``httpx2`` transport (e.g. ``MockTransport``) or an ``httpx2`` client."""
         return self._with(transport=transport)
+
+    def with_trust_env(self: B, enabled: bool) -> B:
+        """Whether the default transport reads the environment: ``HTTPS_PROXY``, ``HTTP_PROXY``,
+        ``ALL_PROXY`` and ``NO_PROXY`` (any case), ``SSL_CERT_FILE``/``SSL_CERT_DIR``.
+
+        On by default, as in httpx2 and curl; ``with_trust_env(False)`` connects directly whatever the
+        environment says. It applies to the transport chat-openrouter creates; an httpx2 client or
+        transport given to :meth:`with_transport` keeps its own settings.
+        """
+        return self._with(trust_env=bool(enabled))
 
     def with_timeouts(self: B, timeouts: Timeouts | None = None, **phases: float | None) -> B:
         """Replace the timeouts, or change single phases: ``with_timeouts(first_byte=30)``."""
@@ -365,7 +388,7 @@ class OpenRouterBuilder:
 
         return Endpoint(
             base_url=cfg.base_url,
-            transport=resolve_transport(cfg.transport),
+            transport=resolve_transport(cfg.transport, trust_env=cfg.trust_env),
             api_key=resolve_api_key(cfg.api_key, required=cfg.require_key),
             headers=dict(cfg.headers),
             timeouts=cfg.timeouts,

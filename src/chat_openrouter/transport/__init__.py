@@ -3,7 +3,8 @@
 One concern per module: ``base`` (the seam), ``httpx_transport`` (the default transport), ``sse`` (the
 event decoder), ``retry`` (policy and per-call bookkeeping), ``flows`` (every decision of a call, without
 I/O), ``drivers`` and ``payloads`` (the sync/async I/O that runs a flow), ``endpoint`` (one configured
-endpoint), ``limits``, ``secret`` and ``watchdog`` (the sync deadline thread). Names load on first
+endpoint), ``headers`` (checked, case-insensitively merged headers), ``limits``, ``secret`` and
+``watchdog`` (the sync deadline: a network backend and a thread). Names load on first
 access (PEP 562): ``import chat_openrouter`` needs only the small settings modules, not the machinery.
 """
 

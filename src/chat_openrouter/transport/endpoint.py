@@ -13,15 +13,18 @@ from __future__ import annotations
 import functools
 import json
 import time
+import warnings
 from collections.abc import AsyncIterator, Callable, Iterator, Mapping
 from contextlib import asynccontextmanager, contextmanager
 from dataclasses import dataclass, field, replace
 from typing import Any, TypeVar
 
 from .._version import version
+from ..errors import InsecureTransportWarning
 from .base import HttpRequest, Timeouts, Transport
 from .drivers import run_call, run_call_async
 from .flows import call_flow, json_and_headers, stream_flow
+from .headers import check_api_key, check_headers, merge_headers
 from .limits import Limits
 from .payloads import AsyncPayloadStream, PayloadStream
 from .retry import RetryPolicy, RetryState
@@ -32,6 +35,42 @@ from .secret import Secret
 __all__ = ["AsyncPayloadStream", "Endpoint", "Limits", "PayloadStream", "Secret", "user_agent"]
 
 T = TypeVar("T")
+
+
+def _host(url: str) -> str:
+    from urllib.parse import urlsplit
+
+    try:
+        return urlsplit(url).hostname or ""
+    except ValueError:
+        return ""
+
+
+def _key_travels_in_clear(base_url: str) -> bool:
+    """True for plain ``http://`` to a host that is not this machine (loopback names and addresses)."""
+    if not base_url.lower().startswith("http://"):
+        return False
+    host = _host(base_url).lower()
+    if host == "localhost" or host.endswith(".localhost"):
+        return False
+    import ipaddress
+
+    try:
+        return not ipaddress.ip_address(host).is_loopback
+    except ValueError:
+        return True  # a name: it may resolve anywhere
+
+
+def _stack_level() -> int:
+    """The warning's stack level: the first frame outside this package (the user's ``build()`` call)."""
+    import sys
+
+    frame = sys._getframe(1)
+    level = 1
+    while frame is not None and frame.f_globals.get("__name__", "").startswith("chat_openrouter"):
+        frame = frame.f_back  # type: ignore[assignment]
+        level += 1
+    return level
 
 
 @functools.cache
@@ -56,7 +95,21 @@ class Endpoint:
     limits: Limits = field(default_factory=Limits)
 
     def __post_init__(self) -> None:
+        # Checked here, once, so that a bad key or header is a ConfigurationError at build() -- never a
+        # UnicodeEncodeError, a split header or a 401 at the first call.
         object.__setattr__(self, "base_url", self.base_url.rstrip("/"))
+        object.__setattr__(self, "headers", check_headers(self.headers, where="with_headers()"))
+        if self.api_key is not None:
+            object.__setattr__(self, "api_key", check_api_key(self.api_key))
+            if _key_travels_in_clear(self.base_url) and not any(
+                name.lower() == "authorization" for name in self.headers
+            ):
+                warnings.warn(
+                    f"the API key will be sent unencrypted to {_host(self.base_url)} (the base URL is plain "
+                    "http:// to another machine): use https://",
+                    InsecureTransportWarning,
+                    stacklevel=_stack_level(),
+                )
 
     def __repr__(self) -> str:
         return f"Endpoint(base_url={self.base_url!r})"
@@ -77,20 +130,22 @@ class Endpoint:
         extra_headers: Mapping[str, str] | None = None,
         timeouts: Timeouts | None = None,
     ) -> HttpRequest:
-        headers: dict[str, str] = {
+        # Everything that can fail comes first: no frame of such an error holds the key in a local.
+        if extra_headers:
+            extra_headers = check_headers(extra_headers, where="extra_headers")
+        payload = None
+        if body is not None:
+            payload = json.dumps(body, ensure_ascii=False, separators=(",", ":")).encode("utf-8")
+        defaults: dict[str, str] = {
             "User-Agent": user_agent(),
             "Accept": "text/event-stream" if stream else "application/json",
         }
         if body is not None:
-            headers["Content-Type"] = "application/json"
+            defaults["Content-Type"] = "application/json"
         if self.api_key is not None:
-            headers["Authorization"] = f"Bearer {self.api_key.get()}"
-        headers.update(self.headers)
-        if extra_headers:
-            headers.update(extra_headers)
-        payload = None
-        if body is not None:
-            payload = json.dumps(body, ensure_ascii=False, separators=(",", ":")).encode("utf-8")
+            defaults["Authorization"] = f"Bearer {self.api_key.get()}"
+        # Case-insensitive: an `authorization` given by the caller replaces the key's header, never joins it.
+        headers = merge_headers(defaults, self.headers, extra_headers)
         t = timeouts or self.timeouts
         # The overall deadline starts now: it covers every attempt and every wait between them.
         deadline = None if t.total is None else time.monotonic() + t.total

@@ -101,7 +101,9 @@ def call_flow(
         try:
             response: HttpResponse = yield Send(request)
             state.responded(response.status, response.headers)
-            if response.status >= 400:
+            if response.status >= 300:
+                # 3xx included: redirects are never followed (the key would go along), and a redirect's
+                # body is no answer -- decoding it would misreport a wrong base URL as a broken payload.
                 raise api_error_from_response(response.status, response.headers, response.content)
             data = decode_json(response.content) if response.content else None
             return _decode_safely(decode, data, response.headers)
@@ -170,20 +172,20 @@ def json_and_headers(data: Any, headers: Mapping[str, str]) -> tuple[Any, Mappin
         # OpenRouter can answer 200 with an error object (reference §9, pain points "200 JSON with
         # {error:…}"): never hand it back as a success.
         raise stream_error_from_object(
-            err, partial=None, body=data, generation_id=header(headers, "x-generation-id")
+            err, partial=None, body=data, generation_id=header(headers, "x-generation-id"), headers=headers
         )
     return data, headers
 
 
 def _stream_open_error(status: int, headers: Mapping[str, str], content: bytes) -> ChatOpenRouterError:
     """The error for a stream request that did not get an event stream back."""
-    if status >= 400:
+    if status >= 300:
         return api_error_from_response(status, headers, content)
     body = decode_json(content) if content else None
     err = body.get("error") if isinstance(body, Mapping) else None
     if isinstance(err, Mapping):
         return stream_error_from_object(
-            err, partial=None, body=body, generation_id=header(headers, "x-generation-id")
+            err, partial=None, body=body, generation_id=header(headers, "x-generation-id"), headers=headers
         )
     content_type = header(headers, "content-type") or "no content type"
     return DecodeError(

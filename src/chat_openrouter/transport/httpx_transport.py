@@ -24,9 +24,11 @@ headers hold the API key, and ``raise ... from None`` would still leave it reach
 from __future__ import annotations
 
 import builtins
+import os
 import socket
 import threading
 import time
+import weakref
 from collections.abc import AsyncIterator, Iterator, Mapping
 from contextlib import asynccontextmanager, contextmanager
 from typing import TYPE_CHECKING, Any
@@ -248,6 +250,20 @@ class HttpxTransport:
     Pass your own clients to share pools or add proxies, or ``transport=`` (any httpx2 transport, e.g.
     ``httpx2.MockTransport`` or ``httpx2.ASGITransport``) to route requests in-process. Clients are
     created lazily, on first use, so building a transport costs nothing.
+
+    ``trust_env`` (default True, like httpx2) lets the clients it creates honour the proxy environment
+    variables -- ``HTTPS_PROXY``, ``HTTP_PROXY``, ``ALL_PROXY``, ``NO_PROXY`` (any case) -- and
+    ``SSL_CERT_FILE``/``SSL_CERT_DIR``; False ignores them all.
+
+    The clients it creates survive what a long-lived program does to them:
+
+    * **fork** (gunicorn, multiprocessing, Celery workers): a child process never reuses a pooled
+      connection of its parent -- it would read the parent's responses, or they its own -- but opens its
+      own (the pools are dropped in the child, untouched in the parent);
+    * **event loops**: each event loop gets its own ``AsyncClient`` (an asyncio connection belongs to the
+      loop that opened it), so successive ``asyncio.run()`` calls, or loops in several threads, share
+      the transport safely. A client *you* passed cannot be recreated: used from a second loop while it
+      still holds connections of the first, it fails before sending with a ``ConfigurationError``.
     """
 
     def __init__(
@@ -256,13 +272,18 @@ class HttpxTransport:
         client: httpx2.Client | None = None,
         async_client: httpx2.AsyncClient | None = None,
         transport: Any = None,
+        trust_env: bool = True,
     ) -> None:
         self._client = client
-        self._async_client = async_client
+        self._async_client = async_client  # a client the caller passed (never replaced)
+        self._async_clients: dict[Any, httpx2.AsyncClient] = {}  # ours, one per event loop
+        self._async_loop: Any = None  # the loop the caller's async client was last used in
         self._transport = transport
+        self._trust_env = trust_env
         self._owns_client = client is None
         self._owns_async_client = async_client is None
         self._lock = threading.Lock()
+        _LIVE.add(self)
 
     def __repr__(self) -> str:
         return "HttpxTransport()"
@@ -274,17 +295,57 @@ class HttpxTransport:
                 if self._client is None:
                     import httpx2
 
-                    self._client = httpx2.Client(**self._client_kwargs())
+                    client = httpx2.Client(**self._client_kwargs())
+                    if self._transport is None:  # a transport the caller passed is left as it is
+                        watchdog.install_deadline_backend(client)
+                    self._client = client
         return self._client
 
     def _async(self) -> httpx2.AsyncClient:
-        if self._async_client is None:
+        import asyncio
+
+        loop = asyncio.get_running_loop()
+        if not self._owns_async_client:
+            return self._callers_async_client(loop)
+        client = self._async_clients.get(loop)
+        if client is None:
             with self._lock:
-                if self._async_client is None:
+                client = self._async_clients.get(loop)
+                if client is None:
                     import httpx2
 
-                    self._async_client = httpx2.AsyncClient(**self._client_kwargs())
-        return self._async_client
+                    self._check_shared_pool(loop)
+                    # Clients of loops that have closed cannot be closed any more (their connections
+                    # belong to a dead loop): forget them; the sockets go with the garbage.
+                    for old in [old for old in self._async_clients if old.is_closed()]:
+                        del self._async_clients[old]
+                    client = httpx2.AsyncClient(**self._client_kwargs())
+                    self._async_clients[loop] = client
+        return client
+
+    def _callers_async_client(self, loop: Any) -> httpx2.AsyncClient:
+        client = self._async_client
+        assert client is not None
+        if self._async_loop is not loop:
+            if self._async_loop is not None and _pooled_connections(client):
+                raise ConfigurationError(
+                    "the httpx2.AsyncClient given to with_transport() holds connections opened in another "
+                    "event loop (an earlier asyncio.run()?), which cannot be used from this one: create "
+                    "one AsyncClient per event loop, or let chat-openrouter create its own"
+                )
+            self._async_loop = loop
+        return client
+
+    def _check_shared_pool(self, loop: Any) -> None:
+        # Our clients are per loop, but an httpx2 transport the caller passed holds one pool for all of
+        # them: refuse to use its connections from another loop (before anything is sent).
+        if self._transport is None or not _pooled_connections(self._transport):
+            return
+        if any(other is not loop for other in self._async_clients):
+            raise ConfigurationError(
+                "the httpx2 transport given to with_transport() holds connections opened in another event "
+                "loop, which cannot be used from this one: give each event loop its own transport"
+            )
 
     def _client_kwargs(self) -> dict[str, Any]:
         import httpx2
@@ -295,10 +356,21 @@ class HttpxTransport:
         kwargs: dict[str, Any] = {
             "follow_redirects": False,
             "limits": httpx2.Limits(max_connections=1000, max_keepalive_connections=100),
+            "trust_env": self._trust_env,
         }
         if self._transport is not None:
             kwargs["transport"] = self._transport
         return kwargs
+
+    def _forget_pools_after_fork(self) -> None:
+        """In a forked child: drop the parent's pooled connections (never close them: closing would be
+        harmless for the socket, but another parent thread may have held the pool's lock at the fork)."""
+        self._lock = threading.Lock()
+        if self._owns_client:
+            self._client = None
+        if self._owns_async_client:
+            self._async_clients = {}
+        self._async_loop = None
 
     def _build(self, client: httpx2.Client | httpx2.AsyncClient, request: HttpRequest) -> httpx2.Request:
         return client.build_request(
@@ -337,7 +409,10 @@ class HttpxTransport:
         httpx_request = self._build(client, request)
         error: ChatOpenRouterError | None = None
         try:
-            response = client.send(httpx_request, stream=True)
+            # Connect, send and read the headers with every socket operation bounded by the deadline
+            # (watchdog.DeadlineBackend): a server dripping its headers cannot outlive it.
+            with watchdog.deadline_scope(request.deadline):
+                response = client.send(httpx_request, stream=True)
         except httpx2.HTTPError as exc:
             error = _map_error(exc, "first_byte", request)
         if error is not None:
@@ -387,8 +462,17 @@ class HttpxTransport:
             self._client.close()
 
     async def aclose(self) -> None:
-        if self._async_client is not None and self._owns_async_client:
-            await self._async_client.aclose()
+        """Close the clients this transport created (the one of the running loop is awaited; those of
+        other loops still running are closed there, those of closed loops are forgotten)."""
+        import asyncio
+
+        current = asyncio.get_running_loop()
+        clients, self._async_clients = self._async_clients, {}
+        for loop, client in clients.items():
+            if loop is current:
+                await client.aclose()
+            elif not loop.is_closed() and loop.is_running():
+                asyncio.run_coroutine_threadsafe(client.aclose(), loop)
         self.close()
 
     def pool_is_idle(self) -> bool:
@@ -396,7 +480,7 @@ class HttpxTransport:
 
         For tests and health checks: inspects httpcore2's pools of the clients this transport created.
         """
-        for client in (self._client, self._async_client):
+        for client in (self._client, self._async_client, *self._async_clients.values()):
             pool = getattr(getattr(client, "_transport", None), "_pool", None)
             for connection in getattr(pool, "connections", ()):
                 if not (connection.is_idle() or connection.is_closed()):
@@ -404,14 +488,38 @@ class HttpxTransport:
         return True
 
 
-def resolve_transport(transport: Any) -> Transport:
+def _pooled_connections(owner: Any) -> list[Any]:
+    """The open connections in the pool of an httpx2 client or transport (none when it has no pool)."""
+    transport = getattr(owner, "_transport", owner)
+    pool = getattr(transport, "_pool", None)
+    return [c for c in getattr(pool, "connections", ()) if not c.is_closed()]
+
+
+#: Every transport alive in this process, so a forked child can drop their pools (weak: no leak).
+_LIVE: weakref.WeakSet[HttpxTransport] = weakref.WeakSet()
+
+
+def _forget_pools_in_child() -> None:
+    # A forked child shares its parent's sockets: a pooled connection used by both would interleave
+    # requests and hand each process the other's responses. The child opens its own (as the watchdog
+    # starts its own thread).
+    for transport in list(_LIVE):
+        transport._forget_pools_after_fork()
+
+
+if hasattr(os, "register_at_fork"):
+    os.register_at_fork(after_in_child=_forget_pools_in_child)
+
+
+def resolve_transport(transport: Any, *, trust_env: bool = True) -> Transport:
     """Our :class:`Transport`, an ``httpx2`` transport (MockTransport, ASGITransport...), or an httpx2 client.
 
-    None gives a fresh :class:`HttpxTransport` (its clients are created on first use). Anything else is
-    a :class:`~chat_openrouter.errors.ConfigurationError` naming what was given.
+    None gives a fresh :class:`HttpxTransport` (its clients are created on first use; ``trust_env`` is
+    passed to them). Anything else is a :class:`~chat_openrouter.errors.ConfigurationError` naming what
+    was given.
     """
     if transport is None:
-        return HttpxTransport()
+        return HttpxTransport(trust_env=trust_env)
     if isinstance(transport, Transport):
         return transport
     import httpx2
@@ -421,7 +529,7 @@ def resolve_transport(transport: Any) -> Transport:
     if isinstance(transport, httpx2.AsyncClient):
         return HttpxTransport(async_client=transport)
     if isinstance(transport, httpx2.BaseTransport | httpx2.AsyncBaseTransport):
-        return HttpxTransport(transport=transport)
+        return HttpxTransport(transport=transport, trust_env=trust_env)
     raise ConfigurationError(
         "with_transport() expects a chat_openrouter Transport, an httpx2 transport or client; "
         f"got {type(transport).__name__}"

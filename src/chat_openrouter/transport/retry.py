@@ -17,12 +17,16 @@ from collections.abc import Awaitable, Callable, Mapping
 from dataclasses import dataclass, field
 
 from ..errors import APIError, ChatOpenRouterError, TransportError
-from ..errors.mapping import header
+from ..errors.mapping import header, seconds_or_none
 from .secret import scrub
 
-__all__ = ["NO_RETRIES", "RetryPolicy", "RetryState"]
+__all__ = ["MAX_WAIT", "NO_RETRIES", "RetryPolicy", "RetryState"]
 
 logger = logging.getLogger("chat_openrouter")
+
+#: No wait between attempts is ever longer than this (seconds), whatever a policy or a server says: a
+#: longer one is not a retry but a hang (and ``time.sleep`` refuses values past the platform's range).
+MAX_WAIT = 24 * 3600.0
 
 
 @dataclass(frozen=True, slots=True)
@@ -66,10 +70,13 @@ class RetryPolicy:
         if isinstance(error, APIError):
             if not error.retryable:
                 return None
-            if error.retry_after is not None:
-                if error.retry_after > self.max_retry_after:
+            # Whatever the error carries (our mapping only stores finite values >= 0, but an error can be
+            # built by anyone): NaN, infinities and negatives never become a wait.
+            retry_after = seconds_or_none(error.retry_after)
+            if retry_after is not None:
+                if not retry_after <= self.max_retry_after:
                     return None  # the server asks for longer than we are willing to block: surface it
-                return error.retry_after
+                return retry_after
         elif not (isinstance(error, TransportError) and error.retryable):
             return None
         backoff = min(self.max_backoff, self.initial_backoff * 2.0 ** (attempt - 1))
@@ -139,7 +146,9 @@ class RetryState:
 
     def give_up_or_wait(self, error: ChatOpenRouterError) -> float | None:
         """Decide after a failed attempt: seconds to wait before the next one, or None to raise ``error``."""
-        delay = None if self.committed else self.policy.delay(error, self.attempts)
+        delay = None if self.committed else seconds_or_none(self.policy.delay(error, self.attempts))
+        if delay is not None and delay > MAX_WAIT:
+            delay = None  # a policy without caps met a server asking for days: surface the error
         if delay is not None and self.deadline is not None and time.monotonic() + delay >= self.deadline:
             delay = None  # the wait would end past the overall deadline: the real error is more useful
         status = getattr(error, "status", None)
@@ -182,4 +191,4 @@ class RetryState:
         if isinstance(error, APIError):
             error.body = scrub(error.body, secret)
             error.metadata = scrub(error.metadata, secret)
-
+            error.headers = scrub(error.headers, secret)  # a Location echoing the key, say

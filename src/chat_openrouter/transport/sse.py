@@ -16,6 +16,9 @@ from ..errors import DecodeError
 
 __all__ = ["DEFAULT_MAX_EVENT_BYTES", "SSEDecoder", "ServerSentEvent"]
 
+#: A ``retry:`` field longer than this (milliseconds: 18 digits is 30 million years) is ignored.
+_MAX_RETRY_DIGITS = 18
+
 #: 8 MiB: far above any real OpenRouter event (an encrypted reasoning blob is tens of KiB), far below harm.
 DEFAULT_MAX_EVENT_BYTES = 8 * 1024 * 1024
 
@@ -163,7 +166,10 @@ class SSEDecoder:
             if "\0" not in value:
                 self._id = value
                 self._pending = True
-        elif name == "retry" and value.isdigit():
+        elif name == "retry" and value.isascii() and value.isdigit() and len(value) <= _MAX_RETRY_DIGITS:
+            # WHATWG: "only ASCII digits" (str.isdigit also takes "²" and Arabic-Indic digits, which
+            # int() then refuses or reads); a longer run is no reconnection time anyone means (and
+            # int() refuses more than 4,300 digits): both are ignored like any invalid field.
             self._retry = int(value)
             self._pending = True
         return None

@@ -19,6 +19,7 @@ from ..core.options import ChatOptions, OutputSchema, Timeouts
 from ..core.request import ModelRequest
 from ..core.response import ChatResponse
 from ..core.stream import AsyncChatStream, AsyncSource, ChatStream, StreamState
+from ..core.structured import as_output_schema
 from ..core.tools import ToolLike
 from ..transport.base import header
 from ..transport.endpoint import Endpoint
@@ -134,7 +135,9 @@ class WireClient:
 
     # -- shared plumbing -------------------------------------------------------------------------------
     def _prepare(self, request: ModelRequest, *, stream: bool) -> _Call:
-        """Resolve the client's defaults into ``request``, encode it, and derive the per-call settings."""
+        """Resolve the client's defaults into ``request``, encode it, and derive the per-call settings.
+
+        """
         opts = self.options.merged(request.options)
         tools: list[ToolLike] = [*self.server_tools, *(request.tools or ())]
         body = self._encode(replace(request, tools=tools or None, options=opts), stream=stream)
@@ -154,10 +157,15 @@ class WireClient:
         *,
         tools: Sequence[ToolLike] | None = None,
         options: ChatOptions | None = None,
-        output: OutputSchema | None = None,
+        output: OutputSchema | type[Any] | None = None,
     ) -> ChatResponse:
-        """Send the conversation and return the model's answer."""
-        call = self._prepare(ModelRequest(messages, tools, options, output), stream=False)
+        """Send the conversation and return the model's answer.
+
+        ``output``: an :class:`OutputSchema`, or a pydantic model class (any type pydantic can describe)
+        to ask for JSON matching it; validate the answer with
+        ``StructuredOutput.for_type(Model).parse(response)``, or let a ``Chat`` do it.
+        """
+        call = self._prepare(ModelRequest(messages, tools, options, as_output_schema(output)), stream=False)
         if self._request_check is not None:
             await self._request_check.acheck(call.body)
         # Decoding runs inside the retry loop: an error object in a 200 body is retried like its status.
@@ -172,10 +180,10 @@ class WireClient:
         *,
         tools: Sequence[ToolLike] | None = None,
         options: ChatOptions | None = None,
-        output: OutputSchema | None = None,
+        output: OutputSchema | type[Any] | None = None,
     ) -> ChatResponse:
         """Synchronous twin of :meth:`complete` (real sync I/O: safe inside a running event loop)."""
-        call = self._prepare(ModelRequest(messages, tools, options, output), stream=False)
+        call = self._prepare(ModelRequest(messages, tools, options, as_output_schema(output)), stream=False)
         if self._request_check is not None:
             self._request_check.check(call.body)
         return self._endpoint.request_decoded(
@@ -189,10 +197,10 @@ class WireClient:
         *,
         tools: Sequence[ToolLike] | None = None,
         options: ChatOptions | None = None,
-        output: OutputSchema | None = None,
+        output: OutputSchema | type[Any] | None = None,
     ) -> AsyncChatStream:
         """Stream the answer: ``async for event in client.stream(msgs)``. Ends with one ``Done``."""
-        call = self._prepare(ModelRequest(messages, tools, options, output), stream=True)
+        call = self._prepare(ModelRequest(messages, tools, options, as_output_schema(output)), stream=True)
         return AsyncChatStream(self._new_state(), self._async_source(call), new_state=self._new_state)
 
     def stream_sync(
@@ -201,10 +209,10 @@ class WireClient:
         *,
         tools: Sequence[ToolLike] | None = None,
         options: ChatOptions | None = None,
-        output: OutputSchema | None = None,
+        output: OutputSchema | type[Any] | None = None,
     ) -> ChatStream:
         """Synchronous twin of :meth:`stream`: ``for event in client.stream_sync(msgs)``."""
-        call = self._prepare(ModelRequest(messages, tools, options, output), stream=True)
+        call = self._prepare(ModelRequest(messages, tools, options, as_output_schema(output)), stream=True)
         if self._request_check is not None:
             self._request_check.check(call.body)
         endpoint, path = self._endpoint, self.path

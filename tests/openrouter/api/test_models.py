@@ -5,6 +5,9 @@ from __future__ import annotations
 import asyncio
 from decimal import Decimal
 
+import pytest
+
+from chat_openrouter.errors import DecodeError
 from chat_openrouter.openrouter import ModelInfo, OpenRouterAPI
 
 from .._support import Recorder, Reply, builder
@@ -87,7 +90,9 @@ def test_lenient_decoding_of_odd_catalogue_entries() -> None:
     assert model.pricing.discount == 0.1
     assert model.supported_parameters == frozenset()
     assert model.context_length is None
-    assert builder(Recorder([Reply.json({"unexpected": True})])).build_api().list_models_sync() == []
+    # A body without its `data` list is no catalogue: a DecodeError, never [] (issue 13, item 9).
+    with pytest.raises(DecodeError):
+        builder(Recorder([Reply.json({"unexpected": True})])).build_api().list_models_sync()
 
 
 def test_catalogue_is_cached_for_the_ttl_then_refetched() -> None:

@@ -25,7 +25,9 @@ from dataclasses import dataclass, field
 from decimal import Decimal, InvalidOperation
 from typing import Any
 
+from ...errors import DecodeError
 from ...transport.endpoint import Endpoint
+from ...transport.limits import SNIPPET_CHARS
 from ...wire.common.lenient import as_mapping, as_str, opt_bool, opt_float, opt_int, strings
 from .._defaults import DEFAULT_CATALOG_TTL
 from ._calls import CallFlow, EndpointGroup, Get
@@ -49,9 +51,11 @@ def _decimal(value: Any) -> Decimal | None:
     if value is None or isinstance(value, bool):
         return None
     try:
-        return Decimal(str(value))
+        number = Decimal(str(value))
     except (InvalidOperation, ValueError):
         return None
+    # "NaN", "Infinity" (strings or JSON literals) are no price: read as unlisted, like garbage.
+    return number if number.is_finite() else None
 
 
 _PRICE_FIELDS = (
@@ -243,10 +247,17 @@ def _reasoning(data: Mapping[str, Any]) -> ReasoningSupport:
 
 
 def parse_models(body: Any) -> list[ModelInfo]:
-    """Decode a ``GET /models`` body (``{"data": [...]}``); entries without an ``id`` are skipped."""
+    """Decode a ``GET /models`` body (``{"data": [...]}``); entries without an ``id`` are skipped.
+
+    A body without its ``data`` list (an empty 204, ``null``, ``{}``, a proxy's HTML page) is a
+    :class:`~chat_openrouter.errors.DecodeError`: it is no catalogue, and reading it as an empty one would
+    make every model look unknown (and be cached for an hour).
+    """
     entries = body.get("data") if isinstance(body, Mapping) else None
     if not isinstance(entries, list):
-        return []
+        raise DecodeError(
+            "GET /models: expected a JSON object with a 'data' list", snippet=repr(body)[:SNIPPET_CHARS]
+        )
     return [
         ModelInfo.from_json(e) for e in entries if isinstance(e, Mapping) and isinstance(e.get("id"), str)
     ]

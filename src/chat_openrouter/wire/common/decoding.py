@@ -16,7 +16,7 @@ from ...core.parts import ToolPart
 from ...core.response import ChatResponse, TokenLogprob, TopLogprob
 from ...core.usage import Usage
 from ...errors import DecodeError
-from .lenient import as_int, as_mapping, as_str, opt_bool, opt_float, opt_int
+from .lenient import as_count, as_mapping, as_str, opt_bool, opt_float, opt_int
 
 __all__ = [
     "SNIPPET",
@@ -48,12 +48,17 @@ def parse_payload(data: str, *, what: str, partial: Callable[[], ChatResponse]) 
     """One SSE ``data`` payload as JSON: the only ``json.loads`` an event gets.
 
     Invalid JSON raises :class:`DecodeError` ("``what`` is not valid JSON") quoting the payload's start,
-    with ``partial()`` -- the response decoded so far -- attached.
+    with ``partial()`` -- the response decoded so far -- attached; so does JSON nested too deeply to
+    parse (never a ``RecursionError``).
     """
+    error = None
     try:
         return json.loads(data)
     except ValueError:
-        raise DecodeError(f"{what} is not valid JSON", snippet=data[:SNIPPET], partial=partial()) from None
+        error = f"{what} is not valid JSON"
+    except RecursionError:
+        error = f"{what} is JSON nested too deeply to read"
+    raise DecodeError(error, snippet=data[:SNIPPET], partial=partial())
 
 
 def raw_arguments(arguments: Any) -> str:
@@ -122,19 +127,22 @@ def usage_from(
     ``cost`` (USD credits; None when not sent), ``is_byok``, and ``cost_details`` and the whole object,
     kept verbatim.
     """
-    inputs = as_int(input_tokens)
-    outputs = as_int(output_tokens)
+    inputs = as_count(input_tokens)
+    outputs = as_count(output_tokens)
     total = usage.get("total_tokens")
     read_details = as_mapping(input_details)
     cost_details = usage.get("cost_details")
+    # Lenient, and never NaN (issue 13): a count that is not a non-negative integer reads as 0, a cost
+    # that is not a finite number >= 0 as None ("not reported"); the server's values stay in `raw`.
+    cost = opt_float(usage.get("cost"))
     return Usage(
         input_tokens=inputs,
         output_tokens=outputs,
-        total_tokens=as_int(total) if total is not None else inputs + outputs,
-        reasoning_tokens=as_int(as_mapping(output_details).get("reasoning_tokens")),
-        cached_tokens=as_int(read_details.get("cached_tokens")),
-        cache_write_tokens=as_int(read_details.get("cache_write_tokens")),
-        cost=opt_float(usage.get("cost")),
+        total_tokens=as_count(total) if total is not None else inputs + outputs,
+        reasoning_tokens=as_count(as_mapping(output_details).get("reasoning_tokens")),
+        cached_tokens=as_count(read_details.get("cached_tokens")),
+        cache_write_tokens=as_count(read_details.get("cache_write_tokens")),
+        cost=cost if cost is not None and cost >= 0 else None,
         is_byok=opt_bool(usage.get("is_byok")),
         cost_details=dict(cost_details) if isinstance(cost_details, Mapping) else {},
         raw=dict(usage),

@@ -11,10 +11,11 @@ They sit in per-chunk hot paths: plain ``isinstance`` checks, no allocation unle
 
 from __future__ import annotations
 
+import math
 from collections.abc import Mapping
 from typing import Any
 
-__all__ = ["as_int", "as_mapping", "as_str", "dicts", "opt_bool", "opt_float", "opt_int", "strings"]
+__all__ = ["as_count", "as_int", "as_mapping", "as_str", "dicts", "opt_bool", "opt_float", "opt_int", "strings"]
 
 
 def as_str(value: Any) -> str | None:
@@ -38,9 +39,30 @@ def as_int(value: Any) -> int:
     return 0
 
 
+def as_count(value: Any) -> int:
+    """A token count: a non-negative integer (or an integral float such as ``12.0``), else 0.
+
+    NaN, infinities (``json.loads`` reads ``NaN``/``Infinity``/``1e999``), negatives and fractions are
+    not counts: they read as 0, like a missing field, so no sum or comparison downstream meets them.
+    """
+    count = as_int(value)
+    return count if count > 0 else 0
+
+
 def opt_float(value: Any) -> float | None:
-    """A number (int or float, not a bool) as ``float``, else None -- for costs and amounts."""
-    return float(value) if isinstance(value, (int, float)) and not isinstance(value, bool) else None
+    """A finite number (int or float, not a bool) as ``float``, else None -- for costs and amounts.
+
+    NaN and infinities (which ``json.loads`` accepts) and integers beyond the float range are None, as
+    if the field were absent: a server's number never turns a sum or a comparison into NaN.
+    """
+    if isinstance(value, float):
+        return value if math.isfinite(value) else None
+    if isinstance(value, int) and not isinstance(value, bool):
+        try:
+            return float(value)
+        except OverflowError:
+            return None
+    return None
 
 
 def opt_bool(value: Any) -> bool | None:

@@ -33,7 +33,9 @@ class CompletionsClient(WireClient):
         )
 
     def _decode(self, body: Any, headers: Mapping[str, str]) -> ChatResponse:
-        return codec.decode_response(body, generation_id=header(headers, "x-generation-id"))
+        return codec.decode_response(
+            body, generation_id=header(headers, "x-generation-id"), max_tool_calls=self.endpoint.limits.max_tool_calls
+        )
 
     def _new_state(self) -> codec.CompletionsStreamState:
         return codec.CompletionsStreamState(max_tool_calls=self.endpoint.limits.max_tool_calls)

@@ -19,7 +19,7 @@ from ...core.messages import Content
 from ...core.parts import FilePart, Part, ReasoningPart, RefusalPart, Role, TextPart, ToolPart
 from ...core.response import ChatResponse, TokenLogprob, normalise_finish_reason
 from ...core.usage import Usage
-from ...errors import StreamError
+from ...errors import DecodeError, StreamError
 from ...errors.mapping import stream_error_from_object
 from ..common.decoding import raw_arguments, require_object, token_logprobs, tool_part, usage_from
 from ..common.lenient import as_mapping, as_str, dicts, opt_int
@@ -191,20 +191,28 @@ def failure(
     )
 
 
-def decode_response(body: Any, *, generation_id: str | None = None) -> ChatResponse:
+def decode_response(
+    body: Any, *, generation_id: str | None = None, max_tool_calls: int | None = None
+) -> ChatResponse:
     """A non-streaming ``/chat/completions`` body as a :class:`~chat_openrouter.ChatResponse`.
 
     ``generation_id`` (the ``X-Generation-Id`` header) is used when the body has no ``id``.
+    ``max_tool_calls`` bounds the tool calls of the answer, as the stream state bounds a stream's
+    (``Limits.max_tool_calls``; None: no bound).
 
     Raises:
-        DecodeError: the body is not a JSON object.
+        DecodeError: the body is not a JSON object, or holds more tool calls than ``max_tool_calls``.
         StreamError: the 200 body carries a top-level ``error`` or a choice with ``finish_reason:
             "error"`` (reference §4); ``.partial`` holds whatever content came with it.
     """
     body = require_object(body, "a chat completion must be a JSON object")
-    response = response_from(body, generation_id=generation_id, raw=dict(body))
     choices = body.get("choices")
     choice = as_mapping(choices[0]) if isinstance(choices, list) and choices else {}
+    calls = as_mapping(choice.get("message")).get("tool_calls")
+    if max_tool_calls is not None and isinstance(calls, list) and len(calls) > max_tool_calls:
+        # Checked before decoding: a hostile body must not cost a part per call first.
+        raise DecodeError(f"the answer holds more than {max_tool_calls} tool calls (Limits.max_tool_calls)")
+    response = response_from(body, generation_id=generation_id, raw=dict(body))
     error = body.get("error")
     if isinstance(error, Mapping):
         raise failure(error, choice, partial=response, body=body, generation_id=response.id)

@@ -36,7 +36,9 @@ class ResponsesClient(WireClient):
         )
 
     def _decode(self, body: Any, headers: Mapping[str, str]) -> ChatResponse:
-        return codec.decode_response(body, generation_id=header(headers, "x-generation-id"))
+        return codec.decode_response(
+            body, generation_id=header(headers, "x-generation-id"), max_output_items=self.endpoint.limits.max_output_items
+        )
 
     def _new_state(self) -> codec.ResponsesStreamState:
         return codec.ResponsesStreamState(max_output_items=self.endpoint.limits.max_output_items)

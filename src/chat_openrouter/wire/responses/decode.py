@@ -19,7 +19,7 @@ from ...core.messages import Content
 from ...core.parts import FilePart, Part, RefusalPart, Role, TextPart, ToolPart
 from ...core.response import ChatResponse, TokenLogprob, normalise_finish_reason
 from ...core.usage import Usage
-from ...errors import IncompleteStreamError, StreamError
+from ...errors import DecodeError, IncompleteStreamError, StreamError
 from ...errors.mapping import stream_error_from_object
 from ..common.decoding import raw_arguments, require_object, token_logprobs, tool_part, usage_from
 from ..common.lenient import as_mapping, as_str, dicts, opt_int
@@ -235,14 +235,18 @@ def response_from(
     )
 
 
-def decode_response(body: Any, *, generation_id: str | None = None) -> ChatResponse:
+def decode_response(
+    body: Any, *, generation_id: str | None = None, max_output_items: int | None = None
+) -> ChatResponse:
     """A non-streaming ``/responses`` body as a :class:`~chat_openrouter.ChatResponse`.
 
     ``generation_id`` (the ``X-Generation-Id`` header) is used when the body has no ``id``. Text comes
     from ``output[]`` (the top-level ``output_text`` convenience string is unreliable, §7).
+    ``max_output_items`` bounds ``output[]``, as the stream state bounds a stream's
+    (``Limits.max_output_items``; None: no bound).
 
     Raises:
-        DecodeError: the body is not a JSON object.
+        DecodeError: the body is not a JSON object, or has more output items than ``max_output_items``.
         StreamError: ``status`` is ``failed`` or ``cancelled``, or the body carries an ``error`` object
             (``.code`` int or string, ``.metadata["error_type"]`` from the top-level ``error_type``);
             ``.partial`` holds whatever output came with it.
@@ -250,6 +254,11 @@ def decode_response(body: Any, *, generation_id: str | None = None) -> ChatRespo
     """
     body = require_object(body, "a Responses API result must be a JSON object")
     output = body.get("output")
+    if max_output_items is not None and isinstance(output, list) and len(output) > max_output_items:
+        # Checked before decoding: a hostile body must not cost a part per item first.
+        raise DecodeError(
+            f"the answer holds more than {max_output_items} output items (Limits.max_output_items)"
+        )
     status = as_str(body.get("status"))
     failed = status in ("failed", "cancelled") or is_error(body.get("error"))
     response = response_from(
