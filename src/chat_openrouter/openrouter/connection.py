@@ -69,3 +69,50 @@ def attribution_headers(
     if categories:
         headers["X-OpenRouter-Categories"] = ",".join(categories)
     return headers
+
+
+_SCHEMES = ("https", "http")
+
+
+def check_base_url(base_url: object) -> str:
+    """``base_url`` without surrounding whitespace or a trailing slash, once it is usable: an ``https://``
+    (or ``http://``) URL with a host, a valid port, and no query or fragment (the wires append their paths).
+
+    Anything else is a :class:`~chat_openrouter.errors.ConfigurationError` at ``with_base_url()``, saying
+    what is wrong -- not a connection error retried three times at the first call. The message shows the
+    URL without its credentials or query.
+    """
+    from urllib.parse import urlsplit
+
+    from ..transport.base import display_url
+
+    if not isinstance(base_url, str):
+        raise ConfigurationError(f"the base URL must be a string, got {type(base_url).__name__}")
+    url = base_url.strip()
+    # Without "://" urlsplit reads "localhost:8080" as a scheme: show such a URL as written (minus any query).
+    shown = display_url(url) if "://" in url else url.split("?", 1)[0].split("#", 1)[0]
+    if not url:
+        raise ConfigurationError(f"the base URL is empty (OpenRouter's is {DEFAULT_BASE_URL})")
+    try:
+        parts = urlsplit(url)
+        parts.port  # noqa: B018 - parsing the port is the check (out of range, not a number)
+    except ValueError as exc:
+        raise ConfigurationError(f"the base URL {shown!r} is not a valid URL: {exc}") from None
+    if "://" in url and not parts.hostname:
+        raise ConfigurationError(f"the base URL {shown!r} has no host")
+    if not parts.scheme or not parts.netloc:
+        # "openrouter.ai/api/v1" parses as a path; "localhost:8080/v1" as scheme "localhost".
+        raise ConfigurationError(
+            f"the base URL {shown!r} has no scheme: write it with https:// (or http:// for a local "
+            f"server), e.g. https://{url.split('://', 1)[-1]}"
+        )
+    if parts.scheme.lower() not in _SCHEMES:
+        raise ConfigurationError(
+            f"the base URL {shown!r} has the scheme {parts.scheme!r}; only https:// and http:// work"
+        )
+    if parts.query or parts.fragment:
+        raise ConfigurationError(
+            f"the base URL {shown!r} must not have a query or fragment: paths such as /responses are "
+            "appended to it"
+        )
+    return url.rstrip("/")
