@@ -272,7 +272,7 @@ def _weather_tool() -> Any:
     return tool(get_weather)
 
 
-def _city_guide_type() -> type:
+def _city_guide_type() -> Any:
     from typing import Literal
 
     from pydantic import BaseModel, Field
