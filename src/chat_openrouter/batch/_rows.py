@@ -228,7 +228,8 @@ def usage_info(usage: Usage) -> dict[str, Any]:
         "total_tokens": usage.total_tokens,
         "reasoning_tokens": usage.reasoning_tokens,
         "cached_tokens": usage.cached_tokens,
-        "cost": usage.cost,
+        # A JSON number (docs/batch.md): the float nearest the exact Decimal cost, so no float noise.
+        "cost": None if usage.cost is None else float(usage.cost),
     }
 
 

@@ -32,7 +32,7 @@ from __future__ import annotations
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, replace
 from types import TracebackType
-from typing import TYPE_CHECKING, Any, Generic, cast, overload
+from typing import TYPE_CHECKING, Any, Generic, overload
 
 from ..errors import ConfigurationError
 from .approval import APPROVAL_STRATEGIES, ApprovalPolicy, ApprovalStrategy, Pause

@@ -28,7 +28,17 @@ import json
 from collections.abc import Iterable, Mapping, Sequence
 from typing import Any
 
-from .parts import FilePart, Part, ReasoningPart, RefusalPart, Role, StructuredPart, TextPart, ToolPart, ToolStatus
+from .parts import (
+    FilePart,
+    Part,
+    ReasoningPart,
+    RefusalPart,
+    Role,
+    StructuredPart,
+    TextPart,
+    ToolPart,
+    ToolStatus,
+)
 
 __all__ = ["decode_openai", "encode_openai"]
 

@@ -33,7 +33,13 @@ from ..transport.limits import Limits
 from ..transport.retry import RetryPolicy
 from ..transport.secret import Secret
 from ._defaults import DEFAULT_CATALOG_TTL
-from .connection import DEFAULT_BASE_URL, attribution_headers, check_base_url, resolve_api_key
+from .connection import (
+    DEFAULT_BASE_URL,
+    attribution_headers,
+    check_base_url,
+    resolve_api_key,
+    resolve_base_url,
+)
 from .plugins import Plugin, WebSearch
 from .routing import (
     CacheControl,
@@ -78,6 +84,8 @@ class OpenRouterConfig:
 
     wire: Wire = "responses"
     base_url: str = DEFAULT_BASE_URL
+    #: True once ``with_base_url`` was called; otherwise ``OPENROUTER_BASE_URL`` is read at ``build()``.
+    base_url_given: bool = False
     model: str | None = None
     api_key: Secret | None = None
     require_key: bool = True
@@ -170,9 +178,10 @@ class OpenRouterBuilder(Generic[ClientT]):
         return self._with(api_key=None, require_key=False)
 
     def with_base_url(self: B, base_url: str) -> B:
-        """Default ``https://openrouter.ai/api/v1``; a trailing slash is fine. A URL without ``https://`` or
-        ``http://``, with another scheme, no host, a bad port or a query is a ``ConfigurationError`` here."""
-        return self._with(base_url=check_base_url(base_url))
+        """Default ``https://openrouter.ai/api/v1``, or ``OPENROUTER_BASE_URL`` when that is set (read at
+        ``build()``, like the key); a trailing slash is fine. A URL without ``https://`` or ``http://``,
+        with another scheme, no host, a bad port or a query is a ``ConfigurationError`` here."""
+        return self._with(base_url=check_base_url(base_url), base_url_given=True)
 
     def with_headers(self: B, headers: Mapping[str, str]) -> B:
         """Extra headers sent on every request (merged over earlier ones)."""
@@ -411,7 +420,7 @@ class OpenRouterBuilder(Generic[ClientT]):
         from ..transport.httpx_transport import resolve_transport
 
         return Endpoint(
-            base_url=cfg.base_url,
+            base_url=cfg.base_url if cfg.base_url_given else resolve_base_url(),
             transport=resolve_transport(cfg.transport),
             api_key=resolve_api_key(cfg.api_key, required=cfg.require_key),
             headers=dict(cfg.headers),

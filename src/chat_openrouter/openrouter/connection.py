@@ -14,7 +14,15 @@ from collections.abc import Sequence
 from ..errors import ConfigurationError
 from ..transport.secret import Secret
 
-__all__ = ["API_KEY_ENV", "DEFAULT_BASE_URL", "attribution_headers", "resolve_api_key"]
+__all__ = [
+    "API_KEY_ENV",
+    "BASE_URL_ENV",
+    "DEFAULT_BASE_URL",
+    "attribution_headers",
+    "check_base_url",
+    "resolve_api_key",
+    "resolve_base_url",
+]
 
 #: OpenRouter's API root; both wires and the REST API live under it.
 DEFAULT_BASE_URL = "https://openrouter.ai/api/v1"
@@ -116,3 +124,19 @@ def check_base_url(base_url: object) -> str:
             "appended to it"
         )
     return url.rstrip("/")
+
+
+#: The environment variable read at ``build()`` when ``with_base_url`` was not called: point an app at a
+#: proxy, a gateway or the emulator (``chat-openrouter emulator``) without changing its code.
+BASE_URL_ENV = "OPENROUTER_BASE_URL"
+
+
+def resolve_base_url() -> str:
+    """``OPENROUTER_BASE_URL`` when set (checked like :func:`check_base_url`), else OpenRouter's own."""
+    value = os.environ.get(BASE_URL_ENV, "").strip()
+    if not value:
+        return DEFAULT_BASE_URL
+    try:
+        return check_base_url(value)
+    except ConfigurationError as exc:
+        raise ConfigurationError(f"{BASE_URL_ENV}: {exc.message}") from None

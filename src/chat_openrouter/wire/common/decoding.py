@@ -14,7 +14,7 @@ from typing import Any
 
 from ...core.parts import ToolPart
 from ...core.response import ChatResponse, TokenLogprob, TopLogprob
-from ...core.usage import Usage
+from ...core.usage import Usage, as_cost
 from ...errors import DecodeError
 from .lenient import as_int, as_mapping, as_str, opt_bool, opt_float, opt_int
 
@@ -134,7 +134,7 @@ def usage_from(
         reasoning_tokens=as_int(as_mapping(output_details).get("reasoning_tokens")),
         cached_tokens=as_int(read_details.get("cached_tokens")),
         cache_write_tokens=as_int(read_details.get("cache_write_tokens")),
-        cost=opt_float(usage.get("cost")),
+        cost=as_cost(opt_float(usage.get("cost"))),  # exact: Decimal of the number's repr (core/usage.py)
         is_byok=opt_bool(usage.get("is_byok")),
         cost_details=dict(cost_details) if isinstance(cost_details, Mapping) else {},
         raw=dict(usage),
