@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from collections.abc import AsyncGenerator, AsyncIterator, Generator, Iterator
 from types import TracebackType
-from typing import Generic, TypeVar
+from typing import Any, Generic, TypeVar
 
 from .events import StreamEvent, TextChunk
 from .response import ChatResponse, OutputT
@@ -129,5 +129,6 @@ class AsyncEventStream(Generic[OutputT]):
                 yield event.text
 
 
-_S = TypeVar("_S", bound=EventStream)
-_A = TypeVar("_A", bound=AsyncEventStream)
+# Bound to any output type: with the default (None) a `ChatRunStream[Person]` could not enter `with`.
+_S = TypeVar("_S", bound="EventStream[Any]")
+_A = TypeVar("_A", bound="AsyncEventStream[Any]")
