@@ -9,7 +9,7 @@ reader never sees:
 * ``<!-- invisible-code-block: python ... -->`` -- setup a page leaves out (a file an example reads, a
   tool it assumes defined). Kept to the minimum: a block should read complete.
 * ``<!-- skip: next "why" -->`` -- a block that needs what a test run has not: a real MCP server, a Ray
-  cluster. Such a block is still type-checked (tests/test_docs_typecheck.py).
+  cluster. Such a block is still type-checked (tests/typing/test_docs_typecheck.py).
 
 The convention every page follows (stated in a comment at its top): examples are written as for
 OpenRouter -- ``OpenRouterBuilder().with_model("openai/gpt-4o")`` with the key from the environment --

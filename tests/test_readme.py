@@ -1,5 +1,5 @@
 """The README's setup instructions stay two commands. (Its Python examples run as tests through sybil --
-conftest.py at the repository root -- and are type-checked by tests/test_docs_typecheck.py.)"""
+conftest.py at the repository root -- and are type-checked by tests/typing/test_docs_typecheck.py.)"""
 
 from __future__ import annotations
 

@@ -4,7 +4,6 @@
 from __future__ import annotations
 
 import pytest
-
 from _mypy import DOCS, ROOT, check_docs
 
 pytest.importorskip("mypy")
