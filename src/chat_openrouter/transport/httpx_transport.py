@@ -331,7 +331,7 @@ class HttpxTransport:
         timeout = _httpx_timeout(request.timeouts, _remaining(request.deadline, display_url(request.url)))
         error: ChatOpenRouterError | None = None
         try:
-            return client.build_request(
+            built = client.build_request(
                 request.method,
                 request.url,
                 headers=dict(request.headers),
@@ -339,8 +339,14 @@ class HttpxTransport:
                 params=dict(request.params) if request.params else None,
                 timeout=timeout,
             )
-        except httpx2.InvalidURL as exc:  # a port out of range, a space in the host: no retry can help
+        except httpx2.InvalidURL as exc:  # a space in the host, ...: no retry can help
             error = _map_error(exc, "first_byte", request)
+        else:
+            port = built.url.port
+            if port is None or 0 < port < 65536:
+                return built
+            # httpx2 takes port 99999 and fails later (a bare ExceptionGroup from anyio, in async code).
+            error = ConfigurationError(f"cannot send a request to {display_url(request.url)}: port {port} is out of range")
         raise error
 
     def destination(self, url: str) -> str:
