@@ -49,7 +49,7 @@ def test_faults_are_retried_once_each_permanent_errors_kept_and_nothing_paid_twi
     assert summary.failed == 2 and not summary.complete and summary.rate_limits == 1
     assert max(limits.successes.values()) == 1
     # Every answered row's cost is accounted; the cut body was billed but its usage never arrived.
-    assert summary.cost == pytest.approx(sum(line["usage"]["cost"] for line in lines.values() if line["usage"]))
+    assert float(summary.cost) == pytest.approx(sum(line["usage"]["cost"] for line in lines.values() if line["usage"]))
     assert summary.cost < limits.charged
 
 
@@ -81,7 +81,7 @@ def test_budget_stops_scheduling_and_overshoots_at_most_one_request_per_slot(tmp
     assert summary.stopped is not None and "budget" in summary.stopped
     assert summary.not_run == 80 - len(costs) > 0
     assert sum(costs) - budget <= concurrency * max(costs) + 1e-12
-    assert summary.cost == pytest.approx(sum(costs))
+    assert float(summary.cost) == pytest.approx(sum(costs))
 
 
 def test_a_401_stops_the_job_instead_of_failing_every_row(tmp_path: Path) -> None:

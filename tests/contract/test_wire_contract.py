@@ -16,6 +16,7 @@ import asyncio
 import json
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from decimal import Decimal
 from typing import Any
 
 import httpx2
@@ -501,7 +502,7 @@ def test_text(how: str) -> None:
         "Hello there, Ada!",
         "stop",
         (17, 4, 21),
-        (0.0000825, False),
+        (Decimal("0.0000825"), False),
     )
     if how != "complete":
         for wire in WIRES:
@@ -641,7 +642,7 @@ def test_usage_and_cost(how: str) -> None:
     turn = Turn(text="Cached.", usage=(4020, 5, 2, 3000, 1012), cost=0.025265)
     out = on_both_wires([turn], how, lambda c, ev: call(c, messages.from_user("Hi"), how, ev))
     chat, responses = out["completions"][0].usage, out["responses"][0].usage
-    expected = (4020, 5, 4025, 2, 3000, 1012, 0.025265, False)
+    expected = (4020, 5, 4025, 2, 3000, 1012, Decimal("0.025265"), False)
     for usage in (chat, responses):
         fields = (usage.input_tokens, usage.output_tokens, usage.total_tokens, usage.reasoning_tokens)
         assert (*fields, usage.cached_tokens, usage.cache_write_tokens, usage.cost, usage.is_byok) == expected

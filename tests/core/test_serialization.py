@@ -138,7 +138,7 @@ def _responses(depth: int) -> st.SearchStrategy[ChatResponse]:
         raw=st.none() | json_objects,
         steps=steps,
         output=json_values,
-        messages=st.none() | conversations,
+        messages=conversations,
         system_fingerprint=opt_text,
         service_tier=opt_text,
         logprobs=st.lists(token_logprobs, max_size=2),

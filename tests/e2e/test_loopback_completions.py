@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import json
 import threading
+from decimal import Decimal
 from typing import Any
 
 import httpx2
@@ -112,7 +113,7 @@ def test_stream_call_over_http(mode: str) -> None:
     (call,) = done.response.tool_calls
     assert (call.id, call.name, call.arguments) == ("call_o4OCgtJrNoZTmoCRvmlfoHfj", "llm_version", {})
     assert done.response.finish_reason == "tool_calls"
-    assert done.response.usage.cost == 0.0000368
+    assert done.response.usage.cost == Decimal("0.0000368")
 
 
 @pytest.mark.parametrize("mode", MODES)

@@ -9,6 +9,7 @@ must replay the first turn statelessly.
 from __future__ import annotations
 
 import json
+from decimal import Decimal
 from typing import Any
 
 import pytest
@@ -67,7 +68,7 @@ def test_non_stream_call_over_http(mode: str) -> None:
     ]
     assert sent["max_output_tokens"] == 50
     assert (response.text, response.finish_reason, response.model) == ("OK", "stop", "openai/gpt-5.6-sol")
-    assert (response.usage.cache_write_tokens, response.usage.cost) == (4012, 0.025265)
+    assert (response.usage.cache_write_tokens, response.usage.cost) == (4012, Decimal("0.025265"))
 
 
 @pytest.mark.parametrize("mode", MODES)
@@ -98,7 +99,7 @@ def test_stream_call_over_http(mode: str) -> None:
     assert isinstance(done, Done)
     (call,) = done.response.tool_calls
     assert (call.id, call.name, call.arguments) == ("call_faKQ4JI18zZQE2oynAbvwip4", "llm_version", {})
-    assert (done.response.finish_reason, done.response.usage.cost) == ("tool_calls", 0.000036)
+    assert (done.response.finish_reason, done.response.usage.cost) == ("tool_calls", Decimal("0.000036"))
 
 
 @pytest.mark.parametrize("mode", MODES)

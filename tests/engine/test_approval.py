@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import json
+from decimal import Decimal
 
 import pytest
 
@@ -36,7 +37,7 @@ def test_complete_pauses_without_raising_and_runs_the_other_tools(mode: str) -> 
     assert (calls["call_add"].status, calls["call_add"].result) == (ToolStatus.COMPLETED, 3)
     assert calls["call_del"].result is None
     assert len(scenario.provider.requests) == 1
-    assert response.pause.usage.cost == 0.01
+    assert response.pause.usage.cost == Decimal("0.01")
     assert len(response.pause.steps) == 1
 
 
@@ -52,7 +53,7 @@ def test_approve_then_resume_runs_the_tool_and_continues(mode: str) -> None:
     assert sent["call_add"].result == 3
     # The resumed run aggregates the whole run, before and after the pause.
     assert len(second.response.steps) == 2
-    assert second.response.usage.cost == pytest.approx(0.03)
+    assert second.response.usage.cost == Decimal("0.03")  # exact
     assert second.response.pause is None
     assert first.response is not None
     assert first.response.pause is not None

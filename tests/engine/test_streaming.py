@@ -6,6 +6,7 @@ import asyncio
 import gc
 from collections.abc import AsyncIterator, Iterator
 from contextlib import asynccontextmanager, contextmanager
+from decimal import Decimal
 
 import pytest
 
@@ -46,7 +47,7 @@ def test_exact_event_sequence_of_a_multi_step_run(mode: str) -> None:
     done = outcome.events[-1]
     assert isinstance(done, Done)
     assert len(done.response.steps) == 3
-    assert done.response.usage.cost == pytest.approx(0.007)
+    assert done.response.usage.cost == Decimal("0.007")  # exact
     assert all(r.stream for r in scenario.provider.requests)
 
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 import asyncio
 import json
 import threading
+from decimal import Decimal
 from typing import Any
 
 import pytest
@@ -58,8 +59,8 @@ def test_usage_and_cost_are_summed_over_steps(mode: str) -> None:
         18,
         78,
     )
-    assert response.usage.cost == pytest.approx(0.007)
-    assert [s.usage.cost for s in response.steps] == [0.001, 0.002, 0.004]
+    assert response.usage.cost == Decimal("0.007")  # exact, and prints as 0.007
+    assert [s.usage.cost for s in response.steps] == [Decimal("0.001"), Decimal("0.002"), Decimal("0.004")]
 
 
 @pytest.mark.parametrize("mode", MODES)

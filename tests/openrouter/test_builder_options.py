@@ -25,10 +25,10 @@ def test_with_reasoning_keywords() -> None:
     assert BASE.with_reasoning(max_tokens=2048).build().options.reasoning == Reasoning(max_tokens=2048)
 
 
-def test_with_reasoning_without_arguments_turns_it_on_and_unknown_efforts_pass_through() -> None:
+def test_with_reasoning_without_arguments_turns_it_on_and_deliberate_unknown_efforts_pass_through() -> None:
     assert BASE.with_reasoning().build().options.reasoning == Reasoning(enabled=True)
-    assert BASE.with_reasoning(effort="ultra-2027").build().options.reasoning == Reasoning(
-        effort="ultra-2027"
+    assert BASE.with_reasoning(effort="ultra-2027", allow_unknown=True).build().options.reasoning == Reasoning(
+        effort="ultra-2027", allow_unknown=True
     )
 
 

@@ -4,6 +4,7 @@ path (non-stream and stream, both wires) and add up over a Chat engine tool loop
 from __future__ import annotations
 
 import asyncio
+from decimal import Decimal
 from typing import Any
 
 import pytest
@@ -183,7 +184,7 @@ def test_usage_and_cost_on_every_path(name: str) -> None:
     if cached is not None:
         assert usage.cached_tokens == cached
     assert usage.cache_write_tokens == cache_write
-    assert usage.cost == cost
+    assert usage.cost == (None if cost is None else Decimal(repr(cost)))  # exact: the digits sent
     assert usage.is_byok is is_byok
     assert usage.raw, "the wire's usage object is kept verbatim"
     assert (response.model, response.provider) == (model, provider)
@@ -236,11 +237,11 @@ def test_cost_is_summed_over_a_tool_loop_completions() -> None:
     response = chat.complete_sync(messages.from_user("Use get_color tool to get a color."))
     assert response.text == "The color is: orange."
     assert len(response.steps) == 2
-    assert response.usage.cost == pytest.approx(0.001125 + 0.001345)
+    assert response.usage.cost == Decimal("0.00247")  # 0.001125 + 0.001345, exactly
     assert (response.usage.input_tokens, response.usage.output_tokens) == (386 + 530, 80 + 10)
     assert response.usage.reasoning_tokens == 64
     assert response.usage.cost_details["upstream_inference_cost"] == pytest.approx(0.001125 + 0.001345)
-    assert [s.usage.cost for s in response.steps] == [0.001125, 0.001345]
+    assert [s.usage.cost for s in response.steps] == [Decimal("0.001125"), Decimal("0.001345")]
 
 
 @pytest.mark.parametrize(
@@ -268,5 +269,5 @@ def test_cost_is_summed_over_a_streamed_tool_loop(
     response = asyncio.run(run())
     assert len(response.steps) == 2
     assert len(recorder.posts) == 2
-    assert response.usage.cost == pytest.approx(sum(costs))
+    assert response.usage.cost == sum(Decimal(repr(c)) for c in costs)  # exact
     assert response.usage.is_byok is False

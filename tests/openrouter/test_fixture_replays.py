@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import base64
 import json
+from decimal import Decimal
 from typing import Any
 
 from _spec import assert_valid_request, load_fixture
@@ -91,7 +92,7 @@ def test_web_search_server_tool_usage_streamed_and_not() -> None:
         )
         assert recorder.posts[0].json["tools"] == recorded["tools"]
         # The search is billed inside usage.cost; its count is kept verbatim in usage.raw.
-        assert response.usage.cost == 0.0133176
+        assert response.usage.cost == Decimal("0.0133176")
         assert response.usage.raw["server_tool_use_details"] == {"web_search_requests": 1}
 
 
@@ -102,7 +103,7 @@ def test_other_server_tools_pass_through_verbatim() -> None:
     advisor = ServerTool("openrouter:advisor", recorded["tools"][0]["parameters"])
     response = client.complete_sync(messages.from_user(recorded["messages"][0]["content"]), tools=[advisor])
     assert recorder.posts[0].json["tools"] == recorded["tools"]
-    assert response.usage.cost == 0.0160614  # includes the advisor's spend
+    assert response.usage.cost == Decimal("0.0160614")  # includes the advisor's spend
     assert response.usage.is_byok is None  # absent in this capture: unknown, not False
 
 

@@ -8,6 +8,7 @@ A refusal is an answer the caller must see distinctly: never an empty success, n
 from __future__ import annotations
 
 import json
+from decimal import Decimal
 from typing import Any
 
 import pytest
@@ -113,7 +114,7 @@ def test_chat_metadata_and_logprobs_survive_streaming() -> None:
         assert (r.system_fingerprint, r.service_tier) == ("fp_2f406b9113", "default")
         assert r.logprobs == TYPED
         assert r.usage.server_tool_use == {"web_search_requests": 1}
-        assert r.usage.cost == 0.0001
+        assert r.usage.cost == Decimal("0.0001")
     assert [lp for e in events if isinstance(e, TextChunk) for lp in e.logprobs] == TYPED
     # raw is the merged chat.completion (it was `{}` on streamed Chat Completions before).
     assert streamed.raw is not None

@@ -50,6 +50,7 @@ from ._rows import BatchInputError, error_record, parse_row
 
 if TYPE_CHECKING:
     from ..core.options import ChatOptions, OutputSchema, Timeouts
+    from ..wire.base import WireClient
     from ._summary import BatchSummary
 
 __all__ = ["RESULT_COLUMNS", "BatchRowsActor", "BatchSpec", "run_file_on_ray", "run_on_ray"]
@@ -94,7 +95,7 @@ class BatchSpec:
                 f"no API key in this Ray worker: set {self.api_key_env} in the workers' environment "
                 "(e.g. ray.init(runtime_env={'env_vars': {...}}) or the cluster's own settings)"
             )
-        builder = OpenRouterBuilder().with_model(self.model).with_api_key(key)
+        builder: OpenRouterBuilder[WireClient] = OpenRouterBuilder().with_model(self.model).with_api_key(key)
         if self.wire == "completions":
             builder = builder.with_completions()
         if self.base_url:

@@ -157,7 +157,7 @@ async def run_row(
             raise
         except Exception as error:  # a row's failure never aborts the job
             spent = _usage_of(error)
-            cost = spent.cost if spent is not None else None
+            cost = float(spent.cost) if spent is not None and spent.cost is not None else None
             wait = rate_limit_wait(error, now=time.time(), tries=rate_limits + 1)
             if wait is not None and rate_limits < MAX_RATE_LIMITED_TRIES:
                 rate_limits += 1
@@ -173,7 +173,9 @@ async def run_row(
                 await asyncio.sleep(policy.delay(failures, generator))
                 continue
             return RowOutcome("failed", error_record(row.id, error, tries, spent), spent, tries, rate_limits)
-        await gate.succeeded(ticket, response.usage.cost)
+        # The budget gate reckons in floats (an estimate with headroom); the exact sums are the summary's.
+        paid = response.usage.cost
+        await gate.succeeded(ticket, None if paid is None else float(paid))
         try:
             output = target.output(response)
         except ChatError as error:  # paid for, but unusable: a final answer all the same, not retried

@@ -197,7 +197,10 @@ def _options(value: Any, model: Any) -> ChatOptions | None:
     if reasoning is not None:
         if not isinstance(reasoning, Mapping) or set(reasoning) - _REASONING_FIELDS:
             raise BatchInputError(f'"options.reasoning" must be an object with keys from {sorted(_REASONING_FIELDS)}')
-        given["reasoning"] = Reasoning(**{k: v for k, v in reasoning.items() if v is not None})
+        try:
+            given["reasoning"] = Reasoning(**{k: v for k, v in reasoning.items() if v is not None})
+        except ConfigurationError as exc:  # an unknown effort, a wrong type: this row's problem
+            raise BatchInputError(f'"options.reasoning": {exc.message}') from None
     for name in ("extra_body", "extra_headers"):
         if name in given and not isinstance(given[name], Mapping):
             raise BatchInputError(f'"options.{name}" must be an object')
@@ -210,6 +213,8 @@ def _options(value: Any, model: Any) -> ChatOptions | None:
         given["extra_body"] = {**given.get("extra_body", {}), "model": model}
     try:
         return ChatOptions(**given)
+    except ConfigurationError as exc:  # a value out of range or of the wrong type
+        raise BatchInputError(f'invalid "options": {exc.message}') from None
     except TypeError as exc:  # pragma: no cover - fields are checked above
         raise BatchInputError(f'invalid "options": {exc}') from None
 
@@ -223,7 +228,8 @@ def usage_info(usage: Usage) -> dict[str, Any]:
         "total_tokens": usage.total_tokens,
         "reasoning_tokens": usage.reasoning_tokens,
         "cached_tokens": usage.cached_tokens,
-        "cost": usage.cost,
+        # A JSON number (docs/batch.md): the float nearest the exact Decimal cost, so no float noise.
+        "cost": None if usage.cost is None else float(usage.cost),
     }
 
 

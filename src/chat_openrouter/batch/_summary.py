@@ -6,6 +6,7 @@ import importlib
 import sys
 import time
 from dataclasses import dataclass, field
+from decimal import Decimal
 from typing import Any, TextIO
 
 from ..core.usage import Usage
@@ -43,7 +44,8 @@ class BatchSummary:
     requests: int = 0
     rate_limits: int = 0
     usage: Usage = field(default_factory=Usage)
-    cost: float = 0.0
+    #: USD, summed exactly (each row's cost is a Decimal); ``to_json`` writes it as a number.
+    cost: Decimal = field(default_factory=Decimal)
     unknown_cost_rows: int = 0
     wall_seconds: float = 0.0
     stopped: str | None = None
@@ -115,7 +117,7 @@ class BatchSummary:
             "rate_limits": self.rate_limits,
             "input_tokens": self.usage.input_tokens,
             "output_tokens": self.usage.output_tokens,
-            "cost": self.cost,
+            "cost": float(self.cost),  # JSON output writes costs as numbers (docs/batch.md)
             "wall_seconds": self.wall_seconds,
             "rows_per_second": self.rows_per_second,
             "stopped": self.stopped,
@@ -143,11 +145,11 @@ class Progress:
             return
         self._bar = tqdm(total=total, unit="row", file=self._stream, dynamic_ncols=True, smoothing=0.1)
 
-    def update(self, cost: float | None, *, failed: bool) -> None:
+    def update(self, cost: Decimal | float | None, *, failed: bool) -> None:
         if not self.enabled:
             return
         self._done += 1
-        self._cost += cost or 0.0
+        self._cost += float(cost or 0)
         if self._bar is not None:
             self._bar.update(1)
             if self._done % 20 == 0 or failed:

@@ -95,7 +95,7 @@ def build_client(
 
     if getattr(args, "offline", False) and getattr(args, "base_url", None):
         raise UsageError("--offline and --base-url cannot be used together")
-    builder = OpenRouterBuilder()
+    builder: OpenRouterBuilder[WireClient] = OpenRouterBuilder()
     if getattr(args, "completions", False):
         builder = builder.with_completions()
     if getattr(args, "offline", False):

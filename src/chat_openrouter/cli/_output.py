@@ -13,7 +13,10 @@ from __future__ import annotations
 import json
 import os
 import sys
-from typing import Any, TextIO
+from typing import TYPE_CHECKING, Any, TextIO
+
+if TYPE_CHECKING:
+    from decimal import Decimal
 
 __all__ = [
     "PROG",
@@ -115,7 +118,7 @@ def describe(exc: BaseException) -> str:
     return f"{prefix}: {exc}"
 
 
-def format_cost(cost: float | None) -> str:
+def format_cost(cost: Decimal | float | None) -> str:
     """``$0.0000022``: seven decimals at most, no float noise, ``$0`` for a real zero."""
     if cost is None:
         return "-"

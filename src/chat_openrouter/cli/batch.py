@@ -28,6 +28,7 @@ from typing import TYPE_CHECKING, Any
 if TYPE_CHECKING:
     from ..batch._summary import BatchSummary
     from ..core.options import OutputSchema
+    from ..wire.base import WireClient
 
 __all__ = ["register"]
 
@@ -69,7 +70,7 @@ def register(subparsers: Any) -> None:
 
 def run(args: argparse.Namespace) -> int:
     """The ``batch`` command: returns the exit status."""
-    from ..errors import ConfigurationError
+    from ..errors import ChatOpenRouterError, ConfigurationError
 
     offline = bool(getattr(args, "offline", False))
     base_url = getattr(args, "base_url", None)
@@ -88,6 +89,8 @@ def run(args: argparse.Namespace) -> int:
         else:
             summary = _run_local(args, model, schema, offline=offline, base_url=base_url)
     except OSError as exc:  # a full disk, a read-only folder: what was written is safe, rerun later
+        if isinstance(exc, ChatOpenRouterError):
+            raise  # our ConnectionError/TimeoutError are OSErrors too: not a write failure
         sys.stderr.write(f"chat-openrouter: error: cannot write {args.output}: {exc.strerror or exc}; "
                          "rows already written are kept, rerun to continue\n")
         return 1
@@ -160,7 +163,7 @@ def _client(model: str, *, offline: bool, base_url: str | None, completions: boo
     from ..errors import ConfigurationError
     from ..openrouter.builder import OpenRouterBuilder
 
-    builder = OpenRouterBuilder().with_model(model)
+    builder: OpenRouterBuilder[WireClient] = OpenRouterBuilder().with_model(model)
     if completions:
         builder = builder.with_completions()
     if offline:

@@ -199,7 +199,7 @@ class _Demo:
         )
         usage = self.usage
         ledger = self.emulator.total_cost
-        agrees = usage is not None and usage.cost is not None and abs(usage.cost - ledger) < 1e-12
+        agrees = usage is not None and usage.cost is not None and abs(float(usage.cost) - ledger) < 1e-12
         if usage is not None:
             cost = f"${usage.cost:.6f}" if usage.cost is not None else "n/a"
             self.say(
@@ -272,7 +272,7 @@ def _weather_tool() -> Any:
     return tool(get_weather)
 
 
-def _city_guide_type() -> type:
+def _city_guide_type() -> Any:
     from typing import Literal
 
     from pydantic import BaseModel, Field

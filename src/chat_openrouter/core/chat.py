@@ -32,20 +32,22 @@ from __future__ import annotations
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, replace
 from types import TracebackType
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, Generic, overload
 
 from ..errors import ConfigurationError
 from .approval import APPROVAL_STRATEGIES, ApprovalPolicy, ApprovalStrategy, Pause
 from .engine import Flow, RunConfig, check_resumable, run
-from .messages import Messages
+from .messages import ConversationInput, Messages, as_messages
 from .options import ChatOptions, OutputSchema
 from .provider import ChatProvider
-from .response import ChatResponse
+from .response import ChatResponse, OutputT
 from .run import AsyncChatRunStream, ChatRunStream, drive_async, drive_sync
 from .tools import Tool, ToolSpec
 
 if TYPE_CHECKING:
     from collections.abc import Mapping
+
+    from typing_extensions import TypeVar
 
     from .mcp import MCPAllow, MCPApproval, MCPServerConfig, MCPServerSource
     from .toolset import Toolset
@@ -61,7 +63,12 @@ DEFAULT_MAX_STEPS = 10
 DEFAULT_OUTPUT_RETRIES = 2
 
 ToolInput = Tool | Callable[..., Any] | dict[str, Any]
-MessagesInput = Messages | str
+#: Kept for compatibility: what ``complete``/``stream`` accept is :data:`~chat_openrouter.core.messages.ConversationInput`.
+MessagesInput = ConversationInput
+
+if not TYPE_CHECKING:
+    from typing import TypeVar
+T = TypeVar("T")
 
 
 @dataclass(frozen=True)
@@ -83,12 +90,16 @@ class _ChatConfig:
     reset_tool_choice: bool = True
 
 
-class ChatBuilder:
+class ChatBuilder(Generic[OutputT]):
     """Configure a :class:`Chat`. Every ``with_*`` returns a new builder; the original is unchanged.
 
     ``with_model`` is the only required call; it takes any
     :class:`~chat_openrouter.core.provider.ChatProvider` (``ResponsesClient``, ``CompletionsClient``,
     ``testing.ScriptedProvider``).
+
+    Generic over the structured output's type: ``ChatBuilder()`` builds a ``Chat[None]``;
+    ``.with_structured_output(Person)`` makes it a ``ChatBuilder[Person]``, whose ``Chat[Person]``
+    answers ``ChatResponse[Person]`` -- ``response.output`` is a ``Person`` to a type checker too.
     """
 
     __slots__ = ("_config",)
@@ -96,19 +107,25 @@ class ChatBuilder:
     def __init__(self, _config: _ChatConfig | None = None) -> None:
         self._config = _config or _ChatConfig()
 
-    def _with(self, **changes: Any) -> ChatBuilder:
+    def _with(self, **changes: Any) -> ChatBuilder[OutputT]:
         return ChatBuilder(replace(self._config, **changes))
 
-    def with_model(self, provider: ChatProvider) -> ChatBuilder:
+    def with_model(self, provider: ChatProvider) -> ChatBuilder[OutputT]:
         """The model client to call (a wire client built by ``OpenRouterBuilder``, or a fake)."""
         if not isinstance(provider, ChatProvider):
+            hint = ""
+            if isinstance(provider, str):
+                hint = (
+                    f"; a model name goes to the client: "
+                    f"ChatBuilder().with_model(OpenRouterBuilder().with_model({provider!r}).build())"
+                )
             raise ConfigurationError(
                 "with_model expects a client with complete/complete_sync/stream/stream_sync, "
-                f"got {type(provider).__name__}"
+                f"got {type(provider).__name__}{hint}"
             )
         return self._with(provider=provider)
 
-    def with_tools(self, tools: Iterable[ToolInput]) -> ChatBuilder:
+    def with_tools(self, tools: Iterable[ToolInput]) -> ChatBuilder[OutputT]:
         """Add tools: :class:`Tool` objects, plain functions (wrapped with ``Tool.from_function``), or raw
         server-tool dicts such as ``{"type": "openrouter:web_search"}`` (OpenRouter runs those itself).
 
@@ -142,7 +159,7 @@ class ChatBuilder:
         env: Mapping[str, str] | None = None,
         timeout: float | None = 300.0,
         connect_timeout: float = 60.0,
-    ) -> ChatBuilder:
+    ) -> ChatBuilder[OutputT]:
         """Add the tools of an MCP server (``pip install "chat-openrouter[mcp]"``).
 
         ``server`` is a URL (Streamable HTTP; ``headers`` are sent with every request), a command line
@@ -169,15 +186,23 @@ class ChatBuilder:
         )
         return self._with(mcp_servers=(*self._config.mcp_servers, config))
 
-    def with_max_steps(self, max_steps: int) -> ChatBuilder:
+    def with_max_steps(self, max_steps: int) -> ChatBuilder[OutputT]:
         """How many model calls one run may make before :class:`MaxStepsExceededError` (default 10)."""
         if max_steps < 1:
             raise ConfigurationError("max_steps must be at least 1")
         return self._with(max_steps=max_steps)
 
+    @overload
+    def with_structured_output(
+        self, output_type: type[T], *, name: str | None = None, strict: bool = True
+    ) -> ChatBuilder[T]: ...
+    @overload
     def with_structured_output(
         self, output_type: Any, *, name: str | None = None, strict: bool = True
-    ) -> ChatBuilder:
+    ) -> ChatBuilder[Any]: ...
+    def with_structured_output(
+        self, output_type: Any, *, name: str | None = None, strict: bool = True
+    ) -> ChatBuilder[Any]:
         """Ask for JSON matching ``output_type`` (a pydantic model, or any type pydantic's ``TypeAdapter``
         accepts) and validate the final answer into ``response.output``. A ready
         :class:`~chat_openrouter.OutputSchema` is sent as it is, and the answer parsed as JSON.
@@ -186,11 +211,13 @@ class ChatBuilder:
         ``output`` None): it is the model's answer, not invalid JSON to ask again for.
 
         The schema is sent strict (see :mod:`chat_openrouter.core.structured` for how it is made
-        strict-compatible); ``name`` defaults to the type's name.
+        strict-compatible); ``name`` defaults to the type's name. The builder becomes a
+        ``ChatBuilder[T]`` for a class ``T`` (``list[int]`` works too); a type form that is not a class,
+        such as a union, gives ``ChatBuilder[Any]``.
         """
         return self._with(output_type=output_type, output_name=name, output_strict=strict, has_output=True)
 
-    def with_reset_tool_choice(self, reset: bool = True) -> ChatBuilder:
+    def with_reset_tool_choice(self, reset: bool = True) -> ChatBuilder[OutputT]:
         """Whether a forced ``tool_choice`` applies to the first model call of a run only (the default).
 
         ``ChatOptions(tool_choice="required")`` or a named function makes the model call a tool; forced on
@@ -200,18 +227,18 @@ class ChatBuilder:
         """
         return self._with(reset_tool_choice=bool(reset))
 
-    def with_output_retries(self, retries: int) -> ChatBuilder:
+    def with_output_retries(self, retries: int) -> ChatBuilder[OutputT]:
         """How many times to tell the model its structured answer was invalid and ask again (default 2)."""
         if retries < 0:
             raise ConfigurationError("output retries cannot be negative")
         return self._with(output_retries=retries)
 
-    def with_options(self, options: ChatOptions) -> ChatBuilder:
+    def with_options(self, options: ChatOptions) -> ChatBuilder[OutputT]:
         """Default request options for every model call (merged over the client's, under per-call ones)."""
         merged = self._config.options.merged(options) if self._config.options is not None else options
         return self._with(options=merged)
 
-    def with_approval(self, policy: ApprovalStrategy | ApprovalPolicy) -> ChatBuilder:
+    def with_approval(self, policy: ApprovalStrategy | ApprovalPolicy) -> ChatBuilder[OutputT]:
         """Override the tools' own approval strategies.
 
         ``policy`` is ``"execute"``, ``"require"`` or ``"reject"`` for every call, or a function
@@ -234,7 +261,7 @@ class ChatBuilder:
         *,
         before_model_call: Callable[[Messages, int], Any] | None = None,
         after_step: Callable[[ChatResponse], Any] | None = None,
-    ) -> ChatBuilder:
+    ) -> ChatBuilder[OutputT]:
         """Observe the run (logging, metrics). Hooks may be sync or async functions.
 
         ``before_model_call(messages, step)`` gets the conversation about to be sent and the 1-based step;
@@ -248,7 +275,7 @@ class ChatBuilder:
             changes["after_step"] = after_step
         return self._with(**changes)
 
-    def build(self) -> Chat:
+    def build(self) -> Chat[OutputT]:
         """The configured :class:`Chat` (immutable, safe to share between threads and tasks)."""
         cfg = self._config
         if cfg.provider is None:
@@ -301,8 +328,11 @@ def _default_tool_choice(provider: ChatProvider) -> str | dict[str, Any] | None:
     return options.tool_choice if isinstance(options, ChatOptions) else None
 
 
-class Chat:
+class Chat(Generic[OutputT]):
     """Runs conversations through the tool loop. Build one with :class:`ChatBuilder`.
+
+    Generic over the structured output's type (see :class:`ChatBuilder`): every method of a
+    ``Chat[T]`` answers a ``ChatResponse[T]``, its streams end with a ``Done[T]``.
 
     A run that fails loses nothing: the exception that ends it -- an API error on step 3, a timeout, a
     hook that raised, ``MaxStepsExceededError`` -- has ``error.run``, a ``ChatResponse`` of the run so
@@ -354,7 +384,7 @@ class Chat:
         for toolset in self._config.toolsets:
             await toolset.aclose()
 
-    def __enter__(self) -> Chat:
+    def __enter__(self) -> Chat[OutputT]:
         return self
 
     def __exit__(
@@ -362,7 +392,7 @@ class Chat:
     ) -> None:
         self.close()
 
-    async def __aenter__(self) -> Chat:
+    async def __aenter__(self) -> Chat[OutputT]:
         return self
 
     async def __aexit__(
@@ -370,16 +400,20 @@ class Chat:
     ) -> None:
         await self.aclose()
 
-    def _flow(self, messages: MessagesInput, options: ChatOptions | None) -> Flow:
-        msgs = Messages().user(messages) if isinstance(messages, str) else messages
-        return run(self._config, messages=msgs, options=options)
+    def _flow(self, method: str, messages: ConversationInput, options: ChatOptions | None) -> Flow:
+        where = f"Chat.{method}()"
+        if options is not None and not isinstance(options, ChatOptions):
+            raise TypeError(f"{where}: options= expects a ChatOptions, got {type(options).__name__}")
+        return run(self._config, messages=as_messages(messages, where=where), options=options)
 
     def _resume_flow(self, pause: Pause, options: ChatOptions | None) -> Flow:
         check_resumable(pause)  # fail here, not on first iteration of a stream
         return run(self._config, pause=pause, options=options)
 
     # -- async ------------------------------------------------------------------------------------------
-    async def complete(self, messages: MessagesInput, *, options: ChatOptions | None = None) -> ChatResponse:
+    async def complete(
+        self, messages: ConversationInput, *, options: ChatOptions | None = None
+    ) -> ChatResponse[OutputT]:
         """Run the loop until the model answers without calling tools; return the aggregated response.
 
         Returns early with ``response.pause`` set when a tool call needs approval. Raises
@@ -387,33 +421,41 @@ class Chat:
         ends a run (those, an API error or timeout on any step, a hook that raised) carries the run so
         far as ``error.run``: its ``messages`` (tool results included), ``steps`` and summed ``usage``.
         """
-        return await drive_async(self.provider, self._flow(messages, options))
+        return await drive_async(self.provider, self._flow("complete", messages, options))
 
-    def stream(self, messages: MessagesInput, *, options: ChatOptions | None = None) -> AsyncChatRunStream:
+    def stream(
+        self, messages: ConversationInput, *, options: ChatOptions | None = None
+    ) -> AsyncChatRunStream[OutputT]:
         """Stream the whole run: ``async for event in chat.stream(msgs)``; ends with one ``Done``."""
-        return AsyncChatRunStream(self.provider, self._flow(messages, options))
+        return AsyncChatRunStream(self.provider, self._flow("stream", messages, options))
 
-    async def resume(self, pause: Pause, *, options: ChatOptions | None = None) -> ChatResponse:
+    async def resume(self, pause: Pause, *, options: ChatOptions | None = None) -> ChatResponse[OutputT]:
         """Continue a paused run once every pending call was approved or rejected."""
         return await drive_async(self.provider, self._resume_flow(pause, options))
 
-    def resume_stream(self, pause: Pause, *, options: ChatOptions | None = None) -> AsyncChatRunStream:
+    def resume_stream(
+        self, pause: Pause, *, options: ChatOptions | None = None
+    ) -> AsyncChatRunStream[OutputT]:
         """Continue a paused run, streaming (tool results of the decided calls come first)."""
         return AsyncChatRunStream(self.provider, self._resume_flow(pause, options))
 
     # -- sync -------------------------------------------------------------------------------------------
-    def complete_sync(self, messages: MessagesInput, *, options: ChatOptions | None = None) -> ChatResponse:
+    def complete_sync(
+        self, messages: ConversationInput, *, options: ChatOptions | None = None
+    ) -> ChatResponse[OutputT]:
         """Synchronous twin of :meth:`complete` (tools run one after another; works inside a running loop)."""
-        return drive_sync(self.provider, self._flow(messages, options))
+        return drive_sync(self.provider, self._flow("complete_sync", messages, options))
 
-    def stream_sync(self, messages: MessagesInput, *, options: ChatOptions | None = None) -> ChatRunStream:
+    def stream_sync(
+        self, messages: ConversationInput, *, options: ChatOptions | None = None
+    ) -> ChatRunStream[OutputT]:
         """Synchronous twin of :meth:`stream`: ``for event in chat.stream_sync(msgs)``."""
-        return ChatRunStream(self.provider, self._flow(messages, options))
+        return ChatRunStream(self.provider, self._flow("stream_sync", messages, options))
 
-    def resume_sync(self, pause: Pause, *, options: ChatOptions | None = None) -> ChatResponse:
+    def resume_sync(self, pause: Pause, *, options: ChatOptions | None = None) -> ChatResponse[OutputT]:
         """Synchronous twin of :meth:`resume`."""
         return drive_sync(self.provider, self._resume_flow(pause, options))
 
-    def resume_stream_sync(self, pause: Pause, *, options: ChatOptions | None = None) -> ChatRunStream:
+    def resume_stream_sync(self, pause: Pause, *, options: ChatOptions | None = None) -> ChatRunStream[OutputT]:
         """Synchronous twin of :meth:`resume_stream`."""
         return ChatRunStream(self.provider, self._resume_flow(pause, options))

@@ -229,6 +229,9 @@ def _run(config: RunConfig, state: _RunState, pause: Pause | None, options: Chat
         response: ChatResponse = yield CallModel(request, step)
         state.steps.append(response)
         state.conversation.push(response.content)
+        # Each step's `messages` is the conversation as it stood after that call (a wire client already
+        # says so; any provider does now). Only the list is copied: the turns are the run's own objects.
+        response.messages = state.conversation.copy()
 
         calls = [p for p in response.content.tool_calls if p.status is ToolStatus.PENDING]
         if calls:

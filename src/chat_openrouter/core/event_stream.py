@@ -10,39 +10,40 @@ from __future__ import annotations
 
 from collections.abc import AsyncGenerator, AsyncIterator, Generator, Iterator
 from types import TracebackType
-from typing import TypeVar
+from typing import Any, Generic, TypeVar
 
 from .events import StreamEvent, TextChunk
-from .response import ChatResponse
+from .response import ChatResponse, OutputT
 
 __all__ = ["AsyncEventStream", "EventStream"]
 
 
-class EventStream:
+class EventStream(Generic[OutputT]):
     """The sync stream shell shared by :class:`ChatStream` (one model call) and the Chat engine's run stream.
 
     Subclasses provide the event generator (:meth:`_start`) and the final response (:attr:`response`);
     this shell makes it iterable once, a context manager, closable, and foldable into the response.
+    Generic over the structured output's type, like :class:`ChatResponse`.
     """
 
-    _iterator: Generator[StreamEvent, None, None] | None = None
+    _iterator: Generator[StreamEvent[OutputT], None, None] | None = None
 
     @property
-    def response(self) -> ChatResponse | None:  # pragma: no cover - overridden
+    def response(self) -> ChatResponse[OutputT] | None:  # pragma: no cover - overridden
         raise NotImplementedError
 
-    def _start(self) -> Generator[StreamEvent, None, None]:  # pragma: no cover - overridden
+    def _start(self) -> Generator[StreamEvent[OutputT], None, None]:  # pragma: no cover - overridden
         raise NotImplementedError
 
     def _close_unstarted(self) -> None:
         """Release what a stream that was never iterated holds (nothing, by default)."""
 
-    def __iter__(self) -> Iterator[StreamEvent]:
+    def __iter__(self) -> Iterator[StreamEvent[OutputT]]:
         if self._iterator is None:  # iterating again continues the same single pass
             self._iterator = self._start()
         return self._iterator
 
-    def __next__(self) -> StreamEvent:
+    def __next__(self) -> StreamEvent[OutputT]:
         return next(iter(self))
 
     def __enter__(self: _S) -> _S:
@@ -60,7 +61,7 @@ class EventStream:
         else:
             self._close_unstarted()
 
-    def final_response(self) -> ChatResponse:
+    def final_response(self) -> ChatResponse[OutputT]:
         """Consume the rest of the stream and return the final response."""
         for _ in self:
             pass
@@ -75,27 +76,27 @@ class EventStream:
                 yield event.text
 
 
-class AsyncEventStream:
+class AsyncEventStream(Generic[OutputT]):
     """The async twin of :class:`EventStream`."""
 
-    _iterator: AsyncGenerator[StreamEvent, None] | None = None
+    _iterator: AsyncGenerator[StreamEvent[OutputT], None] | None = None
 
     @property
-    def response(self) -> ChatResponse | None:  # pragma: no cover - overridden
+    def response(self) -> ChatResponse[OutputT] | None:  # pragma: no cover - overridden
         raise NotImplementedError
 
-    def _start(self) -> AsyncGenerator[StreamEvent, None]:  # pragma: no cover - overridden
+    def _start(self) -> AsyncGenerator[StreamEvent[OutputT], None]:  # pragma: no cover - overridden
         raise NotImplementedError
 
     def _close_unstarted(self) -> None:
         """Release what a stream that was never iterated holds (nothing, by default)."""
 
-    def __aiter__(self) -> AsyncIterator[StreamEvent]:
+    def __aiter__(self) -> AsyncIterator[StreamEvent[OutputT]]:
         if self._iterator is None:
             self._iterator = self._start()
         return self._iterator
 
-    async def __anext__(self) -> StreamEvent:
+    async def __anext__(self) -> StreamEvent[OutputT]:
         return await self.__aiter__().__anext__()
 
     async def __aenter__(self: _A) -> _A:
@@ -113,7 +114,7 @@ class AsyncEventStream:
         else:
             self._close_unstarted()
 
-    async def final_response(self) -> ChatResponse:
+    async def final_response(self) -> ChatResponse[OutputT]:
         """Consume the rest of the stream and return the final response."""
         async for _ in self:
             pass
@@ -128,5 +129,6 @@ class AsyncEventStream:
                 yield event.text
 
 
-_S = TypeVar("_S", bound=EventStream)
-_A = TypeVar("_A", bound=AsyncEventStream)
+# Bound to any output type: with the default (None) a `ChatRunStream[Person]` could not enter `with`.
+_S = TypeVar("_S", bound="EventStream[Any]")
+_A = TypeVar("_A", bound="AsyncEventStream[Any]")

@@ -3,9 +3,10 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Generic, Union
 
 from .parts import ToolPart
+from .response import OutputT
 
 if TYPE_CHECKING:
     from .approval import Pause
@@ -73,10 +74,10 @@ class ToolResult:
 
 
 @dataclass(frozen=True, slots=True)
-class Structured:
+class Structured(Generic[OutputT]):
     """The final structured output, validated (the Chat engine's ``with_structured_output``)."""
 
-    value: Any
+    value: OutputT
 
 
 @dataclass(frozen=True, slots=True)
@@ -87,10 +88,22 @@ class Paused:
 
 
 @dataclass(frozen=True, slots=True)
-class Done:
-    """The last event: the complete response."""
+class Done(Generic[OutputT]):
+    """The last event: the complete response (a ``ChatResponse[T]`` in a ``Chat[T]`` run's stream)."""
 
-    response: ChatResponse
+    response: ChatResponse[OutputT]
 
 
-StreamEvent = TextChunk | RefusalChunk | ReasoningChunk | ToolCallChunk | ToolCall | ToolResult | Structured | Paused | Done
+# A generic alias: `StreamEvent` alone is a model call's events (`Done[None]`); a `Chat[T]` run's stream
+# yields `StreamEvent[T]`, so `case Done(response=r): r.output` is a `T`.
+StreamEvent = Union[  # noqa: UP007 - a generic alias over a TypeVar needs Union[...] on Python 3.11
+    TextChunk,
+    RefusalChunk,
+    ReasoningChunk,
+    ToolCallChunk,
+    ToolCall,
+    ToolResult,
+    Structured[OutputT],
+    Paused,
+    Done[OutputT],
+]

@@ -6,6 +6,14 @@ Typical use::
     msgs = messages.from_system("Be brief.").user("Hello!")
     msgs.push(response.content)      # keep the model's turn (text, reasoning, tool calls + results)
     msgs.user("And then?")
+
+A conversation you already hold as OpenAI-style dicts converts both ways::
+
+    msgs = messages.from_openai([{"role": "system", "content": "Be brief."}, {"role": "user", "content": "Hi"}])
+    msgs.to_openai()                 # the same list of dicts back
+
+Every method that takes a conversation (``complete``/``stream`` on the clients and on ``Chat``) accepts a
+``str`` (one user message), a :class:`Messages`, or such a list of dicts (see :func:`as_messages`).
 """
 
 from __future__ import annotations
@@ -14,16 +22,42 @@ from collections.abc import Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any, overload
 
-from . import serialization
-from .parts import FilePart, Part, ReasoningPart, Role, StructuredPart, TextPart, ToolPart
+from . import openai_format, serialization
+from .parts import FilePart, Part, ReasoningPart, RefusalPart, Role, StructuredPart, TextPart, ToolPart
 
-__all__ = ["Content", "Messages", "from_model", "from_system", "from_user"]
+__all__ = [
+    "Content",
+    "ConversationInput",
+    "Messages",
+    "as_messages",
+    "from_model",
+    "from_openai",
+    "from_system",
+    "from_user",
+]
 
 PartLike = str | Part
 
+_PART_TYPES = (TextPart, FilePart, ReasoningPart, ToolPart, StructuredPart, RefusalPart)
+_ACCEPTED_PARTS = "a str (text) or a part (TextPart, FilePart, ...)"
+
 
 def _as_parts(items: Iterable[PartLike]) -> list[Part]:
-    return [TextPart(p) if isinstance(p, str) else p for p in items]
+    parts: list[Part] = []
+    for item in items:
+        if isinstance(item, str):
+            parts.append(TextPart(item))
+        elif isinstance(item, _PART_TYPES):
+            parts.append(item)
+        else:
+            # Fail here, where the mistake is made, not later as "'dict' object has no attribute 'kind'".
+            hint = (
+                "; for an OpenAI-style message dict use messages.from_openai([...])"
+                if isinstance(item, Mapping)
+                else ""
+            )
+            raise TypeError(f"a message part must be {_ACCEPTED_PARTS}, got {type(item).__name__}{hint}")
+    return parts
 
 
 @dataclass(slots=True)
@@ -84,6 +118,12 @@ class Messages(Sequence[Content]):
 
     def __init__(self, items: Iterable[Content] = ()) -> None:
         self._items: list[Content] = list(items)
+        for item in self._items:
+            if not isinstance(item, Content):
+                raise TypeError(
+                    f"Messages(...) holds Content turns, got {type(item).__name__}"
+                    + ("; for OpenAI-style dicts use messages.from_openai([...])" if isinstance(item, Mapping) else "")
+                )
 
     def push(self, content: Content) -> Messages:
         """Append one turn (e.g. ``response.content``)."""
@@ -113,6 +153,22 @@ class Messages(Sequence[Content]):
     def copy(self) -> Messages:
         """A shallow copy (the turns are shared, the list is not)."""
         return Messages(self._items)
+
+    def to_openai(self) -> list[dict[str, Any]]:
+        """This conversation as OpenAI-style chat messages (``[{"role": "user", "content": "Hi"}, ...]``).
+
+        A model turn with tool results becomes the ``assistant`` message with ``tool_calls`` and one
+        ``tool`` message per answered call; reasoning goes in OpenRouter's ``reasoning`` /
+        ``reasoning_details``. :func:`from_openai` reads it back. What that format cannot hold is left
+        out (a Responses reasoning item, a tool result's type -- it is sent as text); ``to_json()`` is the
+        lossless form. See :mod:`chat_openrouter.core.openai_format`.
+        """
+        return openai_format.encode_openai((c.role, c.parts) for c in self._items)
+
+    @classmethod
+    def from_openai(cls, messages: Sequence[Mapping[str, Any]]) -> Messages:
+        """Same as :func:`chat_openrouter.messages.from_openai`."""
+        return cls(Content(role, parts) for role, parts in openai_format.decode_openai(messages))
 
     def to_json(self, *, indent: int | None = None) -> str:
         """The lossless, versioned JSON form (see :mod:`chat_openrouter.core.serialization`): save it and
@@ -174,3 +230,55 @@ def from_system(*parts: PartLike) -> Messages:
 def from_model(*parts: PartLike) -> Messages:
     """A new conversation starting with a model turn (e.g. a greeting, or a prefill)."""
     return Messages().model(*parts)
+
+
+def from_openai(messages: Sequence[Mapping[str, Any]]) -> Messages:
+    """A conversation from OpenAI-style chat messages.
+
+    ``system``/``developer``/``user``/``assistant``/``tool`` roles; ``content`` as a string or a list of
+    ``text``, ``image_url``, ``input_audio``, ``file``, ``video_url`` (and, from the assistant,
+    ``refusal``) parts; assistant ``tool_calls`` with the ``tool`` messages answering them (the result is
+    kept on the call, as our turns keep it); OpenRouter's ``reasoning`` and ``reasoning_details``,
+    verbatim, so reasoning is replayed as received::
+
+        msgs = messages.from_openai([
+            {"role": "system", "content": "Be brief."},
+            {"role": "user", "content": [{"type": "text", "text": "What is this?"},
+                                         {"type": "image_url", "image_url": {"url": "https://..."}}]},
+        ])
+
+    ``TypeError`` when ``messages`` is not a list of dicts; ``ValueError`` naming the place
+    (``messages[1].role: ...``) when a message is malformed. :meth:`Messages.to_openai` converts back.
+    """
+    return Messages.from_openai(messages)
+
+
+ConversationInput = Messages | str | Sequence[Mapping[str, Any]]
+"""What a ``complete``/``stream`` method accepts as the conversation: see :func:`as_messages`."""
+
+
+def as_messages(conversation: object, *, where: str = "the conversation") -> Messages:
+    """A conversation given as a ``str`` (one user message), a :class:`Messages` (used as is, never
+    modified by a call) or a list of OpenAI-style message dicts (:func:`from_openai`), as ``Messages``.
+
+    Anything else -- a dict, a ``Content``, bytes, None -- is a ``TypeError`` naming what is accepted, raised
+    at once (before any request is built). ``where`` names the caller in that message.
+    """
+    if isinstance(conversation, Messages):
+        return conversation
+    if isinstance(conversation, str):
+        return Messages().user(conversation)
+    if isinstance(conversation, Sequence) and not isinstance(conversation, (bytes, bytearray)):
+        if all(isinstance(item, Content) for item in conversation):
+            return Messages(conversation)  # a plain list of turns (e.g. a slice of a conversation)
+        if all(isinstance(item, Mapping) for item in conversation):
+            return from_openai(conversation)
+    hint = ""
+    if isinstance(conversation, Mapping):
+        hint = " (one message dict: put it in a list)"
+    elif isinstance(conversation, Content):
+        hint = " (one turn: Messages([turn]))"
+    raise TypeError(
+        f"{where} expects the conversation as a str, a Messages, or a list of OpenAI-style message dicts "
+        f'([{{"role": "user", "content": "Hi"}}]); got {type(conversation).__name__}{hint}'
+    )

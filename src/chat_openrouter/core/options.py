@@ -2,14 +2,87 @@
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+import math
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field, fields, replace
 from typing import Any
 
-__all__ = ["ChatOptions", "OutputSchema", "Reasoning", "Timeouts", "merge_json"]
+from ..errors import ConfigurationError
+
+__all__ = [
+    "REASONING_EFFORTS",
+    "REASONING_SUMMARIES",
+    "ChatOptions",
+    "OutputSchema",
+    "Reasoning",
+    "Timeouts",
+    "merge_json",
+]
 
 #: The most alternatives per token OpenRouter returns (spec ChatRequest.top_logprobs: 0-20).
 MAX_TOP_LOGPROBS = 20
+#: OpenRouter's reasoning efforts, least to most (spec ``ReasoningEffort``, both wires).
+REASONING_EFFORTS = ("none", "minimal", "low", "medium", "high", "xhigh", "max")
+#: Reasoning summary verbosities (spec ``ReasoningSummaryVerbosity``).
+REASONING_SUMMARIES = ("auto", "concise", "detailed")
+#: Sampling ranges OpenRouter documents (spec ``ChatRequest``: "Sampling temperature (0-2)",
+#: "Nucleus sampling parameter (0-1)"); a value outside them is a 400 later, or silently clamped upstream.
+TEMPERATURE_RANGE = (0.0, 2.0)
+TOP_P_RANGE = (0.0, 1.0)
+
+
+def _type_name(value: Any) -> str:
+    return type(value).__name__
+
+
+def _is_number(value: Any) -> bool:
+    return isinstance(value, (int, float)) and not isinstance(value, bool)
+
+
+def check_number(
+    where: str,
+    value: Any,
+    *,
+    low: float | None = None,
+    high: float | None = None,
+    low_open: bool = False,
+    integer: bool = False,
+) -> None:
+    """Raise :class:`ConfigurationError` unless ``value`` is a finite number (an ``int`` when ``integer``)
+    within ``[low, high]`` (``(low, high]`` when ``low_open``). ``where`` names it: ``"ChatOptions.temperature"``."""
+    kind = "an integer" if integer else "a number"
+    bounds = ""
+    if low is not None and high is not None:
+        bounds = f" from {low:g} to {high:g}" if not low_open else f" above {low:g} and at most {high:g}"
+    elif low is not None:
+        bounds = f" > {low:g}" if low_open else f" >= {low:g}"
+    ok_type = isinstance(value, int) if integer else _is_number(value)
+    if not ok_type or isinstance(value, bool):
+        raise ConfigurationError(f"{where} must be {kind}{bounds}, got {value!r} ({_type_name(value)})")
+    if not math.isfinite(value) or (
+        (low is not None and (value <= low if low_open else value < low))
+        or (high is not None and value > high)
+    ):
+        raise ConfigurationError(f"{where} must be {kind}{bounds}, got {value!r}")
+
+
+def check_choice(where: str, value: Any, choices: Sequence[str], *, escape: str = "") -> None:
+    """Raise :class:`ConfigurationError` unless ``value`` is one of ``choices``; a near miss gets a
+    "did you mean" and the message lists every accepted value (and ``escape``, how to send another one)."""
+    if not isinstance(value, str):
+        raise ConfigurationError(
+            f"{where} must be one of {', '.join(map(repr, choices))}, got {value!r} ({_type_name(value)})"
+        )
+    if value in choices:
+        return
+    import difflib
+
+    folded = value.strip().lower()
+    near = [folded] if folded in choices else difflib.get_close_matches(folded, choices, n=1, cutoff=0.6)
+    hint = f" (did you mean {near[0]!r}?)" if near else ""
+    raise ConfigurationError(
+        f"unknown {where} {value!r}{hint}; accepted: {', '.join(map(repr, choices))}{escape}"
+    )
 
 
 def merge_json(base: Mapping[str, Any], override: Mapping[str, Any]) -> dict[str, Any]:
@@ -71,15 +144,32 @@ class Timeouts:
     total: float | None = 3600.0
     write: float | None = 60.0
 
+    def __post_init__(self) -> None:
+        # A zero or negative budget would fail every call; "no limit" is spelled None, not 0 or inf.
+        for phase in ("connect", "first_byte", "idle", "total", "write"):
+            value = getattr(self, phase)
+            if value is not None:
+                check_number(f"Timeouts.{phase} (seconds; None for no limit)", value, low=0, low_open=True)
+
+
+_UNKNOWN_HINT = (
+    "; a value newer than this library goes through with Reasoning(..., allow_unknown=True)"
+)
+
 
 @dataclass(frozen=True, slots=True)
 class Reasoning:
     """OpenRouter's unified ``reasoning`` request object (valid on both wires).
 
-    ``effort``: ``none``/``minimal``/``low``/``medium``/``high``/``xhigh``/``max`` -- unknown future values
-    pass through unchanged. ``max_tokens``: a thinking budget (Anthropic/Gemini/Qwen style).
-    ``exclude``: reason but do not return it. ``enabled``: turn reasoning on at the default effort.
-    ``summary``: ``auto``/``concise``/``detailed`` (Responses-style summaries).
+    ``effort``: ``none``/``minimal``/``low``/``medium``/``high``/``xhigh``/``max``. ``max_tokens``: a
+    thinking budget (Anthropic/Gemini/Qwen style). ``exclude``: reason but do not return it. ``enabled``:
+    turn reasoning on at the default effort. ``summary``: ``auto``/``concise``/``detailed``
+    (Responses-style summaries).
+
+    Values are checked when the object is made, so a typo fails here with the accepted values listed
+    (``Reasoning(effort="hihg")`` -> "did you mean 'high'?") instead of as a 400 -- or, worse, a default
+    effort -- later. An effort or summary newer than this library is sent as given with
+    ``allow_unknown=True``: ``Reasoning(effort="ultra", allow_unknown=True)`` (never sent itself).
     """
 
     effort: str | None = None
@@ -87,9 +177,38 @@ class Reasoning:
     exclude: bool | None = None
     enabled: bool | None = None
     summary: str | None = None
+    allow_unknown: bool = field(default=False, compare=False, repr=False)
+
+    def __post_init__(self) -> None:
+        if self.effort is not None:
+            if self.allow_unknown:
+                _check_text("Reasoning.effort", self.effort)
+            else:
+                check_choice("reasoning effort", self.effort, REASONING_EFFORTS, escape=_UNKNOWN_HINT)
+        if self.summary is not None:
+            if self.allow_unknown:
+                _check_text("Reasoning.summary", self.summary)
+            else:
+                check_choice("reasoning summary", self.summary, REASONING_SUMMARIES, escape=_UNKNOWN_HINT)
+        if self.max_tokens is not None:
+            check_number("Reasoning.max_tokens", self.max_tokens, low=0, integer=True)
+        for flag in ("exclude", "enabled"):
+            value = getattr(self, flag)
+            if value is not None and not isinstance(value, bool):
+                raise ConfigurationError(f"Reasoning.{flag} must be True, False or None, not {value!r}")
 
     def to_json(self) -> dict[str, Any]:
-        return {f.name: getattr(self, f.name) for f in fields(self) if getattr(self, f.name) is not None}
+        """The request's ``reasoning`` object: the fields that are set."""
+        return {
+            f.name: getattr(self, f.name)
+            for f in fields(self)
+            if f.name != "allow_unknown" and getattr(self, f.name) is not None
+        }
+
+
+def _check_text(where: str, value: Any) -> None:
+    if not isinstance(value, str) or not value.strip():
+        raise ConfigurationError(f"{where} must be a non-empty string, got {value!r}")
 
 
 @dataclass(frozen=True, slots=True)
@@ -137,16 +256,78 @@ class ChatOptions:
     timeouts: Timeouts | None = None
 
     def __post_init__(self) -> None:
-        # Checked here, where the mistake is made, rather than as a 400 from the server later.
+        # Checked here, where the mistake is made, rather than as a 400 from the server later (or a
+        # TypeError deep in a codec). Every failure is a ConfigurationError (a ValueError too).
+        if self.temperature is not None:
+            check_number("ChatOptions.temperature", self.temperature, low=TEMPERATURE_RANGE[0],
+                         high=TEMPERATURE_RANGE[1])  # fmt: skip
+        if self.top_p is not None:
+            check_number("ChatOptions.top_p", self.top_p, low=TOP_P_RANGE[0], high=TOP_P_RANGE[1])
+        if self.max_tokens is not None:
+            check_number("ChatOptions.max_tokens", self.max_tokens, low=1, integer=True)
+        if self.seed is not None:
+            check_number("ChatOptions.seed", self.seed, integer=True)
+        if self.retries is not None:
+            check_number("ChatOptions.retries", self.retries, low=0, integer=True)
+        if self.timeout is not None:
+            check_number("ChatOptions.timeout (seconds)", self.timeout, low=0, low_open=True)
+        self._check_types()
         if self.logprobs is not None and not isinstance(self.logprobs, bool):
-            raise ValueError(f"logprobs must be True, False or None, not {self.logprobs!r}")
+            raise ConfigurationError(f"logprobs must be True, False or None, not {self.logprobs!r}")
         top = self.top_logprobs
         if top is not None and (
             isinstance(top, bool) or not isinstance(top, int) or not 0 <= top <= MAX_TOP_LOGPROBS
         ):
-            raise ValueError(f"top_logprobs must be an integer from 0 to {MAX_TOP_LOGPROBS}, not {top!r}")
+            raise ConfigurationError(
+                f"top_logprobs must be an integer from 0 to {MAX_TOP_LOGPROBS}, not {top!r}"
+            )
         if top and self.logprobs is False:
-            raise ValueError("top_logprobs needs logprobs: drop logprobs=False or set top_logprobs=None")
+            raise ConfigurationError(
+                "top_logprobs needs logprobs: drop logprobs=False or set top_logprobs=None"
+            )
+
+    def _check_types(self) -> None:
+        stop = self.stop
+        if stop is not None and not (
+            isinstance(stop, str) or (isinstance(stop, list) and all(isinstance(s, str) for s in stop))
+        ):
+            raise ConfigurationError(f"ChatOptions.stop must be a string or a list of strings, got {stop!r}")
+        if self.tool_choice is not None and not isinstance(self.tool_choice, (str, dict)):
+            raise ConfigurationError(
+                "ChatOptions.tool_choice must be 'auto', 'none', 'required' or a tool-choice object, "
+                f"got {self.tool_choice!r}"
+            )
+        for flag in ("parallel_tool_calls",):
+            value = getattr(self, flag)
+            if value is not None and not isinstance(value, bool):
+                raise ConfigurationError(f"ChatOptions.{flag} must be True, False or None, not {value!r}")
+        if self.user is not None and not isinstance(self.user, str):
+            raise ConfigurationError(f"ChatOptions.user must be a string, got {self.user!r}")
+        reasoning = self.reasoning
+        if reasoning is not None and not isinstance(reasoning, Reasoning):
+            if not isinstance(reasoning, Mapping):
+                raise ConfigurationError(
+                    f"ChatOptions.reasoning must be a Reasoning (or a dict of its fields), got {reasoning!r}"
+                )
+            try:  # forgiving: ChatOptions(reasoning={"effort": "high"}) means Reasoning(effort="high")
+                coerced = Reasoning(**reasoning)
+            except TypeError:
+                known = [f.name for f in fields(Reasoning)]
+                raise ConfigurationError(
+                    f"ChatOptions.reasoning: unknown field(s) in {dict(reasoning)!r}; known: {known}"
+                ) from None
+            object.__setattr__(self, "reasoning", coerced)
+        if not isinstance(self.extra_body, dict):
+            raise ConfigurationError(f"ChatOptions.extra_body must be a dict, got {self.extra_body!r}")
+        headers = self.extra_headers
+        if not isinstance(headers, dict) or not all(
+            isinstance(k, str) and isinstance(v, str) for k, v in headers.items()
+        ):
+            raise ConfigurationError(
+                f"ChatOptions.extra_headers must be a dict of strings, got {_type_name(headers)}"
+            )
+        if self.timeouts is not None and not isinstance(self.timeouts, Timeouts):
+            raise ConfigurationError(f"ChatOptions.timeouts must be a Timeouts, got {self.timeouts!r}")
 
     def merged(self, override: ChatOptions | None) -> ChatOptions:
         """``self`` with every field ``override`` sets taking precedence (``extra_*`` dicts are merged

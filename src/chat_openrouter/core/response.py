@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, Generic, overload
 
 from ..errors import DecodeError
 from . import serialization
@@ -13,9 +13,29 @@ from .parts import RefusalPart, Role, TextPart, ToolPart
 from .usage import Usage
 
 if TYPE_CHECKING:
+    # PEP 696 (a TypeVar default) for type checkers only: a bare `ChatResponse` is a `ChatResponse[None]`
+    # -- one model call, no structured output -- and `Chat[Person]` runs answer `ChatResponse[Person]`.
+    # At run time a plain TypeVar: Python 3.11's typing has no defaults, typing_extensions is no dependency.
+    from typing_extensions import TypeVar
+
     from .approval import Pause
 
-__all__ = ["FINISH_REASONS", "ChatResponse", "TokenLogprob", "TopLogprob", "normalise_finish_reason"]
+    OutputT = TypeVar("OutputT", default=None)
+    T = TypeVar("T")
+else:
+    from typing import TypeVar
+
+    OutputT = TypeVar("OutputT")
+    T = TypeVar("T")
+
+__all__ = [
+    "FINISH_REASONS",
+    "ChatResponse",
+    "OutputT",
+    "TokenLogprob",
+    "TopLogprob",
+    "normalise_finish_reason",
+]
 
 #: The normalised finish reasons; anything else is kept as the raw string. ``refusal``: the model declined
 #: (its message is :attr:`ChatResponse.refusal`); the wire's own value stays in ``native_finish_reason``.
@@ -75,15 +95,20 @@ def normalise_finish_reason(raw: str | None) -> str | None:
 
 
 @dataclass(slots=True)
-class ChatResponse:
+class ChatResponse(Generic[OutputT]):
     """One model turn and everything known about how it was produced.
 
-    ``content`` is the model's turn (push it onto your :class:`~chat_openrouter.Messages` to continue);
-    ``text``/``reasoning`` are convenience strings (empty when absent); ``model`` is the model the server
-    reports, which may differ from the one requested (fallbacks, permaslugs).
-    The Chat engine also fills ``steps`` (one response per model call), ``output`` (the validated
-    structured value), ``pause`` (tool calls waiting for approval) and ``messages`` (the whole
-    conversation after the run: your input plus every model turn and tool result -- continue from it).
+    ``content`` is the model's turn; ``messages`` is the whole conversation after the call -- what was
+    sent, then this turn (after a Chat run: your input plus every model turn, tool result and retry
+    prompt) -- so ``response.messages.user("And then?")`` continues it; your own ``Messages`` is never
+    modified. ``text``/``reasoning`` are convenience strings (empty when absent); ``model`` is the model
+    the server reports, which may differ from the one requested (fallbacks, permaslugs).
+    The Chat engine also fills ``steps`` (one response per model call, each with ``messages`` as they
+    were after it), ``output`` (the validated structured value) and ``pause`` (tool calls waiting for
+    approval).
+
+    Generic over the structured output's type: a ``Chat`` built with ``with_structured_output(Person)``
+    answers ``ChatResponse[Person]`` (``output: Person``); a plain call is a ``ChatResponse[None]``.
 
     What the server reports about how it answered is kept on every path, streamed or not:
     ``system_fingerprint`` and ``service_tier`` (None when not sent), ``logprobs`` (the answer's tokens
@@ -106,9 +131,10 @@ class ChatResponse:
     service_tier: str | None = None
     logprobs: list[TokenLogprob] = field(default_factory=list)
     steps: list[ChatResponse] = field(default_factory=list)
-    output: Any = None
+    # None until a structured run validates the answer: the type says what a successful run holds.
+    output: OutputT = None  # type: ignore[assignment]
     pause: Pause | None = None
-    messages: Messages | None = None
+    messages: Messages = field(default_factory=Messages)
 
     @property
     def text(self) -> str:
@@ -156,15 +182,24 @@ class ChatResponse:
         """The document :meth:`to_json` writes, as a dict."""
         return serialization.document(serialization.RESPONSE_FORMAT, {"response": _encode(self, "response")})
 
-    @classmethod
-    def from_json(cls, data: str | bytes | Mapping[str, Any], *, output_type: Any = None) -> ChatResponse:
+    @overload
+    @staticmethod
+    def from_json(data: str | bytes | Mapping[str, Any]) -> ChatResponse[Any]: ...
+    @overload
+    @staticmethod
+    def from_json(data: str | bytes | Mapping[str, Any], *, output_type: type[T]) -> ChatResponse[T]: ...
+    @overload
+    @staticmethod
+    def from_json(data: str | bytes | Mapping[str, Any], *, output_type: Any) -> ChatResponse[Any]: ...
+    @staticmethod
+    def from_json(data: str | bytes | Mapping[str, Any], *, output_type: Any = None) -> ChatResponse[Any]:
         """Load what :meth:`to_json` wrote. ``output`` comes back as JSON data, or validated into
         ``output_type`` (e.g. the pydantic model the Chat was built with) when given.
 
         Raises :class:`~chat_openrouter.errors.DecodeError` naming the problem and where it is."""
         body = serialization.open_document(data, serialization.RESPONSE_FORMAT)
         try:
-            response = _decode(body.get("response"), "response")
+            response: ChatResponse[Any] = _decode(body.get("response"), "response")
         except RecursionError:
             raise DecodeError("saved response: steps are nested too deeply") from None
         if output_type is not None and response.output is not None:
@@ -174,7 +209,16 @@ class ChatResponse:
         return response
 
 
-def _encode(response: ChatResponse, path: str) -> dict[str, Any]:
+def _is_snapshot(step: Messages, conversation: Messages) -> bool:
+    """True when ``step`` holds the first turns of ``conversation`` (the very objects, as a run leaves them)."""
+    n = len(step)
+    return 0 < n <= len(conversation) and all(a is b for a, b in zip(step, conversation, strict=False))
+
+
+def _encode(response: ChatResponse[Any], path: str, conversation: Messages | None = None) -> dict[str, Any]:
+    """``response`` as saved. ``conversation`` is the enclosing run's (for a step): a step's ``messages``
+    that are a snapshot of it are left out and rebuilt from it on load, so saving a long tool loop stays
+    linear in its length."""
     out: dict[str, Any] = {
         "content": serialization.encode_turns([response.content], f"{path}.content")[0],
         "usage": serialization.encode_usage(response.usage, f"{path}.usage"),
@@ -187,11 +231,18 @@ def _encode(response: ChatResponse, path: str) -> dict[str, Any]:
             out[name] = serialization.jsonable(value, f"{path}.{name}")
     if response.logprobs:
         out["logprobs"] = [_encode_logprob(lp) for lp in response.logprobs]
+    snapshot = conversation is not None and _is_snapshot(response.messages, conversation)
     if response.steps:
-        out["steps"] = [_encode(step, f"{path}.steps[{n}]") for n, step in enumerate(response.steps)]
+        # Steps may refer to this response's conversation only when it is written out in full.
+        written = None if snapshot else response.messages
+        out["steps"] = [_encode(step, f"{path}.steps[{n}]", written) for n, step in enumerate(response.steps)]
     if response.output is not None:
         out["output"] = serialization.jsonable(response.output, f"{path}.output")
-    if response.messages is not None:
+    if snapshot:
+        # A run's step: its conversation is the run's first N turns. Older readers ignore the key (their
+        # steps had no conversation), so the format version stays.
+        out["messages_until"] = len(response.messages)
+    elif response.messages:
         out["messages"] = serialization.encode_turns(response.messages, f"{path}.messages")
     pause = response.pause
     if pause is not None:
@@ -201,7 +252,9 @@ def _encode(response: ChatResponse, path: str) -> dict[str, Any]:
                 for n, p in enumerate(pause.pending)
             ],
             "messages": serialization.encode_turns(pause.messages, f"{path}.pause.messages"),
-            "steps": [_encode(step, f"{path}.pause.steps[{n}]") for n, step in enumerate(pause.steps)],
+            "steps": [
+                _encode(step, f"{path}.pause.steps[{n}]", pause.messages) for n, step in enumerate(pause.steps)
+            ],
             "usage": serialization.encode_usage(pause.usage, f"{path}.pause.usage"),
             "output_retries_used": pause.output_retries_used,
         }
@@ -243,7 +296,25 @@ def _messages(value: Any, path: str) -> Messages:
     return Messages(Content(role, parts) for role, parts in serialization.decode_turns(value, path))
 
 
-def _decode(value: Any, path: str) -> ChatResponse:
+def _restore_snapshots(r: serialization.ObjectReader, steps: list[ChatResponse[Any]], conversation: Messages) -> None:
+    """Give each step saved with ``messages_until`` its conversation back: the run's first N turns, the
+    very objects (as after a run, where approving a call edits what the next request sends); its own turn,
+    when it is the last of them, becomes that object too."""
+    for n, (step, raw) in enumerate(zip(steps, r.items("steps"), strict=True)):
+        until = serialization.ObjectReader(raw, f"{r.at('steps')}[{n}]").opt_int("messages_until")
+        if until is None:
+            continue
+        if not 0 < until <= len(conversation):
+            raise DecodeError(
+                f"saved response: {r.at('steps')}[{n}].messages_until: {until} is not within the "
+                f"{len(conversation)} turns of the conversation"
+            )
+        step.messages = conversation[:until]
+        if conversation[until - 1] == step.content:
+            step.content = conversation[until - 1]
+
+
+def _decode(value: Any, path: str) -> ChatResponse[Any]:
     r = serialization.ObjectReader(value, path)
     [(role, parts)] = serialization.decode_turns([r.value("content")], r.at("content"))
     response = ChatResponse(
@@ -267,16 +338,17 @@ def _decode(value: Any, path: str) -> ChatResponse:
         # The engine's final turn is the conversation's last one: keep them one object, as after a run.
         if response.messages and response.messages[-1] == response.content:
             response.content = response.messages[-1]
+    _restore_snapshots(r, response.steps, response.messages)
     if "pause" in r.obj:
         response.pause = _decode_pause(serialization.ObjectReader(r.value("pause"), r.at("pause")), response)
     return response
 
 
-def _decode_pause(r: serialization.ObjectReader, response: ChatResponse) -> Pause:
+def _decode_pause(r: serialization.ObjectReader, response: ChatResponse[Any]) -> Pause:
     from .approval import Pause
 
     messages = _messages(r.value("messages"), r.at("messages"))
-    if response.messages is not None and response.messages == messages:
+    if response.messages == messages:
         messages = response.messages  # the engine pauses with the run's own conversation object
     # Pending calls are parts of the conversation's last model turn: approving one must change the
     # conversation that resume() sends, so point at those very parts again.
@@ -290,10 +362,14 @@ def _decode_pause(r: serialization.ObjectReader, response: ChatResponse) -> Paus
             )
         same = next((p for p in in_conversation if p == part), None)
         pending.append(same if same is not None else part)
+    steps = [_decode(step, f"{r.at('steps')}[{n}]") for n, step in enumerate(r.items("steps"))]
+    _restore_snapshots(r, steps, messages)
+    if response.steps == steps:
+        steps = list(response.steps)  # the very step objects of the run, as the engine pauses with them
     return Pause(
         pending=pending,
         messages=messages,
-        steps=[_decode(step, f"{r.at('steps')}[{n}]") for n, step in enumerate(r.items("steps"))],
+        steps=steps,
         usage=serialization.decode_usage(r.mapping("usage"), r.at("usage")),
         output_retries_used=r.req_int("output_retries_used"),
     )

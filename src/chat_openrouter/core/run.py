@@ -21,7 +21,7 @@ from .event_stream import AsyncEventStream, EventStream
 from .events import Done, StreamEvent
 from .provider import ChatProvider
 from .request import ModelRequest
-from .response import ChatResponse
+from .response import ChatResponse, OutputT
 from .stream import AsyncChatStream, ChatStream
 from .tools import Tool
 
@@ -30,14 +30,14 @@ __all__ = ["AsyncChatRunStream", "ChatRunStream", "drive_async", "drive_sync", "
 T = TypeVar("T")
 
 
-def _advance(flow: Flow, reply: Any, failure: Exception | None = None) -> Effect | ChatResponse:
+def _advance(flow: Flow, reply: Any, failure: Exception | None = None) -> Effect | ChatResponse[Any]:
     """Send ``reply`` into the engine -- or throw ``failure``, the exception performing the last effect
     raised, so the engine attaches the run so far before it propagates -- and return the engine's next
     effect, or the run's final response once it returns."""
     try:
         return flow.send(reply) if failure is None else flow.throw(failure)
     except StopIteration as stop:
-        result: ChatResponse = stop.value
+        result: ChatResponse[Any] = stop.value
         return result
 
 
@@ -84,7 +84,7 @@ def run_awaitable_sync(awaitable: Awaitable[T]) -> T:
         return pool.submit(asyncio.run, main()).result()
 
 
-def drive_sync(provider: ChatProvider, flow: Flow) -> ChatResponse:
+def drive_sync(provider: ChatProvider, flow: Flow) -> ChatResponse[Any]:
     """Run the engine ``flow`` to its final response with blocking calls."""
     with closing(flow):
         step = _advance(flow, None)
@@ -130,7 +130,7 @@ async def _run_tool_async(tool: Tool, arguments: dict[str, Any]) -> ToolOutcome:
     return ToolOutcome(value=value)
 
 
-async def drive_async(provider: ChatProvider, flow: Flow) -> ChatResponse:
+async def drive_async(provider: ChatProvider, flow: Flow) -> ChatResponse[Any]:
     """Async twin of :func:`drive_sync`."""
     with closing(flow):
         step = _advance(flow, None)
@@ -160,7 +160,7 @@ class _Run:
     def __init__(self, provider: ChatProvider, flow: Flow) -> None:
         self.provider = provider
         self.flow = flow
-        self.response: ChatResponse | None = None
+        self.response: ChatResponse[Any] | None = None
 
 
 class _OpenModelStream:
@@ -182,7 +182,7 @@ _SKIP = _Skip()
 #: What a stream shell does next: open a model stream, skip an event, perform an effect -- or hand this
 #: event to the caller (the common case, so events travel unwrapped).
 _Command = _OpenModelStream | _Skip | CallHook | RunTools | LoadTools
-_RunStep = _Command | StreamEvent
+_RunStep = _Command | StreamEvent[Any]
 _COMMANDS = (_OpenModelStream, _Skip, CallHook, RunTools, LoadTools)
 
 
@@ -233,7 +233,7 @@ def _effect_steps(effect: Effect) -> Generator[_RunStep, Any, Any]:
 
 
 # -- the stream shells: perform the steps with blocking or awaitable I/O --------------------------------------
-def _sync_run_events(run: _Run) -> Generator[StreamEvent, None, None]:
+def _sync_run_events(run: _Run) -> Generator[StreamEvent[Any], None, None]:
     flow = _streamed_run(run)
     model: ChatStream | None = None
     events: Iterator[StreamEvent] | None = None
@@ -273,7 +273,7 @@ def _sync_run_events(run: _Run) -> Generator[StreamEvent, None, None]:
         flow.close()
 
 
-async def _async_run_events(run: _Run) -> AsyncGenerator[StreamEvent, None]:
+async def _async_run_events(run: _Run) -> AsyncGenerator[StreamEvent[Any], None]:
     flow = _streamed_run(run)
     model: AsyncChatStream | None = None
     events: AsyncIterator[StreamEvent] | None = None
@@ -313,7 +313,7 @@ async def _async_run_events(run: _Run) -> AsyncGenerator[StreamEvent, None]:
         flow.close()
 
 
-class ChatRunStream(EventStream):
+class ChatRunStream(EventStream[OutputT]):
     """A synchronous stream over a whole Chat run (every model call, tool result and the final ``Done``).
 
     Events: ``TextChunk``/``ReasoningChunk``/``ToolCallChunk``/``ToolCall`` as each model call streams them;
@@ -328,29 +328,29 @@ class ChatRunStream(EventStream):
         self._run = _Run(provider, flow)
 
     @property
-    def response(self) -> ChatResponse | None:
+    def response(self) -> ChatResponse[OutputT] | None:
         """The run's final response once the stream has ended successfully, else None."""
         return self._run.response
 
-    def _start(self) -> Generator[StreamEvent, None, None]:
+    def _start(self) -> Generator[StreamEvent[OutputT], None, None]:
         return _sync_run_events(self._run)
 
     def _close_unstarted(self) -> None:
         self._run.flow.close()
 
 
-class AsyncChatRunStream(AsyncEventStream):
+class AsyncChatRunStream(AsyncEventStream[OutputT]):
     """The asynchronous twin of :class:`ChatRunStream`: ``async for event in chat.stream(msgs)``."""
 
     def __init__(self, provider: ChatProvider, flow: Flow) -> None:
         self._run = _Run(provider, flow)
 
     @property
-    def response(self) -> ChatResponse | None:
+    def response(self) -> ChatResponse[OutputT] | None:
         """The run's final response once the stream has ended successfully, else None."""
         return self._run.response
 
-    def _start(self) -> AsyncGenerator[StreamEvent, None]:
+    def _start(self) -> AsyncGenerator[StreamEvent[OutputT], None]:
         return _async_run_events(self._run)
 
     def _close_unstarted(self) -> None:

@@ -52,7 +52,7 @@ from .parts import (
     ToolPart,
     ToolStatus,
 )
-from .usage import Usage
+from .usage import Usage, as_cost
 
 __all__ = [
     "FORMAT_VERSION",
@@ -494,5 +494,5 @@ def decode_usage(value: Any, path: str = "usage") -> Usage:
     )
     for name in _TOKEN_FIELDS:
         setattr(usage, name, r.req_int(name))
-    usage.cost = cost
+    usage.cost = as_cost(cost)  # a cost saved as a number by an older release is a Decimal now too
     return usage

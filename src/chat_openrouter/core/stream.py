@@ -32,6 +32,7 @@ from typing import Protocol, runtime_checkable
 from ..errors import ChatOpenRouterError, DecodeError
 from .event_stream import AsyncEventStream, EventStream
 from .events import Done, StreamEvent
+from .messages import Messages
 from .response import ChatResponse
 
 __all__ = [
@@ -126,12 +127,21 @@ class _Progress:
     for the cycle collector.
     """
 
-    __slots__ = ("new_state", "response", "state")
+    __slots__ = ("conversation", "new_state", "response", "state")
 
-    def __init__(self, state: StreamState, new_state: StateFactory | None) -> None:
+    def __init__(
+        self, state: StreamState, new_state: StateFactory | None, conversation: Messages | None = None
+    ) -> None:
         self.state = state
         self.new_state = new_state
+        self.conversation = conversation
         self.response: ChatResponse | None = None
+
+    def finished(self, response: ChatResponse) -> None:
+        # `response.messages` is the conversation after the call: what was sent, then the answer.
+        if self.conversation is not None:
+            response.messages = self.conversation.copy().push(response.content)
+        self.response = response
 
 
 # -- the decisions, written once ---------------------------------------------------------------------------
@@ -191,7 +201,7 @@ def _decisions(progress: _Progress, retryable: bool) -> Generator[_Step, str | N
                     committed = True
                     yield _COMMIT
                 data = yield events
-            progress.response = progress.state.finish()
+            progress.finished(progress.state.finish())
             break
         except ChatOpenRouterError as error:
             if not retryable:
@@ -275,8 +285,10 @@ async def _async_events(progress: _Progress, source: AsyncSource) -> AsyncGenera
 
 # -- the streams users hold --------------------------------------------------------------------------------
 class _StreamBase:
-    def __init__(self, state: StreamState, new_state: StateFactory | None = None) -> None:
-        self._progress = _Progress(state, new_state)
+    def __init__(
+        self, state: StreamState, new_state: StateFactory | None = None, conversation: Messages | None = None
+    ) -> None:
+        self._progress = _Progress(state, new_state, conversation)
 
     @property
     def state(self) -> StreamState:
@@ -297,10 +309,16 @@ class ChatStream(_StreamBase, EventStream):
     """A synchronous stream of :data:`StreamEvent`: iterate it, or ``with client.stream_sync(...) as s``."""
 
     def __init__(
-        self, state: StreamState, source: SyncSource, *, new_state: StateFactory | None = None
+        self,
+        state: StreamState,
+        source: SyncSource,
+        *,
+        new_state: StateFactory | None = None,
+        conversation: Messages | None = None,
     ) -> None:
-        """``new_state`` makes a fresh state for a retried attempt; without it no attempt is retried."""
-        super().__init__(state, new_state)
+        """``new_state`` makes a fresh state for a retried attempt; without it no attempt is retried.
+        ``conversation`` is what was sent: the final response's ``messages`` is it plus the answer."""
+        super().__init__(state, new_state, conversation)
         self._source = source
 
     def _start(self) -> Generator[StreamEvent, None, None]:
@@ -311,10 +329,16 @@ class AsyncChatStream(_StreamBase, AsyncEventStream):
     """An asynchronous stream of :data:`StreamEvent`: ``async for ev in client.stream(msgs)``."""
 
     def __init__(
-        self, state: StreamState, source: AsyncSource, *, new_state: StateFactory | None = None
+        self,
+        state: StreamState,
+        source: AsyncSource,
+        *,
+        new_state: StateFactory | None = None,
+        conversation: Messages | None = None,
     ) -> None:
-        """``new_state`` makes a fresh state for a retried attempt; without it no attempt is retried."""
-        super().__init__(state, new_state)
+        """``new_state`` makes a fresh state for a retried attempt; without it no attempt is retried.
+        ``conversation`` is what was sent: the final response's ``messages`` is it plus the answer."""
+        super().__init__(state, new_state, conversation)
         self._source = source
 
     def _start(self) -> AsyncGenerator[StreamEvent, None]:

@@ -34,7 +34,7 @@ from __future__ import annotations
 import functools
 import inspect
 import re
-from collections.abc import Callable
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any, TypeVar, overload
 
@@ -48,8 +48,10 @@ __all__ = [
     "ApprovalStrategy",
     "Tool",
     "ToolArgumentsError",
+    "ToolInput",
     "ToolLike",
     "ToolSpec",
+    "as_tool_declarations",
     "format_validation_errors",
     "parse_docstring",
     "tool",
@@ -188,6 +190,43 @@ class Tool:
     def __call__(self, *args: Any, **kwargs: Any) -> Any:
         """A decorated function stays callable as before."""
         return self.function(*args, **kwargs)
+
+
+#: What ``tools=`` of a client's ``complete``/``stream`` accepts (as ``ChatBuilder.with_tools`` does): an
+#: ``@tool`` :class:`Tool`, a plain function (described with :meth:`Tool.from_function`), a
+#: :class:`ToolSpec`, or a raw JSON tool dict (a server tool such as ``{"type": "openrouter:web_search"}``).
+ToolInput = Tool | ToolSpec | Callable[..., Any] | Mapping[str, Any]
+
+_ACCEPTED_TOOLS = "@tool functions (Tool), plain functions, ToolSpec objects or raw tool dicts"
+
+
+def as_tool_declarations(tools: Iterable[ToolInput] | ToolInput | None, *, where: str) -> list[ToolLike] | None:
+    """``tools`` as the declarations a wire sends: :class:`ToolSpec` s and raw dicts, in order.
+
+    A :class:`Tool` gives its ``spec``; a plain function is described like ``@tool`` would (the model
+    sees it; a wire client does not run it -- the call comes back for you to answer, or give the
+    function to a ``ChatBuilder`` to run it). A single tool needs no list. Anything else is a
+    ``TypeError`` naming what is accepted, raised at once; ``where`` names the caller.
+    """
+    if tools is None:
+        return None
+    if isinstance(tools, (Tool, ToolSpec, Mapping)) or (callable(tools) and not isinstance(tools, type)):
+        tools = [tools]
+    if isinstance(tools, (str, bytes)) or not isinstance(tools, Iterable):
+        raise TypeError(f"{where}: tools= expects a list of {_ACCEPTED_TOOLS}; got {type(tools).__name__}")
+    declarations: list[ToolLike] = []
+    for item in tools:
+        if isinstance(item, ToolSpec):
+            declarations.append(item)
+        elif isinstance(item, Tool):
+            declarations.append(item.spec)
+        elif isinstance(item, Mapping):
+            declarations.append(dict(item))
+        elif callable(item) and not isinstance(item, type):
+            declarations.append(Tool.from_function(item).spec)
+        else:
+            raise TypeError(f"{where}: tools= accepts {_ACCEPTED_TOOLS}; got {type(item).__name__} {item!r:.60}")
+    return declarations
 
 
 @overload

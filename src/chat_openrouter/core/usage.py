@@ -1,14 +1,52 @@
-"""Token usage and cost, normalised across both wires."""
+"""Token usage and cost, normalised across both wires.
+
+Costs are :class:`~decimal.Decimal` s: OpenRouter sends decimal USD amounts (``"cost": 0.000197``), and
+summing them as binary floats prints ``0.00019700000000000002``. A cost is taken from the wire's number by
+its shortest repr (``Decimal(repr(0.000197)) == Decimal("0.000197")``), so a sum over a tool loop or a
+batch is exact and prints as the digits OpenRouter sent. ``decimal`` is imported only once a cost exists.
+"""
 
 from __future__ import annotations
 
+import math
 from dataclasses import dataclass, field
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-__all__ = ["Usage"]
+if TYPE_CHECKING:
+    from decimal import Decimal
+
+__all__ = ["Usage", "as_cost"]
 
 
-def _add_opt(a: float | None, b: float | None) -> float | None:
+def as_cost(value: Any) -> Decimal | None:
+    """``value`` (a ``Decimal``, a number, or a numeric string) as an exact ``Decimal`` cost.
+
+    A float goes through its shortest repr, which is what the server wrote (JSON ``0.1`` -> ``Decimal("0.1")``,
+    not the binary float's 55 digits). None, NaN and infinities are "unknown" (None): a cost that is
+    not a finite number is no cost. Anything else -- a bool, a word -- is a ``TypeError``.
+    """
+    from decimal import Decimal, InvalidOperation
+
+    if value is None or isinstance(value, bool):
+        if value is None:
+            return None
+        raise TypeError(f"a cost must be a number, got {value!r}")
+    if isinstance(value, Decimal):
+        return value if value.is_finite() else None
+    if isinstance(value, float):
+        return Decimal(repr(value)) if math.isfinite(value) else None
+    if isinstance(value, int):
+        return Decimal(value)
+    if isinstance(value, str):
+        try:
+            cost = Decimal(value.strip())
+        except InvalidOperation:
+            raise TypeError(f"a cost must be a number, got {value!r}") from None
+        return cost if cost.is_finite() else None
+    raise TypeError(f"a cost must be a number, got {type(value).__name__}")
+
+
+def _add_opt(a: Decimal | None, b: Decimal | None) -> Decimal | None:
     if a is None:
         return b
     if b is None:
@@ -16,14 +54,28 @@ def _add_opt(a: float | None, b: float | None) -> float | None:
     return a + b
 
 
+def _add_detail(a: Any, b: Any) -> Any:
+    """Two ``cost_details`` numbers summed exactly; the result stays the JSON number type they came as."""
+    if isinstance(a, int) and isinstance(b, int):
+        return a + b
+    from decimal import Decimal
+
+    total = Decimal(repr(a) if isinstance(a, float) else a) + Decimal(repr(b) if isinstance(b, float) else b)
+    return float(total)  # the float nearest the exact sum: prints without noise (0.1 + 0.2 -> 0.3)
+
+
 @dataclass(slots=True)
 class Usage:
     """Tokens and cost of one model call (or, summed with ``+``, of a whole run).
 
-    ``cost`` is what OpenRouter charged in USD credits (None when the server did not say; 0 is a real
-    zero, e.g. BYOK or a free model). ``cost_details`` and ``raw`` are kept verbatim from the wire.
-    ``server_tool_use`` counts what OpenRouter's server tools did (``web_search_requests``,
-    ``tool_calls_requested``, ``tool_calls_executed``, ... from ``usage.server_tool_use_details``).
+    ``cost`` is what OpenRouter charged in USD credits, as an exact :class:`~decimal.Decimal` (None when
+    the server did not say; 0 is a real zero, e.g. BYOK or a free model). A number given to the
+    constructor is converted (``Usage(cost=0.25).cost == Decimal("0.25")``; assign :func:`as_cost` values); sums are exact and ``print`` shows the
+    digits (``f"{cost:f}"`` avoids the exponent form ``2E-7`` of a tiny one). ``float(usage.cost)`` when
+    a float is needed -- a JSON document, say. ``cost_details`` and ``raw`` are kept verbatim from the
+    wire (``cost_details`` are summed exactly too). ``server_tool_use`` counts what OpenRouter's server
+    tools did (``web_search_requests``, ``tool_calls_requested``, ``tool_calls_executed``, ... from
+    ``usage.server_tool_use_details``).
     """
 
     input_tokens: int = 0
@@ -32,11 +84,15 @@ class Usage:
     reasoning_tokens: int = 0
     cached_tokens: int = 0
     cache_write_tokens: int = 0
-    cost: float | None = None
+    cost: Decimal | None = None
     is_byok: bool | None = None
     cost_details: dict[str, Any] = field(default_factory=dict)
     raw: dict[str, Any] = field(default_factory=dict)
     server_tool_use: dict[str, int] = field(default_factory=dict)
+
+    def __post_init__(self) -> None:
+        if self.cost is not None:
+            self.cost = as_cost(self.cost)
 
     def __add__(self, other: Usage) -> Usage:
         if not isinstance(other, Usage):
@@ -44,8 +100,8 @@ class Usage:
         details: dict[str, Any] = dict(self.cost_details)
         for key, value in other.cost_details.items():
             mine = details.get(key)
-            if isinstance(value, (int, float)) and isinstance(mine, (int, float)):
-                details[key] = mine + value
+            if _is_number(value) and _is_number(mine):
+                details[key] = _add_detail(mine, value)
             elif mine is None:
                 details[key] = value
         return Usage(
@@ -69,3 +125,7 @@ class Usage:
     def is_empty(self) -> bool:
         """True when the server reported no usage at all (not even a zero cost)."""
         return not self.raw and self.total_tokens == 0 and self.cost is None
+
+
+def _is_number(value: Any) -> bool:
+    return isinstance(value, (int, float)) and not isinstance(value, bool)

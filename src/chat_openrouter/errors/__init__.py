@@ -3,7 +3,9 @@
 Every exception this library raises on purpose derives from :class:`ChatOpenRouterError`::
 
     ChatOpenRouterError
-    ├── ConfigurationError            bad builder input, missing API key (raised at build(), never sys.exit)
+    ├── ConfigurationError            bad builder or option input, missing API key (raised where the mistake
+    │   │                             is made -- a with_*() call, ChatOptions(...), build() -- never retried,
+    │   │                             never sys.exit); also a built-in ValueError
     │   └── ModelCapabilityError      the model's supported_parameters lack what the request uses (opt-in check)
     ├── APIError                      OpenRouter (or the provider behind it) said no
     │   ├── APIStatusError            a non-2xx HTTP status; `.status` is the HTTP status
@@ -22,9 +24,12 @@ Every exception this library raises on purpose derives from :class:`ChatOpenRout
     │       │                         `finish_reason: "error"`, a Responses `response.failed`/`error` event,
     │       │                         or a 200 JSON body carrying `error`. `.partial` holds what arrived.
     │       └── IncompleteStreamError the stream ended (EOF, `[DONE]`) before any terminal event
-    ├── TransportError                we could not talk to OpenRouter at all (or stopped listening)
-    │   ├── ConnectionError           connect refused/reset, TLS, DNS; `.partial` if output had started
-    │   └── TimeoutError              connect / first byte / idle between events / overall deadline
+    ├── TransportError                we could not talk to the server at all (or stopped listening);
+    │   │                             `.url` is where the request went (no credentials, no query)
+    │   ├── ConnectionError           connect refused/reset, TLS, DNS; `.partial` if output had started;
+    │   │                             also the built-in ConnectionError (an OSError)
+    │   └── TimeoutError              connect / first byte / idle between events / overall deadline;
+    │                                 also the built-in TimeoutError (an OSError; asyncio's too)
     ├── DecodeError                   what came back is not what the wire promises: invalid JSON,
     │                                 invalid UTF-8, an SSE event or body over the size limit
     └── ChatError                     raised by the Chat engine (tool loop)
@@ -41,10 +46,19 @@ HTTP status, OpenRouter's `code` (int **or** string: documented mid-stream error
 `message`, `metadata` (provider_name, raw upstream error, error_type, ...), the generation id when known,
 and whether a retry can help (:attr:`APIError.retryable`). Errors never contain the API key: messages
 are built from server text only, and :func:`redact` scrubs anything that looks like a bearer token.
+
+Three classes also derive from a built-in exception, so code written against the standard library's
+conventions catches them: ``except ValueError`` catches a :class:`ConfigurationError` (a bad value),
+``except ConnectionError`` / ``except TimeoutError`` (the built-ins, as in ``asyncio`` code) catch ours.
+What that implies: both transport errors are ``OSError`` s too, so an ``except OSError`` meant for file
+I/O must not wrap a model call (the CLI re-raises ours first); and inside this package the names
+``ConnectionError`` / ``TimeoutError`` are ours -- ``builtins.TimeoutError`` is written out where asyncio's
+timeout is meant, after an ``except`` for our own errors, so one of ours is never taken for asyncio's.
 """
 
 from __future__ import annotations
 
+import builtins
 import re
 from collections.abc import Mapping, Sequence
 from typing import Any
@@ -118,8 +132,13 @@ class ChatOpenRouterError(Exception):
         super().__init__(self.message)
 
 
-class ConfigurationError(ChatOpenRouterError):
-    """The builder was given something unusable (e.g. no API key and no ``OPENROUTER_API_KEY``)."""
+class ConfigurationError(ChatOpenRouterError, ValueError):
+    """Something you configured is unusable: a builder input (no API key and no ``OPENROUTER_API_KEY``,
+    an empty model, a base URL without ``https://``), an option out of range (``ChatOptions(temperature=5)``)
+    or of the wrong type, an unknown reasoning effort. Raised where the mistake is made, never retried.
+
+    Also a :class:`ValueError`, so ``except ValueError`` written for the standard library catches it.
+    """
 
 
 class ModelCapabilityError(ConfigurationError):
@@ -306,24 +325,44 @@ class IncompleteStreamError(StreamError):
 
 
 class TransportError(ChatOpenRouterError):
-    """The HTTP exchange itself failed. ``partial`` holds output received before the failure, if any."""
+    """The HTTP exchange itself failed. ``partial`` holds output received before the failure, if any;
+    ``url`` is the URL the request went to, without credentials, query or fragment (None when unknown)."""
 
-    def __init__(self, message: str, *, partial: PartialResponse | None = None, attempts: int = 1) -> None:
+    def __init__(
+        self,
+        message: str,
+        *,
+        partial: PartialResponse | None = None,
+        attempts: int = 1,
+        url: str | None = None,
+    ) -> None:
         super().__init__(message)
         self.partial = partial
         self.attempts = attempts
+        self.url = url
 
     @property
     def retryable(self) -> bool:
         return self.partial is None or not self.partial.content.parts
 
 
-class ConnectionError(TransportError):  # shadows the builtin on purpose: namespaced
-    """Could not connect, or the connection broke (refused, reset, TLS failure)."""
+# The two below shadow the built-ins inside this package on purpose (namespaced), and derive from them so
+# `except TimeoutError:` in a user's asyncio code catches ours too. The built-ins are OSErrors with a C
+# layout of their own; CPython allows it as a second base because our classes add no slots. Their
+# __init__ chain ends in OSError.__init__(message): one argument, so no errno parsing and str() == message.
+class ConnectionError(TransportError, builtins.ConnectionError):
+    """Could not connect, or the connection broke (refused, reset, TLS failure). The message names the URL.
+
+    Also the built-in :class:`ConnectionError` (hence an :class:`OSError`).
+    """
 
 
-class TimeoutError(TransportError):  # shadows the builtin on purpose: namespaced
-    """A deadline passed. ``phase`` is one of ``connect``, ``first_byte``, ``idle``, ``total``, ``write``, ``pool``."""
+class TimeoutError(TransportError, builtins.TimeoutError):
+    """A deadline passed. ``phase`` is one of ``connect``, ``first_byte``, ``idle``, ``total``, ``write``, ``pool``.
+
+    Also the built-in :class:`TimeoutError` (hence an :class:`OSError`, and what ``asyncio`` raises), so
+    ``except TimeoutError:`` catches it without importing ours.
+    """
 
     def __init__(self, message: str, *, phase: str = "read", **kwargs: Any) -> None:
         super().__init__(message, **kwargs)

@@ -23,10 +23,10 @@ constructor; nothing is attached afterwards. Building a client does no I/O.
 from __future__ import annotations
 
 from collections.abc import Callable, Mapping, Sequence
-from dataclasses import dataclass, field, replace
-from typing import TYPE_CHECKING, Any, Literal, TypeVar
+from dataclasses import dataclass, field, fields, replace
+from typing import TYPE_CHECKING, Any, Generic, Literal, TypeVar, cast
 
-from ..core.options import ChatOptions, Reasoning, Timeouts
+from ..core.options import ChatOptions, Reasoning, Timeouts, check_number
 from ..errors import ConfigurationError
 from ..transport.endpoint import Endpoint
 from ..transport.headers import merge_headers
@@ -34,7 +34,13 @@ from ..transport.limits import Limits
 from ..transport.retry import RetryPolicy
 from ..transport.secret import Secret
 from ._defaults import DEFAULT_CATALOG_TTL
-from .connection import DEFAULT_BASE_URL, attribution_headers, resolve_api_key
+from .connection import (
+    DEFAULT_BASE_URL,
+    attribution_headers,
+    check_base_url,
+    resolve_api_key,
+    resolve_base_url,
+)
 from .plugins import Plugin, WebSearch
 from .routing import (
     CacheControl,
@@ -56,9 +62,21 @@ if TYPE_CHECKING:  # the wires, the API object and the capability check load in 
 
 __all__ = ["OpenRouterBuilder", "OpenRouterConfig"]
 
-B = TypeVar("B", bound="OpenRouterBuilder")
+B = TypeVar("B", bound="OpenRouterBuilder[Any]")
 W = TypeVar("W", bound="WireClient")
 Wire = Literal["responses", "completions"]
+
+if TYPE_CHECKING:
+    # PEP 696 (a TypeVar default) for type checkers only: `OpenRouterBuilder()` is an
+    # `OpenRouterBuilder[ResponsesClient]` without being written so. At run time the parameter is a plain
+    # TypeVar (Python 3.11's typing has no defaults, and typing_extensions is no runtime dependency).
+    from typing_extensions import TypeVar as _TypeVarWithDefault
+
+    # Covariant: a builder of either wire is an `OpenRouterBuilder[WireClient]` (the annotation for a
+    # variable that may hold either, as in `b = OpenRouterBuilder(); if x: b = b.with_completions()`).
+    ClientT = _TypeVarWithDefault("ClientT", bound="WireClient", default="ResponsesClient", covariant=True)
+else:
+    ClientT = TypeVar("ClientT", covariant=True)
 
 
 @dataclass(frozen=True)
@@ -67,6 +85,8 @@ class OpenRouterConfig:
 
     wire: Wire = "responses"
     base_url: str = DEFAULT_BASE_URL
+    #: True once ``with_base_url`` was called; otherwise ``OPENROUTER_BASE_URL`` is read at ``build()``.
+    base_url_given: bool = False
     model: str | None = None
     api_key: Secret | None = None
     require_key: bool = True
@@ -88,11 +108,14 @@ class OpenRouterConfig:
         return f"OpenRouterConfig(wire={self.wire!r}, base_url={self.base_url!r}, model={self.model!r})"
 
 
-class OpenRouterBuilder:
+class OpenRouterBuilder(Generic[ClientT]):
     """Configure an OpenRouter client. Immutable: each ``with_*`` returns a new builder.
 
     ``build()`` returns a :class:`ResponsesClient` (OpenRouter's default wire) or, after
-    :meth:`with_completions`, a :class:`CompletionsClient` -- no wrapper type in between.
+    :meth:`with_completions`, a :class:`CompletionsClient` -- no wrapper type in between. The builder is
+    generic over that client type, so type checkers know which one ``build()`` returns:
+    ``OpenRouterBuilder().build()`` is a ``ResponsesClient``, ``OpenRouterBuilder().with_completions()
+    .build()`` a ``CompletionsClient``.
     ``build_api()`` returns an :class:`~chat_openrouter.OpenRouterAPI` (models, generations, key,
     credits) on the same settings; ``OpenRouterAPI(client)`` gives one for a built client.
     """
@@ -114,13 +137,13 @@ class OpenRouterBuilder:
         return self._with(options=replace(self._config.options, **changes))
 
     # -- wire ------------------------------------------------------------------------------------------
-    def with_completions(self: B) -> B:
+    def with_completions(self) -> OpenRouterBuilder[CompletionsClient]:
         """Use the Chat Completions wire (``POST /chat/completions``) instead of the Responses API."""
-        return self._with(wire="completions")
+        return cast("OpenRouterBuilder[CompletionsClient]", self._with(wire="completions"))
 
-    def with_responses(self: B) -> B:
+    def with_responses(self) -> OpenRouterBuilder[ResponsesClient]:
         """Use the Responses API wire (the default)."""
-        return self._with(wire="responses")
+        return cast("OpenRouterBuilder[ResponsesClient]", self._with(wire="responses"))
 
     @property
     def wire(self) -> str:
@@ -129,8 +152,17 @@ class OpenRouterBuilder:
 
     # -- who we talk to --------------------------------------------------------------------------------
     def with_model(self: B, model: str) -> B:
-        """The model slug, e.g. ``anthropic/claude-sonnet-4`` (variants like ``:free`` and presets work)."""
-        return self._with(model=model)
+        """The model slug, e.g. ``anthropic/claude-sonnet-4`` (variants like ``:free`` and presets work).
+
+        An empty or blank slug, or one with spaces inside, is a ``ConfigurationError`` here."""
+        if not isinstance(model, str):
+            raise ConfigurationError(f"with_model() expects a model slug string, got {type(model).__name__}")
+        slug = model.strip()
+        if not slug or any(c.isspace() for c in slug):
+            raise ConfigurationError(
+                f"with_model() needs a model slug such as 'openai/gpt-4o' (no spaces), got {model!r}"
+            )
+        return self._with(model=slug)
 
     def with_api_key(self: B, api_key: str) -> B:
         """The API key; when not called, ``OPENROUTER_API_KEY`` is read at ``build()``.
@@ -139,6 +171,14 @@ class OpenRouterBuilder:
         a key with a control or non-ASCII character inside is a
         :class:`~chat_openrouter.errors.ConfigurationError` at ``build()``, whose message never quotes it.
         """
+        # An empty or blank key would only fail later as a 401; the message says nothing of the value.
+        if not isinstance(api_key, str):
+            raise ConfigurationError(f"with_api_key() expects a string, got {type(api_key).__name__}")
+        if not api_key.strip():
+            raise ConfigurationError(
+                "with_api_key() was given an empty key; pass your key, or leave it out to read "
+                "OPENROUTER_API_KEY (without_api_key() sends none)"
+            )
         return self._with(api_key=Secret(api_key), require_key=True)
 
     def without_api_key(self: B) -> B:
@@ -146,8 +186,10 @@ class OpenRouterBuilder:
         return self._with(api_key=None, require_key=False)
 
     def with_base_url(self: B, base_url: str) -> B:
-        """Default ``https://openrouter.ai/api/v1``; a trailing slash is fine."""
-        return self._with(base_url=base_url.rstrip("/"))
+        """Default ``https://openrouter.ai/api/v1``, or ``OPENROUTER_BASE_URL`` when that is set (read at
+        ``build()``, like the key); a trailing slash is fine. A URL without ``https://`` or ``http://``,
+        with another scheme, no host, a bad port or a query is a ``ConfigurationError`` here."""
+        return self._with(base_url=check_base_url(base_url), base_url_given=True)
 
     def with_headers(self: B, headers: Mapping[str, str]) -> B:
         """Extra headers sent on every request, merged over earlier ones case-insensitively.
@@ -185,17 +227,26 @@ class OpenRouterBuilder:
         return self._with(trust_env=bool(enabled))
 
     def with_timeouts(self: B, timeouts: Timeouts | None = None, **phases: float | None) -> B:
-        """Replace the timeouts, or change single phases: ``with_timeouts(first_byte=30)``."""
+        """Replace the timeouts, or change single phases: ``with_timeouts(first_byte=30)``.
+
+        Each phase is seconds > 0, or None for no limit; anything else (``total=-5``, an unknown phase)
+        is a ``ConfigurationError`` here."""
+        if timeouts is not None and not isinstance(timeouts, Timeouts):
+            raise ConfigurationError(f"with_timeouts() expects a Timeouts, got {type(timeouts).__name__}")
+        known = [f.name for f in fields(Timeouts)]
+        unknown = sorted(set(phases) - set(known))
+        if unknown:
+            raise ConfigurationError(f"with_timeouts(): unknown phase(s) {unknown}; the phases are {known}")
         return self._with(timeouts=replace(timeouts or self._config.timeouts, **phases))
 
     def with_retries(self: B, max_retries: int | RetryPolicy) -> B:
-        """How many times to retry retryable failures (default 2), or a full :class:`RetryPolicy`."""
-        policy = (
-            max_retries
-            if isinstance(max_retries, RetryPolicy)
-            else replace(self._config.retry, max_retries=max_retries)
-        )
-        return self._with(retry=policy)
+        """How many times to retry retryable failures (default 2), or a full :class:`RetryPolicy`.
+
+        A count is an integer >= 0 (0: never retry); anything else is a ``ConfigurationError`` here."""
+        if isinstance(max_retries, RetryPolicy):
+            return self._with(retry=max_retries)
+        check_number("with_retries()", max_retries, low=0, integer=True)
+        return self._with(retry=replace(self._config.retry, max_retries=max_retries))
 
     def with_limits(self: B, limits: Limits) -> B:
         """Bounds on what is read back (body, event and tool-call sizes); see :class:`Limits`."""
@@ -204,6 +255,8 @@ class OpenRouterBuilder:
     # -- request defaults ------------------------------------------------------------------------------
     def with_options(self: B, options: ChatOptions) -> B:
         """Default request options (per-call ``options=`` override them field by field)."""
+        if not isinstance(options, ChatOptions):
+            raise ConfigurationError(f"with_options() expects a ChatOptions, got {type(options).__name__}")
         return self._with(options=self._config.options.merged(options))
 
     def with_reasoning_effort(self: B, effort: str) -> B:
@@ -225,13 +278,15 @@ class OpenRouterBuilder:
         exclude: bool | None = None,
         enabled: bool | None = None,
         summary: str | None = None,
+        allow_unknown: bool | None = None,
     ) -> B:
         """OpenRouter's unified ``reasoning`` object, on both wires (replaces any earlier setting).
 
-        ``effort``: ``none``/``minimal``/``low``/``medium``/``high``/``xhigh``/``max`` (future values pass
-        through). ``max_tokens``: a thinking budget instead of an effort. ``exclude``: reason but do not
-        return the reasoning. ``enabled``: on at the default effort. ``summary``: ``auto``/``concise``/
-        ``detailed``. Called with no argument, it turns reasoning on (``enabled: true``).
+        ``effort``: ``none``/``minimal``/``low``/``medium``/``high``/``xhigh``/``max``; a typo is a
+        ``ConfigurationError`` here, with a "did you mean" -- a value newer than this library goes through
+        with ``allow_unknown=True``. ``max_tokens``: a thinking budget instead of an effort. ``exclude``:
+        reason but do not return the reasoning. ``enabled``: on at the default effort. ``summary``:
+        ``auto``/``concise``/``detailed``. Called with no argument, it turns reasoning on (``enabled: true``).
 
         Reasoning is always kept on the model's turn and replayed verbatim on the next request, so
         tool loops with Claude, Gemini 3 or Kimi keep working.
@@ -244,6 +299,7 @@ class OpenRouterBuilder:
                 "exclude": exclude,
                 "enabled": enabled,
                 "summary": summary,
+                "allow_unknown": allow_unknown,
             }.items()
             if v is not None
         }
@@ -387,7 +443,7 @@ class OpenRouterBuilder:
         from ..transport.httpx_transport import resolve_transport
 
         return Endpoint(
-            base_url=cfg.base_url,
+            base_url=cfg.base_url if cfg.base_url_given else resolve_base_url(),
             transport=resolve_transport(cfg.transport, trust_env=cfg.trust_env),
             api_key=resolve_api_key(cfg.api_key, required=cfg.require_key),
             headers=dict(cfg.headers),
@@ -396,16 +452,16 @@ class OpenRouterBuilder:
             limits=cfg.limits,
         )
 
-    def build(self) -> ResponsesClient | CompletionsClient:
+    def build(self) -> ClientT:
         """The wire client: ``ResponsesClient``, or ``CompletionsClient`` after ``with_completions()``."""
         # Import only the chosen wire: building a client should not pay for the other one.
         if self._config.wire == "completions":
             from ..wire.completions.client import CompletionsClient
 
-            return self._build(CompletionsClient)
+            return cast("ClientT", self._build(CompletionsClient))
         from ..wire.responses.client import ResponsesClient
 
-        return self._build(ResponsesClient)
+        return cast("ClientT", self._build(ResponsesClient))
 
     def build_api(self) -> OpenRouterAPI:
         """An :class:`~chat_openrouter.OpenRouterAPI` (models, generations, key, credits) on these settings."""

@@ -14,7 +14,15 @@ from collections.abc import Sequence
 from ..errors import ConfigurationError
 from ..transport.secret import Secret
 
-__all__ = ["API_KEY_ENV", "DEFAULT_BASE_URL", "attribution_headers", "resolve_api_key"]
+__all__ = [
+    "API_KEY_ENV",
+    "BASE_URL_ENV",
+    "DEFAULT_BASE_URL",
+    "attribution_headers",
+    "check_base_url",
+    "resolve_api_key",
+    "resolve_base_url",
+]
 
 #: OpenRouter's API root; both wires and the REST API live under it.
 DEFAULT_BASE_URL = "https://openrouter.ai/api/v1"
@@ -69,3 +77,66 @@ def attribution_headers(
     if categories:
         headers["X-OpenRouter-Categories"] = ",".join(categories)
     return headers
+
+
+_SCHEMES = ("https", "http")
+
+
+def check_base_url(base_url: object) -> str:
+    """``base_url`` without surrounding whitespace or a trailing slash, once it is usable: an ``https://``
+    (or ``http://``) URL with a host, a valid port, and no query or fragment (the wires append their paths).
+
+    Anything else is a :class:`~chat_openrouter.errors.ConfigurationError` at ``with_base_url()``, saying
+    what is wrong -- not a connection error retried three times at the first call. The message shows the
+    URL without its credentials or query.
+    """
+    from urllib.parse import urlsplit
+
+    from ..transport.base import display_url
+
+    if not isinstance(base_url, str):
+        raise ConfigurationError(f"the base URL must be a string, got {type(base_url).__name__}")
+    url = base_url.strip()
+    # Without "://" urlsplit reads "localhost:8080" as a scheme: show such a URL as written (minus any query).
+    shown = display_url(url) if "://" in url else url.split("?", 1)[0].split("#", 1)[0]
+    if not url:
+        raise ConfigurationError(f"the base URL is empty (OpenRouter's is {DEFAULT_BASE_URL})")
+    try:
+        parts = urlsplit(url)
+        parts.port  # noqa: B018 - parsing the port is the check (out of range, not a number)
+    except ValueError as exc:
+        raise ConfigurationError(f"the base URL {shown!r} is not a valid URL: {exc}") from None
+    if "://" in url and not parts.hostname:
+        raise ConfigurationError(f"the base URL {shown!r} has no host")
+    if not parts.scheme or not parts.netloc:
+        # "openrouter.ai/api/v1" parses as a path; "localhost:8080/v1" as scheme "localhost".
+        raise ConfigurationError(
+            f"the base URL {shown!r} has no scheme: write it with https:// (or http:// for a local "
+            f"server), e.g. https://{url.split('://', 1)[-1]}"
+        )
+    if parts.scheme.lower() not in _SCHEMES:
+        raise ConfigurationError(
+            f"the base URL {shown!r} has the scheme {parts.scheme!r}; only https:// and http:// work"
+        )
+    if parts.query or parts.fragment:
+        raise ConfigurationError(
+            f"the base URL {shown!r} must not have a query or fragment: paths such as /responses are "
+            "appended to it"
+        )
+    return url.rstrip("/")
+
+
+#: The environment variable read at ``build()`` when ``with_base_url`` was not called: point an app at a
+#: proxy, a gateway or the emulator (``chat-openrouter emulator``) without changing its code.
+BASE_URL_ENV = "OPENROUTER_BASE_URL"
+
+
+def resolve_base_url() -> str:
+    """``OPENROUTER_BASE_URL`` when set (checked like :func:`check_base_url`), else OpenRouter's own."""
+    value = os.environ.get(BASE_URL_ENV, "").strip()
+    if not value:
+        return DEFAULT_BASE_URL
+    try:
+        return check_base_url(value)
+    except ConfigurationError as exc:
+        raise ConfigurationError(f"{BASE_URL_ENV}: {exc.message}") from None

@@ -30,7 +30,7 @@ def _deprecated(name: str, replacement: str) -> None:
     )
 
 
-class ResponsesBuilder(OpenRouterBuilder):
+class ResponsesBuilder(OpenRouterBuilder["ResponsesClient"]):
     """Deprecated alias of ``OpenRouterBuilder()`` whose ``build()`` always returns a ``ResponsesClient``."""
 
     def __init__(self, config: OpenRouterConfig | None = None) -> None:
@@ -46,7 +46,7 @@ class ResponsesBuilder(OpenRouterBuilder):
         return self._build(ResponsesClient)
 
 
-class CompletionsBuilder(OpenRouterBuilder):
+class CompletionsBuilder(OpenRouterBuilder["CompletionsClient"]):
     """Deprecated alias of ``OpenRouterBuilder().with_completions()``; ``build()`` returns a ``CompletionsClient``."""
 
     def __init__(self, config: OpenRouterConfig | None = None) -> None:

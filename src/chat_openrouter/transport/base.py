@@ -29,9 +29,38 @@ __all__ = [
     "Timeouts",
     "Transport",
     "aread_truncated",
+    "display_url",
     "header",
     "read_truncated",
 ]
+
+
+def display_url(url: str) -> str:
+    """``url`` as it may appear in an error or a log line: scheme, host, port and path only.
+
+    Userinfo (``https://user:key@host``), the query (``?key=...``) and the fragment can carry credentials,
+    so they are dropped:
+
+    >>> display_url("https://me:sk-or-secret@proxy.example:8443/api/v1/responses?key=abc#x")
+    'https://proxy.example:8443/api/v1/responses'
+    """
+    from urllib.parse import urlsplit
+
+    try:
+        parts = urlsplit(url)
+        host = parts.hostname or ""
+        port = parts.port
+    except ValueError:  # an unparsable URL (a bad port): cut the credentials, the query and the fragment
+        scheme, sep, rest = url.partition("://")
+        if not sep:
+            scheme, rest = "", url
+        rest = rest.split("?", 1)[0].split("#", 1)[0]
+        netloc, slash, path = rest.partition("/")
+        return f"{scheme}{sep}{netloc.rsplit('@', 1)[-1]}{slash}{path}"
+    if ":" in host:  # an IPv6 literal keeps its brackets
+        host = f"[{host}]"
+    netloc = host if port is None else f"{host}:{port}"
+    return f"{parts.scheme}://{netloc}{parts.path}" if parts.scheme else f"{netloc}{parts.path}"
 
 
 @dataclass(frozen=True, slots=True)

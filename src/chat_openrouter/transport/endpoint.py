@@ -18,6 +18,7 @@ from collections.abc import AsyncIterator, Callable, Iterator, Mapping
 from contextlib import asynccontextmanager, contextmanager
 from dataclasses import dataclass, field, replace
 from typing import Any, TypeVar
+from urllib.parse import urlsplit
 
 from .._version import version
 from ..errors import InsecureTransportWarning
@@ -152,10 +153,18 @@ class Endpoint:
         url = f"{self.base_url}/{path.lstrip('/')}"
         return HttpRequest(method, url, headers, payload, params, t, deadline)
 
+    def _destination(self, url: str) -> str:
+        """Where ``url`` really goes, as log lines name it: the transport knows (an in-process emulator
+        answers requests for any base URL, so the URL alone would name a server never contacted)."""
+        describe = getattr(self.transport, "destination", None)
+        if callable(describe):
+            return str(describe(url))
+        return f"{urlsplit(url).path} via {type(self.transport).__name__}"
+
     def _retry_state(self, request: HttpRequest, path: str, policy: RetryPolicy | None) -> RetryState:
         return RetryState(
             policy or self.retry,
-            label=f"{request.method} {path.lstrip('/')}",
+            label=f"{request.method} {self._destination(request.url)}",
             deadline=request.deadline,
             secret=self.api_key.get() if self.api_key is not None else None,
         )

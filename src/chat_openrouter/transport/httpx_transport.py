@@ -42,7 +42,15 @@ from ..errors import (
     redact,
 )
 from . import watchdog
-from .base import HttpRequest, HttpResponse, Timeouts, Transport, aread_truncated, read_truncated
+from .base import (
+    HttpRequest,
+    HttpResponse,
+    Timeouts,
+    Transport,
+    aread_truncated,
+    display_url,
+    read_truncated,
+)
 from .limits import MAX_ERROR_BODY_BYTES
 from .watchdog import Watch
 
@@ -55,18 +63,19 @@ __all__ = ["HttpxTransport", "resolve_transport"]
 _DEADLINE_SLACK = 0.005
 
 
-def _remaining(deadline: float | None) -> float | None:
+def _remaining(deadline: float | None, url: str | None = None) -> float | None:
     """Seconds left before ``deadline``; raises the total-deadline timeout when none are left."""
     if deadline is None:
         return None
     left = deadline - time.monotonic()
     if left <= 0:
-        raise _total_timeout()
+        raise _total_timeout(url)
     return left
 
 
-def _total_timeout() -> TimeoutError:
-    return TimeoutError("the call's overall deadline (Timeouts.total) passed", phase="total")
+def _total_timeout(url: str | None) -> TimeoutError:
+    where = f" talking to {url}" if url else ""
+    return TimeoutError(f"the call's overall deadline (Timeouts.total) passed{where}", phase="total", url=url)
 
 
 def _deadline_passed(deadline: float | None) -> bool:
@@ -113,41 +122,53 @@ def _fmt(seconds: float | None) -> str:
 def _map_error(
     exc: Exception, phase: str, request: HttpRequest, *, deadline_hit: bool = False
 ) -> ChatOpenRouterError:
-    """Our error for an httpx2 one. Never chain the result to ``exc`` (see the module docstring)."""
+    """Our error for an httpx2 one. Never chain the result to ``exc`` (see the module docstring).
+
+    Every connection and timeout error names the URL (:func:`display_url`: no credentials, no query), so
+    "connection refused" says *what* refused; a URL httpx2 cannot use at all is a configuration problem,
+    raised as such and never retried.
+    """
     import httpx2
 
     detail = redact(str(exc)) or type(exc).__name__
     t = request.timeouts
+    url = display_url(request.url)
+    if isinstance(exc, (httpx2.UnsupportedProtocol, httpx2.InvalidURL)):
+        return ConfigurationError(f"cannot send a request to {url}: {detail}")
     if deadline_hit or (isinstance(exc, httpx2.TimeoutException) and _deadline_passed(request.deadline)):
-        return _total_timeout()
+        return _total_timeout(url)
     if isinstance(exc, httpx2.PoolTimeout):
         return TimeoutError(
-            f"no free pooled connection within the first-byte timeout ({_fmt(t.first_byte)})", phase="pool"
-        )
+            f"no free pooled connection for {url} within the first-byte timeout ({_fmt(t.first_byte)})",
+            phase="pool", url=url,
+        )  # fmt: skip
     if isinstance(exc, httpx2.ConnectTimeout):
-        return TimeoutError(f"timed out connecting to OpenRouter ({_fmt(t.connect)})", phase="connect")
+        return TimeoutError(f"timed out connecting to {url} ({_fmt(t.connect)})", phase="connect", url=url)
     if isinstance(exc, httpx2.WriteTimeout):
-        return TimeoutError(f"timed out sending the request ({_fmt(t.write)})", phase="write")
+        return TimeoutError(f"timed out sending the request to {url} ({_fmt(t.write)})", phase="write", url=url)
     if isinstance(exc, httpx2.ReadTimeout):
         if phase == "first_byte":
             return TimeoutError(
-                f"no response from OpenRouter within the first-byte timeout ({_fmt(t.first_byte)})",
-                phase="first_byte",
-            )
+                f"no response from {url} within the first-byte timeout ({_fmt(t.first_byte)})",
+                phase="first_byte", url=url,
+            )  # fmt: skip
         return TimeoutError(
-            f"the response went silent for longer than the idle timeout ({_fmt(t.idle)})", phase="idle"
-        )
+            f"the response from {url} went silent for longer than the idle timeout ({_fmt(t.idle)})",
+            phase="idle", url=url,
+        )  # fmt: skip
     if isinstance(exc, httpx2.TimeoutException):
-        return TimeoutError(f"timed out talking to OpenRouter ({detail})", phase=phase)
+        return TimeoutError(f"timed out talking to {url} ({detail})", phase=phase, url=url)
     if isinstance(exc, httpx2.ConnectError):
-        return ConnectionError(f"could not connect to OpenRouter: {detail}")
+        return ConnectionError(f"could not connect to {url}: {detail}", url=url)
     if isinstance(exc, httpx2.DecodingError):
-        return DecodeError(f"could not decode the response body: {detail}")
+        return DecodeError(f"could not decode the response body from {url}: {detail}")
     if phase == "first_byte":
         return ConnectionError(
-            f"the connection to OpenRouter failed before a response: {type(exc).__name__}: {detail}"
+            f"the connection to {url} failed before a response: {type(exc).__name__}: {detail}", url=url
         )
-    return ConnectionError(f"the connection to OpenRouter broke mid-response: {type(exc).__name__}: {detail}")
+    return ConnectionError(
+        f"the connection to {url} broke mid-response: {type(exc).__name__}: {detail}", url=url
+    )
 
 
 def _socket_of(response: httpx2.Response) -> socket.socket | None:
@@ -183,7 +204,8 @@ class _SyncStream:
                 raise error
             yield chunk
         if watch is not None and watch.fired:
-            raise _total_timeout()  # the shut-down socket looked like a clean end of a close-delimited body
+            # the shut-down socket looked like a clean end of a close-delimited body
+            raise _total_timeout(display_url(self._request.url))
 
     def read(self, limit: int) -> bytes:
         return _read_limited(self.iter_bytes(), limit)
@@ -204,11 +226,12 @@ class _AsyncStream:
 
         chunks = self._response.aiter_bytes()
         deadline, budget = self._request.deadline, self._read_budget
+        url = display_url(self._request.url)
         try:
             while True:
                 error: ChatOpenRouterError | None = None
+                left = _remaining(deadline, url)  # ours, raised outside the `except` below
                 try:
-                    left = _remaining(deadline)
                     if left is not None and (budget is None or left < budget):
                         # Only a read that could outlive the deadline pays for a wait_for task.
                         chunk = await asyncio.wait_for(chunks.__anext__(), left)
@@ -218,8 +241,10 @@ class _AsyncStream:
                     break
                 except httpx2.HTTPError as exc:
                     error = _map_error(exc, "idle", self._request)
+                except ChatOpenRouterError:
+                    raise  # our TimeoutError is a builtins.TimeoutError too: never mistake it for wait_for's
                 except builtins.TimeoutError:
-                    error = _total_timeout()
+                    error = _total_timeout(url)
                 if error is not None:
                     raise error
                 yield chunk
@@ -373,14 +398,42 @@ class HttpxTransport:
         self._async_loop = None
 
     def _build(self, client: httpx2.Client | httpx2.AsyncClient, request: HttpRequest) -> httpx2.Request:
-        return client.build_request(
-            request.method,
-            request.url,
-            headers=dict(request.headers),
-            content=request.json_body,
-            params=dict(request.params) if request.params else None,
-            timeout=_httpx_timeout(request.timeouts, _remaining(request.deadline)),
-        )
+        import httpx2
+
+        timeout = _httpx_timeout(request.timeouts, _remaining(request.deadline, display_url(request.url)))
+        error: ChatOpenRouterError | None = None
+        try:
+            built = client.build_request(
+                request.method,
+                request.url,
+                headers=dict(request.headers),
+                content=request.json_body,
+                params=dict(request.params) if request.params else None,
+                timeout=timeout,
+            )
+        except httpx2.InvalidURL as exc:  # a space in the host, ...: no retry can help
+            error = _map_error(exc, "first_byte", request)
+        else:
+            port = built.url.port
+            if port is None or 0 < port < 65536:
+                return built
+            # httpx2 takes port 99999 and fails later (a bare ExceptionGroup from anyio, in async code).
+            error = ConfigurationError(f"cannot send a request to {display_url(request.url)}: port {port} is out of range")
+        raise error
+
+    def destination(self, url: str) -> str:
+        """Where a request for ``url`` really goes, for log lines: the URL (no credentials, no query) when
+        httpx2 sends it over the network, else its path and the in-process transport that answers it
+        (``/api/v1/responses via EmulatorTransport``) -- the base URL is then only a name."""
+        import httpx2
+
+        inner = self._transport
+        if inner is None:
+            client = self._client if self._client is not None else self._async_client
+            inner = getattr(client, "_transport", None)  # a caller's client: its (private) transport
+        if inner is None or isinstance(inner, (httpx2.HTTPTransport, httpx2.AsyncHTTPTransport)):
+            return display_url(url)
+        return f"{httpx2.URL(display_url(url)).path} via {type(inner).__name__}"
 
     # -- whole responses -------------------------------------------------------------------------------
     def send(self, request: HttpRequest, *, max_bytes: int) -> HttpResponse:
@@ -437,7 +490,7 @@ class HttpxTransport:
 
         client = self._async()
         httpx_request = self._build(client, request)
-        left = _remaining(request.deadline)
+        left = _remaining(request.deadline, display_url(request.url))
         error: ChatOpenRouterError | None = None
         try:
             if left is None:
@@ -446,8 +499,10 @@ class HttpxTransport:
                 response = await asyncio.wait_for(client.send(httpx_request, stream=True), left)
         except httpx2.HTTPError as exc:
             error = _map_error(exc, "first_byte", request)
+        except ChatOpenRouterError:
+            raise  # our TimeoutError is a builtins.TimeoutError too: never mistake it for wait_for's
         except builtins.TimeoutError:
-            error = _total_timeout()
+            error = _total_timeout(display_url(request.url))
         if error is not None:
             raise error
         try:

@@ -107,7 +107,9 @@ class RetryState:
         self, policy: RetryPolicy, *, label: str, deadline: float | None, secret: str | None = None
     ) -> None:
         self.policy = policy
-        self.label = label  # "POST chat/completions": method and path only, never query, headers or body
+        # "POST https://openrouter.ai/api/v1/chat/completions" (or "POST /api/v1/responses via
+        # EmulatorTransport"): the method and where it really went, never query, headers or body.
+        self.label = label
         self.deadline = deadline
         self.attempts = 0
         self.committed = False

@@ -14,13 +14,13 @@ from dataclasses import replace
 from types import TracebackType
 from typing import Any, ClassVar, Protocol, TypeVar
 
-from ..core.messages import Messages
+from ..core.messages import ConversationInput, as_messages
 from ..core.options import ChatOptions, OutputSchema, Timeouts
 from ..core.request import ModelRequest
 from ..core.response import ChatResponse
 from ..core.stream import AsyncChatStream, AsyncSource, ChatStream, StreamState
 from ..core.structured import as_output_schema
-from ..core.tools import ToolLike
+from ..core.tools import ToolInput, ToolLike, as_tool_declarations
 from ..transport.base import header
 from ..transport.endpoint import Endpoint
 from ..transport.retry import RetryPolicy
@@ -59,6 +59,13 @@ class _Call:
         self.headers = headers
         self.retry = retry
         self.timeouts = timeouts
+
+
+def _answered(request: ModelRequest, response: ChatResponse) -> ChatResponse:
+    """``response`` with ``messages`` set: the conversation sent, then the answer (a new ``Messages``;
+    the caller's is never modified), so ``response.messages.user("And then?")`` continues it."""
+    response.messages = request.messages.copy().push(response.content)
+    return response
 
 
 class WireClient:
@@ -134,6 +141,27 @@ class WireClient:
         return response
 
     # -- shared plumbing -------------------------------------------------------------------------------
+    def _request(
+        self,
+        method: str,
+        messages: ConversationInput,
+        tools: Sequence[ToolInput] | None,
+        options: ChatOptions | None,
+        output: OutputSchema | type[Any] | None,
+    ) -> ModelRequest:
+        """The public arguments as a :class:`ModelRequest`, with the forgiving inputs made exact: the
+        conversation (a str, Messages or OpenAI-style dicts) and the tools (``@tool``, functions, specs,
+        dicts). A wrong type is a ``TypeError`` here, before anything is encoded or sent."""
+        where = f"{type(self).__name__}.{method}()"
+        if options is not None and not isinstance(options, ChatOptions):
+            raise TypeError(f"{where}: options= expects a ChatOptions, got {type(options).__name__}")
+        return ModelRequest(
+            as_messages(messages, where=where),
+            as_tool_declarations(tools, where=where),
+            options,
+            as_output_schema(output),
+        )
+
     def _prepare(self, request: ModelRequest, *, stream: bool) -> _Call:
         """Resolve the client's defaults into ``request``, encode it, and derive the per-call settings.
 
@@ -153,9 +181,9 @@ class WireClient:
 
     async def complete(
         self,
-        messages: Messages,
+        messages: ConversationInput,
         *,
-        tools: Sequence[ToolLike] | None = None,
+        tools: Sequence[ToolInput] | None = None,
         options: ChatOptions | None = None,
         output: OutputSchema | type[Any] | None = None,
     ) -> ChatResponse:
@@ -165,54 +193,62 @@ class WireClient:
         to ask for JSON matching it; validate the answer with
         ``StructuredOutput.for_type(Model).parse(response)``, or let a ``Chat`` do it.
         """
-        call = self._prepare(ModelRequest(messages, tools, options, as_output_schema(output)), stream=False)
+        request = self._request("complete", messages, tools, options, output)
+        call = self._prepare(request, stream=False)
         if self._request_check is not None:
             await self._request_check.acheck(call.body)
         # Decoding runs inside the retry loop: an error object in a 200 body is retried like its status.
-        return await self._endpoint.arequest_decoded(
+        response = await self._endpoint.arequest_decoded(
             "POST", self.path, call.body, decode=self._decode_response,
             extra_headers=call.headers, retry=call.retry, timeouts=call.timeouts,
         )  # fmt: skip
+        return _answered(request, response)
 
     def complete_sync(
         self,
-        messages: Messages,
+        messages: ConversationInput,
         *,
-        tools: Sequence[ToolLike] | None = None,
+        tools: Sequence[ToolInput] | None = None,
         options: ChatOptions | None = None,
         output: OutputSchema | type[Any] | None = None,
     ) -> ChatResponse:
         """Synchronous twin of :meth:`complete` (real sync I/O: safe inside a running event loop)."""
-        call = self._prepare(ModelRequest(messages, tools, options, as_output_schema(output)), stream=False)
+        request = self._request("complete_sync", messages, tools, options, output)
+        call = self._prepare(request, stream=False)
         if self._request_check is not None:
             self._request_check.check(call.body)
-        return self._endpoint.request_decoded(
+        response = self._endpoint.request_decoded(
             "POST", self.path, call.body, decode=self._decode_response,
             extra_headers=call.headers, retry=call.retry, timeouts=call.timeouts,
         )  # fmt: skip
+        return _answered(request, response)
 
     def stream(
         self,
-        messages: Messages,
+        messages: ConversationInput,
         *,
-        tools: Sequence[ToolLike] | None = None,
+        tools: Sequence[ToolInput] | None = None,
         options: ChatOptions | None = None,
         output: OutputSchema | type[Any] | None = None,
     ) -> AsyncChatStream:
         """Stream the answer: ``async for event in client.stream(msgs)``. Ends with one ``Done``."""
-        call = self._prepare(ModelRequest(messages, tools, options, as_output_schema(output)), stream=True)
-        return AsyncChatStream(self._new_state(), self._async_source(call), new_state=self._new_state)
+        request = self._request("stream", messages, tools, options, output)
+        call = self._prepare(request, stream=True)
+        return AsyncChatStream(
+            self._new_state(), self._async_source(call), new_state=self._new_state, conversation=request.messages
+        )
 
     def stream_sync(
         self,
-        messages: Messages,
+        messages: ConversationInput,
         *,
-        tools: Sequence[ToolLike] | None = None,
+        tools: Sequence[ToolInput] | None = None,
         options: ChatOptions | None = None,
         output: OutputSchema | type[Any] | None = None,
     ) -> ChatStream:
         """Synchronous twin of :meth:`stream`: ``for event in client.stream_sync(msgs)``."""
-        call = self._prepare(ModelRequest(messages, tools, options, as_output_schema(output)), stream=True)
+        request = self._request("stream_sync", messages, tools, options, output)
+        call = self._prepare(request, stream=True)
         if self._request_check is not None:
             self._request_check.check(call.body)
         endpoint, path = self._endpoint, self.path
@@ -222,6 +258,7 @@ class WireClient:
                 path, call.body, extra_headers=call.headers, retry=call.retry, timeouts=call.timeouts
             ),
             new_state=self._new_state,
+            conversation=request.messages,
         )
 
     def _async_source(self, call: _Call) -> AsyncSource:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+from decimal import Decimal
 
 import pytest
 
@@ -31,7 +32,7 @@ def test_get_generation_unwraps_data_and_is_typed() -> None:
     assert isinstance(gen, Generation)
     assert gen.id == "gen-3bhGkxlo4XFrqiabUM7NDtwDzWwG"
     assert (gen.model, gen.provider_name) == ("sao10k/l3-stheno-8b", "Infermatic")
-    assert (gen.total_cost, gen.upstream_inference_cost, gen.cache_discount) == (0.0015, 0.0012, None)
+    assert (gen.total_cost, gen.upstream_inference_cost, gen.cache_discount) == (Decimal("0.0015"), Decimal("0.0012"), None)
     assert (
         gen.native_tokens_prompt,
         gen.native_tokens_completion,
@@ -55,7 +56,7 @@ def test_get_generation_retries_early_404s_with_backoff() -> None:
     sleeps: list[float] = []
     recorder = Recorder([NOT_FOUND, NOT_FOUND, Reply.fixture("spec-generation-get.json")])
     gen = _api(recorder, sleeps).get_generation_sync("gen-x")
-    assert gen.total_cost == 0.0015
+    assert gen.total_cost == Decimal("0.0015")
     assert sleeps == [0.5, 1.0]
     assert len(recorder.seen) == 3
 

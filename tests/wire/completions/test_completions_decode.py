@@ -7,6 +7,7 @@ the edge cases the reference (§4, §5) warns about, one at a time.
 from __future__ import annotations
 
 import json
+from decimal import Decimal
 from typing import Any
 
 import pytest
@@ -42,7 +43,7 @@ def test_text_response_fields() -> None:
         3,
         2,
         5,
-        0.001,
+        Decimal("0.001"),
     )
     assert r.raw is not None
     assert r.raw["provider"] == "OpenAI"
@@ -409,7 +410,7 @@ def test_usage_arrives_on_a_chunk_with_empty_choices_after_the_finish() -> None:
         [chunk({"content": "x"}, "length"), chunk(choices=[], usage={"prompt_tokens": 9, "cost": 0.01})],
     )
     r = state.finish()
-    assert (r.finish_reason, r.usage.input_tokens, r.usage.cost) == ("length", 9, 0.01)
+    assert (r.finish_reason, r.usage.input_tokens, r.usage.cost) == ("length", 9, Decimal("0.01"))
 
 
 def test_finish_without_usage_is_fine() -> None:

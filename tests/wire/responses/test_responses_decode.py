@@ -7,6 +7,7 @@ the edge cases the reference (§7, §8) warns about, one at a time.
 from __future__ import annotations
 
 import json
+from decimal import Decimal
 from typing import Any
 
 import pytest
@@ -97,7 +98,7 @@ def test_text_response_fields_and_usage() -> None:
     u = r.usage
     assert (u.input_tokens, u.output_tokens, u.total_tokens) == (100, 40, 140)
     assert (u.cached_tokens, u.cache_write_tokens, u.reasoning_tokens) == (60, 30, 25)
-    assert (u.cost, u.is_byok, u.cost_details) == (0.0012, False, {"upstream_inference_cost": 0.0012})
+    assert (u.cost, u.is_byok, u.cost_details) == (Decimal("0.0012"), False, {"upstream_inference_cost": 0.0012})
     assert u.raw == USAGE
     assert r.raw is not None and r.raw["provider"] == "OpenAI"
 
@@ -240,7 +241,7 @@ def test_failed_status_raises_with_the_partial_and_openrouters_error_type() -> N
     assert (error.partial.text, error.partial.finish_reason, error.partial.usage.cost) == (
         "Partial ans",
         "error",
-        0.0012,
+        Decimal("0.0012"),
     )
     assert error.generation_id == "gen-1"
     assert error.retryable  # server_error
@@ -370,7 +371,7 @@ def test_text_stream_yields_chunks_then_the_final_response() -> None:
         "openai/gpt-5",
         1700,
         "stop",
-        0.0012,
+        Decimal("0.0012"),
     )
     assert r.raw is not None and r.raw["status"] == "completed"
 
@@ -679,7 +680,7 @@ def test_response_failed_raises_with_partial_usage_and_error_type() -> None:
     assert (error.partial.text, error.partial.finish_reason, error.partial.usage.cost) == (
         "Partial",
         "error",
-        0.0012,
+        Decimal("0.0012"),
     )
     assert error.received_output
 

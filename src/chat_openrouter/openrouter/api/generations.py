@@ -11,11 +11,15 @@ from __future__ import annotations
 
 from collections.abc import Iterator, Mapping
 from dataclasses import dataclass, field
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
+from ...core.usage import as_cost
 from ...errors import NotFoundError
 from ...wire.common.lenient import as_str, opt_bool, opt_float, opt_int
 from ._calls import CallFlow, EndpointGroup, Get, Wait, unwrap_data
+
+if TYPE_CHECKING:
+    from decimal import Decimal
 
 __all__ = ["GENERATION_BACKOFF", "Generation", "GenerationsGroup"]
 
@@ -36,9 +40,10 @@ class Generation:
     id: str
     model: str | None = None
     provider_name: str | None = None
-    total_cost: float | None = None
-    upstream_inference_cost: float | None = None
-    cache_discount: float | None = None
+    # Exact Decimals like Usage.cost (core/usage.py): `record.total_cost == response.usage.cost`.
+    total_cost: Decimal | None = None
+    upstream_inference_cost: Decimal | None = None
+    cache_discount: Decimal | None = None
     is_byok: bool | None = None
     tokens_prompt: int | None = None
     tokens_completion: int | None = None
@@ -64,9 +69,9 @@ class Generation:
             id=str(data.get("id", "")),
             model=as_str(data.get("model")),
             provider_name=as_str(data.get("provider_name")),
-            total_cost=opt_float(data.get("total_cost")),
-            upstream_inference_cost=opt_float(data.get("upstream_inference_cost")),
-            cache_discount=opt_float(data.get("cache_discount")),
+            total_cost=as_cost(opt_float(data.get("total_cost"))),
+            upstream_inference_cost=as_cost(opt_float(data.get("upstream_inference_cost"))),
+            cache_discount=as_cost(opt_float(data.get("cache_discount"))),
             is_byok=opt_bool(data.get("is_byok")),
             tokens_prompt=opt_int(data.get("tokens_prompt")),
             tokens_completion=opt_int(data.get("tokens_completion")),

@@ -14,7 +14,7 @@ from typing import Any
 
 from ...core.parts import ToolPart
 from ...core.response import ChatResponse, TokenLogprob, TopLogprob
-from ...core.usage import Usage
+from ...core.usage import Usage, as_cost
 from ...errors import DecodeError
 from .lenient import as_count, as_mapping, as_str, opt_bool, opt_float, opt_int
 
@@ -142,7 +142,7 @@ def usage_from(
         reasoning_tokens=as_count(as_mapping(output_details).get("reasoning_tokens")),
         cached_tokens=as_count(read_details.get("cached_tokens")),
         cache_write_tokens=as_count(read_details.get("cache_write_tokens")),
-        cost=cost if cost is not None and cost >= 0 else None,
+        cost=as_cost(cost if cost is not None and cost >= 0 else None),  # exact Decimal (core/usage.py)
         is_byok=opt_bool(usage.get("is_byok")),
         cost_details=dict(cost_details) if isinstance(cost_details, Mapping) else {},
         raw=dict(usage),
