@@ -36,6 +36,7 @@ from typing import TYPE_CHECKING, Any
 
 from ..errors import ConfigurationError
 from .approval import APPROVAL_STRATEGIES, ApprovalPolicy, ApprovalStrategy, Pause
+from .embeddings import Embeddings, EmbeddingsInput, EmbeddingsProvider
 from .engine import Flow, RunConfig, check_resumable, run
 from .messages import Messages
 from .options import ChatOptions
@@ -80,6 +81,8 @@ class _ChatConfig:
     after_step: Callable[..., Any] | None = None
     has_output: bool = False
     mcp_servers: tuple[MCPServerConfig, ...] = ()
+    embeddings: EmbeddingsProvider | None = None
+    embedding_model: str | None = None
 
 
 class ChatBuilder:
@@ -196,6 +199,18 @@ class ChatBuilder:
         merged = self._config.options.merged(options) if self._config.options is not None else options
         return self._with(options=merged)
 
+    def with_embeddings(self, provider: EmbeddingsProvider, *, model: str | None = None) -> ChatBuilder:
+        """Let the chat embed text too (``chat.embed(...)``), e.g. with ``OpenRouterAPI(client)``.
+
+        ``model`` is the embedding model used when ``embed`` is given none (else the provider's own
+        default). The Rust crate's ``ChatBuilder::with_embeddings`` counterpart.
+        """
+        if not isinstance(provider, EmbeddingsProvider):
+            raise ConfigurationError(
+                f"with_embeddings expects an object with embed/embed_sync, got {type(provider).__name__}"
+            )
+        return self._with(embeddings=provider, embedding_model=model)
+
     def with_approval(self, policy: ApprovalStrategy | ApprovalPolicy) -> ChatBuilder:
         """Override the tools' own approval strategies.
 
@@ -271,7 +286,10 @@ class ChatBuilder:
             after_step=cfg.after_step,
             toolsets=toolsets,
         )
-        return Chat(cfg.provider, run_config)
+        chat = Chat(cfg.provider, run_config)
+        if cfg.embeddings is not None:
+            chat._embeddings = (cfg.embeddings, cfg.embedding_model)
+        return chat
 
 
 class Chat:
@@ -283,11 +301,12 @@ class Chat:
     owns their connections: close it (``with chat:``, ``async with chat:``, ``close()``, ``aclose()``).
     """
 
-    __slots__ = ("_config", "provider")
+    __slots__ = ("_config", "_embeddings", "provider")
 
     def __init__(self, provider: ChatProvider, config: RunConfig) -> None:
         self.provider = provider
         self._config = config
+        self._embeddings: tuple[EmbeddingsProvider, str | None] | None = None
 
     def __repr__(self) -> str:
         tools = ", ".join(self._config.tools) or "none"
@@ -307,6 +326,27 @@ class Chat:
     def output_type(self) -> Any:
         """The structured output type, or None."""
         return self._config.output.output_type if self._config.output is not None else None
+
+    # -- embeddings (ChatBuilder.with_embeddings) ----------------------------------------------------------
+    def _embedder(self, model: str | None) -> tuple[EmbeddingsProvider, str | None]:
+        if self._embeddings is None:
+            raise ConfigurationError("this chat has no embeddings: build it with ChatBuilder().with_embeddings(...)")
+        provider, default = self._embeddings
+        return provider, model or default
+
+    async def embed(
+        self, inputs: EmbeddingsInput, *, model: str | None = None, dimensions: int | None = None
+    ) -> Embeddings:
+        """Embed texts (or multimodal inputs) with the chat's embeddings provider: one vector per input."""
+        provider, chosen = self._embedder(model)
+        return await provider.embed(inputs, model=chosen, dimensions=dimensions)
+
+    def embed_sync(
+        self, inputs: EmbeddingsInput, *, model: str | None = None, dimensions: int | None = None
+    ) -> Embeddings:
+        """Synchronous twin of :meth:`embed`."""
+        provider, chosen = self._embedder(model)
+        return provider.embed_sync(inputs, model=chosen, dimensions=dimensions)
 
     # -- lifetime: the chat owns its MCP connections ----------------------------------------------------
     def close(self) -> None:

@@ -12,6 +12,7 @@ if TYPE_CHECKING:
     from .response import ChatResponse, TokenLogprob
 
 __all__ = [
+    "AudioChunk",
     "Done",
     "Paused",
     "ReasoningChunk",
@@ -39,6 +40,18 @@ class RefusalChunk:
     """A piece of the model's refusal message (the final one is ``ChatResponse.refusal``); never text."""
 
     text: str
+
+
+@dataclass(frozen=True, slots=True)
+class AudioChunk:
+    """A piece of the model's speech (audio output): ``data`` bytes to play or save in order, and the
+    piece of the ``transcript`` they carry. The whole is the answer's :class:`~.parts.AudioPart`."""
+
+    data: bytes
+    transcript: str = ""
+
+    def __repr__(self) -> str:
+        return f"AudioChunk(<{len(self.data)} bytes>, transcript={self.transcript!r})"
 
 
 @dataclass(frozen=True, slots=True)
@@ -93,4 +106,15 @@ class Done:
     response: ChatResponse
 
 
-StreamEvent = TextChunk | RefusalChunk | ReasoningChunk | ToolCallChunk | ToolCall | ToolResult | Structured | Paused | Done
+StreamEvent = (
+    TextChunk
+    | RefusalChunk
+    | ReasoningChunk
+    | AudioChunk
+    | ToolCallChunk
+    | ToolCall
+    | ToolResult
+    | Structured
+    | Paused
+    | Done
+)

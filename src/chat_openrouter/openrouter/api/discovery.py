@@ -250,6 +250,15 @@ class DiscoveryGroup(EndpointGroup):
         cache.store(model_id, started, value)
         return value
 
+    def get_model_endpoints_sync(self, model_id: str) -> ModelEndpoints | None:
+        """Like :meth:`list_model_endpoints_sync`, cached for the catalogue's TTL, and None for a model the
+        API does not know (what the capability pre-flight reads)."""
+        return self._calls.run_sync(self._cached_endpoints(model_id))
+
+    async def get_model_endpoints(self, model_id: str) -> ModelEndpoints | None:
+        """Async twin of :meth:`get_model_endpoints_sync`."""
+        return await self._calls.run(self._cached_endpoints(model_id))
+
     def _providers(self) -> CallFlow[list[Provider]]:
         body = yield Get("providers")
         entries = body.get("data") if isinstance(body, Mapping) else None
