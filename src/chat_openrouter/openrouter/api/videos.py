@@ -186,8 +186,9 @@ class VideosGroup(EndpointGroup):
         cancel: threading.Event | None,
         first: VideoJob | None = None,
     ) -> CallFlow[VideoJob]:
-        if timeout < 0 or poll_interval <= 0 or max_interval < poll_interval:
-            raise ConfigurationError("need timeout >= 0 and 0 < poll_interval <= max_interval")
+        if not timeout >= 0 or not poll_interval > 0 or not max_interval > 0:
+            raise ConfigurationError("need timeout >= 0, poll_interval > 0 and max_interval > 0")
+        max_interval = max(max_interval, poll_interval)
         clock = self._calls.clock
         deadline = clock() + timeout
         delay = poll_interval
