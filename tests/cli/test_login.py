@@ -6,7 +6,6 @@ from __future__ import annotations
 
 import json
 import re
-import urllib.request
 from pathlib import Path
 from urllib.parse import parse_qs, urlsplit
 
@@ -51,15 +50,8 @@ def test_only_the_callback_is_answered_and_a_missing_code_fails(server: Emulator
     live, url = _login(server)
     callback = parse_qs(urlsplit(url).query)["callback_url"][0].replace("localhost", "127.0.0.1")
     other = callback.replace("/callback", "/favicon.ico")
-    try:
-        urllib.request.urlopen(other, timeout=TIMEOUT)
-        raise AssertionError("expected a 404")
-    except urllib.error.HTTPError as error:
-        assert error.code == 404
-    try:
-        urllib.request.urlopen(callback + "?error=access_denied", timeout=TIMEOUT)
-    except urllib.error.HTTPError as error:
-        assert error.code == 400
+    assert httpx2.get(other, timeout=TIMEOUT).status_code == 404
+    assert httpx2.get(callback + "?error=access_denied", timeout=TIMEOUT).status_code == 400
     assert live.proc.wait(timeout=TIMEOUT) == 2
     assert "access_denied" in live.out.decode()
     assert not (home / "keys.json").exists()
