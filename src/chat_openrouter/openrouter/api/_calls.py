@@ -170,6 +170,8 @@ def query(**values: Any) -> dict[str, str]:
     for name, value in values.items():
         if value is None:
             continue
+        if not isinstance(value, (str, int, float)):
+            raise ConfigurationError(f"query parameter {name!r} must be a string, number or boolean, got {value!r}")
         params[name] = ("true" if value else "false") if isinstance(value, bool) else str(value)
     return params
 
