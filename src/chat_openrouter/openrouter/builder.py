@@ -91,8 +91,9 @@ class OpenRouterBuilder:
 
     ``build()`` returns a :class:`ResponsesClient` (OpenRouter's default wire) or, after
     :meth:`with_completions`, a :class:`CompletionsClient` -- no wrapper type in between.
-    ``build_api()`` returns an :class:`~chat_openrouter.OpenRouterAPI` (models, generations, key,
-    credits) on the same settings; ``OpenRouterAPI(client)`` gives one for a built client.
+    ``build_api()`` returns an :class:`~chat_openrouter.OpenRouterAPI` (models, embeddings, images,
+    audio, video, keys, ... and any other path) on the same settings; ``OpenRouterAPI(client)`` gives one
+    for a built client.
     """
 
     def __init__(self, config: OpenRouterConfig | None = None) -> None:

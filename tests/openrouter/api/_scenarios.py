@@ -162,7 +162,9 @@ def videos(api: OpenRouterAPI, builder: OpenRouterBuilder, emulator: Emulator, t
     assert done.status == "completed" and done.urls and done.cost
     video = call(api, "download_video", twins, done)
     assert video[4:8] == b"ftyp"
-    again = call(api, "generate_video", twins, "a sunrise", model="emulator/video", timeout=30)
+    again = call(
+        api, "generate_video", twins, "a sunrise", model="emulator/video", timeout=30, poll_interval=0.01
+    )
     assert again.status == "completed"
     assert [m.id for m in call(api, "list_video_models", twins)] == ["emulator/video"]
 

@@ -338,6 +338,8 @@ class VideosGroup(EndpointGroup):
         first_frame: FilePart | str | None = None,
         last_frame: FilePart | str | None = None,
         timeout: float = DEFAULT_VIDEO_TIMEOUT,
+        poll_interval: float = POLL_INTERVAL,
+        max_interval: float = MAX_POLL_INTERVAL,
         cancel: threading.Event | None = None,
     ) -> VideoJob:
         """Create a job and wait for it (:meth:`create_video_sync` + :meth:`wait_for_video_sync`)."""
@@ -345,7 +347,9 @@ class VideosGroup(EndpointGroup):
             prompt, model=model, duration=duration, resolution=resolution, aspect_ratio=aspect_ratio,
             seed=seed, generate_audio=generate_audio, first_frame=first_frame, last_frame=last_frame,
         )  # fmt: skip
-        return self.wait_for_video_sync(job, timeout=timeout, cancel=cancel)
+        return self.wait_for_video_sync(
+            job, timeout=timeout, poll_interval=poll_interval, max_interval=max_interval, cancel=cancel
+        )
 
     async def generate_video(
         self,
@@ -360,6 +364,8 @@ class VideosGroup(EndpointGroup):
         first_frame: FilePart | str | None = None,
         last_frame: FilePart | str | None = None,
         timeout: float = DEFAULT_VIDEO_TIMEOUT,
+        poll_interval: float = POLL_INTERVAL,
+        max_interval: float = MAX_POLL_INTERVAL,
         cancel: threading.Event | None = None,
     ) -> VideoJob:
         """Async twin of :meth:`generate_video_sync`."""
@@ -367,7 +373,9 @@ class VideosGroup(EndpointGroup):
             prompt, model=model, duration=duration, resolution=resolution, aspect_ratio=aspect_ratio,
             seed=seed, generate_audio=generate_audio, first_frame=first_frame, last_frame=last_frame,
         )  # fmt: skip
-        return await self.wait_for_video(job, timeout=timeout, cancel=cancel)
+        return await self.wait_for_video(
+            job, timeout=timeout, poll_interval=poll_interval, max_interval=max_interval, cancel=cancel
+        )
 
     # -- models ----------------------------------------------------------------------------------------
     def _video_models(self) -> CallFlow[list[VideoModel]]:
