@@ -34,6 +34,17 @@ import pytest
 DOCS_MODEL = "emulator/reasoning"
 # A quoted OpenRouter model id, e.g. "anthropic/claude-sonnet-4" or "meta-llama/llama-3.3-70b-instruct:free".
 _MODEL_ID = re.compile(r'"([a-z0-9][a-z0-9._-]*/[A-Za-z0-9][A-Za-z0-9._:-]*)"')
+# Model ids that name what they do are served by the emulator's model of that kind (an embedding model
+# by emulator/embedding, ...); a page can also say it outright in a comment a reader never sees:
+# <!-- emulator-aliases: meta-llama/llama-3.3-70b-instruct=emulator/image-output -->
+_KINDS = (("embed", "emulator/embedding"), ("rerank", "emulator/rerank"), ("tts", "emulator/speech"),
+          ("whisper", "emulator/transcription"), ("audio", "emulator/audio-output"),
+          ("-image", "emulator/image-generation"), ("veo", "emulator/video"))
+_DIRECTIVE = re.compile(r"<!--\s*emulator-aliases:(.*?)-->", re.S)
+
+
+def _served_by(model: str) -> str:
+    return next((target for word, target in _KINDS if word in model), DOCS_MODEL)
 
 
 @pytest.fixture(scope="module")  # one per page: sybil collects a page as a module
@@ -42,8 +53,12 @@ def openrouter_emulator(request: pytest.FixtureRequest, tmp_path_factory: pytest
     from chat_openrouter.testing.emulator import Emulator
 
     page = Path(str(request.path))
-    models = {m for m in _MODEL_ID.findall(page.read_text(encoding="utf-8")) if not m.startswith("emulator/")}
-    emulator = Emulator(aliases=dict.fromkeys(sorted(models), DOCS_MODEL))
+    text = page.read_text(encoding="utf-8")
+    models = {m for m in _MODEL_ID.findall(text) if not m.startswith("emulator/")}
+    aliases = {model: _served_by(model) for model in sorted(models)}
+    for directive in _DIRECTIVE.findall(text):
+        aliases.update(pair.split("=", 1) for pair in directive.split())
+    emulator = Emulator(aliases=aliases)
     with emulator.loopback() as server, pytest.MonkeyPatch.context() as patch:
         patch.setenv("OPENROUTER_BASE_URL", server.base_url)
         patch.setenv("OPENROUTER_API_KEY", "sk-or-v1-docs-examples")

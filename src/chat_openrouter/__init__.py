@@ -20,7 +20,9 @@ from typing import TYPE_CHECKING, Any
 from . import errors
 from .core import messages
 from .core.approval import Pause
+from .core.embeddings import Embeddings, EmbeddingsProvider, EmbeddingUsage
 from .core.events import (
+    AudioChunk,
     Done,
     Paused,
     ReasoningChunk,
@@ -33,8 +35,9 @@ from .core.events import (
     ToolResult,
 )
 from .core.messages import Content, Messages
-from .core.options import ChatOptions, OutputSchema, Reasoning
+from .core.options import AudioOutput, ChatOptions, ImageConfig, OutputSchema, Reasoning
 from .core.parts import (
+    AudioPart,
     FilePart,
     Part,
     ReasoningPart,
@@ -98,6 +101,7 @@ if TYPE_CHECKING:
         MaxPrice,
         OpenRouterOptions,
         ProviderPreferences,
+        Trace,
         request_options,
     )
     from .openrouter.wire_builders import CompletionsBuilder, ResponsesBuilder
@@ -133,6 +137,7 @@ _LAZY = {
     "MaxPrice": "chat_openrouter.openrouter.routing",
     "OpenRouterOptions": "chat_openrouter.openrouter.routing",
     "ProviderPreferences": "chat_openrouter.openrouter.routing",
+    "Trace": "chat_openrouter.openrouter.routing",
     "request_options": "chat_openrouter.openrouter.routing",
     "CompletionsBuilder": "chat_openrouter.openrouter.wire_builders",
     "CompletionsClient": "chat_openrouter.wire.completions.client",
@@ -162,6 +167,9 @@ __all__ = [
     "APIStatusError",
     "AsyncChatRunStream",
     "AsyncChatStream",
+    "AudioChunk",
+    "AudioOutput",
+    "AudioPart",
     "AuthenticationError",
     "BadRequestError",
     "CacheControl",
@@ -181,9 +189,13 @@ __all__ = [
     "Credits",
     "DecodeError",
     "Done",
+    "EmbeddingUsage",
+    "Embeddings",
+    "EmbeddingsProvider",
     "FileParserPlugin",
     "FilePart",
     "Generation",
+    "ImageConfig",
     "IncompleteStreamError",
     "InsecureTransportWarning",
     "InsufficientCreditsError",
@@ -238,6 +250,7 @@ __all__ = [
     "ToolStatus",
     "ToolsetError",
     "TopLogprob",
+    "Trace",
     "TransportError",
     "UrlCitation",
     "Usage",

@@ -34,7 +34,7 @@ from chat_openrouter import (
     tool,
 )
 from chat_openrouter.core import serialization
-from chat_openrouter.core.parts import Part
+from chat_openrouter.core.parts import AudioPart, Part
 from chat_openrouter.core.response import TokenLogprob, TopLogprob
 from chat_openrouter.testing import ScriptedProvider, call, reply
 from chat_openrouter.wire.completions import codec as completions_codec
@@ -75,6 +75,14 @@ file_parts = st.builds(
 ) | st.builds(FilePart, mime_type=st.just("image/jpeg"), url=st.text(min_size=1, max_size=30))
 structured_parts = st.builds(StructuredPart, json_values)
 refusal_parts = st.builds(RefusalPart, st.text(max_size=20))
+audio_parts = st.builds(
+    AudioPart,
+    data=st.binary(max_size=40),
+    format=st.none() | st.sampled_from(["wav", "mp3", "pcm16"]),
+    transcript=st.text(max_size=20),
+    id=opt_text,
+    expires_at=st.none() | st.integers(0, 2**40),
+)
 
 
 @st.composite
@@ -91,7 +99,9 @@ def tool_parts(draw: st.DrawFn) -> ToolPart:
     return part
 
 
-parts = st.one_of(text_parts, reasoning_parts, tool_parts(), file_parts, structured_parts, refusal_parts)
+parts = st.one_of(
+    text_parts, reasoning_parts, tool_parts(), file_parts, structured_parts, refusal_parts, audio_parts
+)
 contents = st.builds(Content, st.sampled_from(list(Role)), st.lists(parts, max_size=4))
 conversations = st.builds(Messages, st.lists(contents, max_size=5))
 usages = st.builds(
@@ -193,6 +203,7 @@ def test_every_part_kind_and_field_is_saved() -> None:
         "FilePart",
         "StructuredPart",
         "RefusalPart",
+        "AudioPart",
     }
     tool_call = ToolPart("call_1", "search", '{"q": "x"}', status=ToolStatus.FAILED, error="boom")
     tool_call.arguments = {"q": "edited"}
@@ -210,6 +221,7 @@ def test_every_part_kind_and_field_is_saved() -> None:
         FilePart("application/pdf", url="https://x/a.pdf", filename="a.pdf"),
         StructuredPart({"city": "Paris"}),
         RefusalPart("I can't help with that."),
+        AudioPart(b"RIFF", format="wav", transcript="hello", id="audio_1", expires_at=1_767_225_600),
     ]
     for part in every_field_set:
         assert serialization.decode_part(serialization.encode_part(part)) == part

@@ -49,6 +49,7 @@ _TWINS = [
     ("resume", "resume_sync"),
     ("resume_stream", "resume_stream_sync"),
     ("aclose", "close"),
+    ("embed", "embed_sync"),
 ]
 
 
@@ -59,7 +60,7 @@ def test_chat_sync_and_async_signatures_match(async_name: str, sync_name: str) -
     assert [(p.name, p.kind, p.default, p.annotation) for p in a.parameters.values()] == [
         (p.name, p.kind, p.default, p.annotation) for p in s.parameters.values()
     ]
-    assert inspect.iscoroutinefunction(getattr(Chat, async_name)) == (async_name in ("complete", "resume", "aclose"))
+    assert inspect.iscoroutinefunction(getattr(Chat, async_name)) == (async_name in ("complete", "resume", "aclose", "embed"))
     assert not inspect.iscoroutinefunction(getattr(Chat, sync_name))
 
 

@@ -140,7 +140,8 @@ def test_routing_fields_reach_the_wire(wire: str) -> None:
         "audio": "0.2",
     }
     assert body["provider"]["sort"] == {"by": "price", "partition": "model"}
-    assert (body["session_id"], body["user"]) == ("conv-42", "end-user-1")
+    user_field = "safety_identifier" if wire == "responses" else "user"  # each wire's end-user id (spec)
+    assert (body["session_id"], body[user_field]) == ("conv-42", "end-user-1")
     assert body["reasoning"]["effort"] == "high"
     assert body["reasoning"]["summary"] == "auto"
 

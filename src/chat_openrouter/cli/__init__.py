@@ -4,6 +4,7 @@
 
     chat-openrouter demo                              # offline tour: emulator on loopback, both wires
     chat-openrouter keys set                          # store your key (or set OPENROUTER_API_KEY)
+    chat-openrouter login                             # or log in in the browser and store the key
     chat-openrouter chat "Explain SSE in one line"    # stream an answer
     cat notes.md | chat-openrouter chat "summarize"   # the prompt, then the piped text
     chat-openrouter chat -c "and in French?"          # continue the last conversation
@@ -42,7 +43,7 @@ from ._output import PROG, UsageError, describe, error, write
 __all__ = ["COMMANDS", "build_parser", "main"]
 
 #: The command modules, in ``--help`` order. Each is ``chat_openrouter.cli.<name>`` with ``register()``.
-COMMANDS: tuple[str, ...] = ("chat", "models", "batch", "logs", "keys", "aliases", "emulator", "demo")
+COMMANDS: tuple[str, ...] = ("chat", "models", "batch", "logs", "keys", "login", "aliases", "emulator", "demo")
 
 
 class _Parser(argparse.ArgumentParser):

@@ -36,6 +36,7 @@ from typing import TYPE_CHECKING, Any, Generic, overload
 
 from ..errors import ConfigurationError
 from .approval import APPROVAL_STRATEGIES, ApprovalPolicy, ApprovalStrategy, Pause
+from .embeddings import Embeddings, EmbeddingsInput, EmbeddingsProvider
 from .engine import Flow, RunConfig, check_resumable, run
 from .messages import ConversationInput, Messages, as_messages
 from .options import ChatOptions, OutputSchema
@@ -88,6 +89,8 @@ class _ChatConfig:
     has_output: bool = False
     mcp_servers: tuple[MCPServerConfig, ...] = ()
     reset_tool_choice: bool = True
+    embeddings: EmbeddingsProvider | None = None
+    embedding_model: str | None = None
 
 
 class ChatBuilder(Generic[OutputT]):
@@ -238,6 +241,18 @@ class ChatBuilder(Generic[OutputT]):
         merged = self._config.options.merged(options) if self._config.options is not None else options
         return self._with(options=merged)
 
+    def with_embeddings(self, provider: EmbeddingsProvider, *, model: str | None = None) -> ChatBuilder[OutputT]:
+        """Let the chat embed text too (``chat.embed(...)``), e.g. with ``OpenRouterAPI(client)``.
+
+        ``model`` is the embedding model used when ``embed`` is given none (else the provider's own
+        default). The Rust crate's ``ChatBuilder::with_embeddings`` counterpart.
+        """
+        if not isinstance(provider, EmbeddingsProvider):
+            raise ConfigurationError(
+                f"with_embeddings expects an object with embed/embed_sync, got {type(provider).__name__}"
+            )
+        return self._with(embeddings=provider, embedding_model=model)
+
     def with_approval(self, policy: ApprovalStrategy | ApprovalPolicy) -> ChatBuilder[OutputT]:
         """Override the tools' own approval strategies.
 
@@ -318,7 +333,8 @@ class ChatBuilder(Generic[OutputT]):
             reset_tool_choice=cfg.reset_tool_choice,
             default_tool_choice=_default_tool_choice(cfg.provider),
         )
-        return Chat(cfg.provider, run_config)
+        embeddings = (cfg.embeddings, cfg.embedding_model) if cfg.embeddings is not None else None
+        return Chat(cfg.provider, run_config, embeddings=embeddings)
 
 
 def _default_tool_choice(provider: ChatProvider) -> str | dict[str, Any] | None:
@@ -345,11 +361,18 @@ class Chat(Generic[OutputT]):
     owns their connections: close it (``with chat:``, ``async with chat:``, ``close()``, ``aclose()``).
     """
 
-    __slots__ = ("_config", "provider")
+    __slots__ = ("_config", "_embeddings", "provider")
 
-    def __init__(self, provider: ChatProvider, config: RunConfig) -> None:
+    def __init__(
+        self,
+        provider: ChatProvider,
+        config: RunConfig,
+        *,
+        embeddings: tuple[EmbeddingsProvider, str | None] | None = None,
+    ) -> None:
         self.provider = provider
         self._config = config
+        self._embeddings = embeddings
 
     def __repr__(self) -> str:
         tools = ", ".join(self._config.tools) or "none"
@@ -369,6 +392,27 @@ class Chat(Generic[OutputT]):
     def output_type(self) -> Any:
         """The structured output type, or None."""
         return self._config.output.output_type if self._config.output is not None else None
+
+    # -- embeddings (ChatBuilder.with_embeddings) ----------------------------------------------------------
+    def _embedder(self, model: str | None) -> tuple[EmbeddingsProvider, str | None]:
+        if self._embeddings is None:
+            raise ConfigurationError("this chat has no embeddings: build it with ChatBuilder().with_embeddings(...)")
+        provider, default = self._embeddings
+        return provider, model or default
+
+    async def embed(
+        self, inputs: EmbeddingsInput, *, model: str | None = None, dimensions: int | None = None
+    ) -> Embeddings:
+        """Embed texts (or multimodal inputs) with the chat's embeddings provider: one vector per input."""
+        provider, chosen = self._embedder(model)
+        return await provider.embed(inputs, model=chosen, dimensions=dimensions)
+
+    def embed_sync(
+        self, inputs: EmbeddingsInput, *, model: str | None = None, dimensions: int | None = None
+    ) -> Embeddings:
+        """Synchronous twin of :meth:`embed`."""
+        provider, chosen = self._embedder(model)
+        return provider.embed_sync(inputs, model=chosen, dimensions=dimensions)
 
     # -- lifetime: the chat owns its MCP connections ----------------------------------------------------
     def close(self) -> None:

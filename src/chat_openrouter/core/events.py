@@ -13,6 +13,7 @@ if TYPE_CHECKING:
     from .response import ChatResponse, TokenLogprob
 
 __all__ = [
+    "AudioChunk",
     "Done",
     "Paused",
     "ReasoningChunk",
@@ -40,6 +41,18 @@ class RefusalChunk:
     """A piece of the model's refusal message (the final one is ``ChatResponse.refusal``); never text."""
 
     text: str
+
+
+@dataclass(frozen=True, slots=True)
+class AudioChunk:
+    """A piece of the model's speech (audio output): ``data`` bytes to play or save in order, and the
+    piece of the ``transcript`` they carry. The whole is the answer's :class:`~.parts.AudioPart`."""
+
+    data: bytes
+    transcript: str = ""
+
+    def __repr__(self) -> str:
+        return f"AudioChunk(<{len(self.data)} bytes>, transcript={self.transcript!r})"
 
 
 @dataclass(frozen=True, slots=True)
@@ -100,6 +113,7 @@ StreamEvent = Union[  # noqa: UP007 - a generic alias over a TypeVar needs Union
     TextChunk,
     RefusalChunk,
     ReasoningChunk,
+    AudioChunk,
     ToolCallChunk,
     ToolCall,
     ToolResult,

@@ -23,7 +23,17 @@ from dataclasses import dataclass, field
 from typing import Any, overload
 
 from . import openai_format, serialization
-from .parts import FilePart, Part, ReasoningPart, RefusalPart, Role, StructuredPart, TextPart, ToolPart
+from .parts import (
+    AudioPart,
+    FilePart,
+    Part,
+    ReasoningPart,
+    RefusalPart,
+    Role,
+    StructuredPart,
+    TextPart,
+    ToolPart,
+)
 
 __all__ = [
     "Content",
@@ -38,7 +48,7 @@ __all__ = [
 
 PartLike = str | Part
 
-_PART_TYPES = (TextPart, FilePart, ReasoningPart, ToolPart, StructuredPart, RefusalPart)
+_PART_TYPES = (TextPart, FilePart, ReasoningPart, ToolPart, StructuredPart, RefusalPart, AudioPart)
 _ACCEPTED_PARTS = "a str (text) or a part (TextPart, FilePart, ...)"
 
 

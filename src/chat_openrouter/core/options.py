@@ -12,7 +12,9 @@ from ..errors import ConfigurationError
 __all__ = [
     "REASONING_EFFORTS",
     "REASONING_SUMMARIES",
+    "AudioOutput",
     "ChatOptions",
+    "ImageConfig",
     "OutputSchema",
     "Reasoning",
     "Timeouts",
@@ -21,6 +23,17 @@ __all__ = [
 
 #: The most alternatives per token OpenRouter returns (spec ChatRequest.top_logprobs: 0-20).
 MAX_TOP_LOGPROBS = 20
+#: What a model can be asked to produce (spec ChatRequest.modalities; the Responses API: text, image).
+MODALITIES = ("text", "image", "audio")
+# Sampling knobs and their documented ranges (reference §3.1, OpenRouter's parameters guide).
+_RANGES: dict[str, tuple[float, float]] = {
+    "frequency_penalty": (-2.0, 2.0),
+    "presence_penalty": (-2.0, 2.0),
+    "repetition_penalty": (0.0, 2.0),
+    "min_p": (0.0, 1.0),
+    "top_a": (0.0, 1.0),
+}
+_LOGIT_BIAS = 100.0  # OpenAI's bound on a token's bias, which OpenRouter passes on
 #: OpenRouter's reasoning efforts, least to most (spec ``ReasoningEffort``, both wires).
 REASONING_EFFORTS = ("none", "minimal", "low", "medium", "high", "xhigh", "max")
 #: Reasoning summary verbosities (spec ``ReasoningSummaryVerbosity``).
@@ -212,6 +225,36 @@ def _check_text(where: str, value: Any) -> None:
 
 
 @dataclass(frozen=True, slots=True)
+class ImageConfig:
+    """How an image-output model draws (``image_config``): ``aspect_ratio`` (``"16:9"``...), ``image_size``
+    (``"1K"``, ``"2K"``, ``"4K"``), and any provider-specific key in ``extra`` (spec ``ImageConfig``)."""
+
+    aspect_ratio: str | None = None
+    image_size: str | None = None
+    extra: Mapping[str, Any] = field(default_factory=dict)
+
+    def to_json(self) -> dict[str, Any]:
+        out: dict[str, Any] = dict(self.extra)
+        if self.aspect_ratio is not None:
+            out["aspect_ratio"] = self.aspect_ratio
+        if self.image_size is not None:
+            out["image_size"] = self.image_size
+        return out
+
+
+@dataclass(frozen=True, slots=True)
+class AudioOutput:
+    """Spoken answers (Chat Completions ``audio``, with ``modalities`` including ``"audio"``): the
+    ``voice`` and the ``format`` (``wav``, ``mp3``, ``pcm16``...) the model speaks in."""
+
+    voice: str = "alloy"
+    format: str = "wav"
+
+    def to_json(self) -> dict[str, str]:
+        return {"voice": self.voice, "format": self.format}
+
+
+@dataclass(frozen=True, slots=True)
 class OutputSchema:
     """A JSON-schema structured-output request (``response_format`` / ``text.format``)."""
 
@@ -233,6 +276,14 @@ class ChatOptions:
     extends the object already there, any other value replaces): the escape hatch for anything not
     modelled here. ``extra_headers`` are added to this request only.
 
+    Sampling knobs beyond temperature/top_p: ``frequency_penalty``, ``presence_penalty`` (-2..2),
+    ``repetition_penalty`` (0..2), ``top_k``, ``min_p``, ``top_a`` (0..1) and ``logit_bias`` (token id ->
+    -100..100). ``modalities`` asks for image or audio output besides text (``("image", "text")``), shaped
+    by ``image_config`` and, for audio, ``audio``. Each wire sends what it has: the Responses API has no
+    ``repetition_penalty``, ``min_p``, ``top_a``, ``logit_bias``, ``stop``, ``seed``, audio output or
+    ``audio`` modality -- those are left out there with a warning. ``user`` (your end user's stable id) is
+    ``user`` on Chat Completions and ``safety_identifier`` on the Responses API (spec).
+
     Per-call reliability settings (never sent to the model; left None they fall back to the builder's):
     ``retries`` replaces the retry count, ``timeout`` the overall deadline in seconds, and ``timeouts``
     every phase's timeout (``timeout``, when also given, still wins for the overall deadline).
@@ -249,6 +300,16 @@ class ChatOptions:
     reasoning: Reasoning | None = None
     logprobs: bool | None = None
     top_logprobs: int | None = None
+    frequency_penalty: float | None = None
+    presence_penalty: float | None = None
+    repetition_penalty: float | None = None
+    top_k: int | None = None
+    min_p: float | None = None
+    top_a: float | None = None
+    logit_bias: Mapping[int | str, float] | None = None
+    modalities: tuple[str, ...] | None = None
+    image_config: ImageConfig | None = None
+    audio: AudioOutput | None = None
     extra_body: dict[str, Any] = field(default_factory=dict)
     extra_headers: dict[str, str] = field(default_factory=dict)
     retries: int | None = None
@@ -285,6 +346,7 @@ class ChatOptions:
             raise ConfigurationError(
                 "top_logprobs needs logprobs: drop logprobs=False or set top_logprobs=None"
             )
+        self._check_sampling()
 
     def _check_types(self) -> None:
         stop = self.stop
@@ -328,6 +390,30 @@ class ChatOptions:
             )
         if self.timeouts is not None and not isinstance(self.timeouts, Timeouts):
             raise ConfigurationError(f"ChatOptions.timeouts must be a Timeouts, got {self.timeouts!r}")
+
+    def _check_sampling(self) -> None:
+        for name, (low, high) in _RANGES.items():
+            value = getattr(self, name)
+            if value is not None and (
+                isinstance(value, bool) or not isinstance(value, (int, float)) or not low <= value <= high
+            ):
+                raise ConfigurationError(f"{name} must be a number from {low:g} to {high:g}, not {value!r}")
+        top_k = self.top_k
+        if top_k is not None and (isinstance(top_k, bool) or not isinstance(top_k, int) or top_k < 0):
+            raise ConfigurationError(f"top_k must be a non-negative integer, not {top_k!r}")
+        if self.logit_bias is not None:
+            for token, bias in self.logit_bias.items():
+                if not str(token).isdigit():
+                    raise ConfigurationError(f"logit_bias keys are token ids, not {token!r}")
+                if isinstance(bias, bool) or not isinstance(bias, (int, float)) or abs(bias) > _LOGIT_BIAS:
+                    raise ConfigurationError(f"logit_bias values are numbers from -100 to 100, not {bias!r}")
+        if self.modalities is not None:
+            if isinstance(self.modalities, str):
+                raise ConfigurationError(f"modalities is a sequence such as ('image', 'text'), not {self.modalities!r}")
+            object.__setattr__(self, "modalities", tuple(self.modalities))
+            unknown = [m for m in self.modalities if m not in MODALITIES]
+            if unknown or not self.modalities:
+                raise ConfigurationError(f"modalities are some of {', '.join(MODALITIES)}, not {list(self.modalities)!r}")
 
     def merged(self, override: ChatOptions | None) -> ChatOptions:
         """``self`` with every field ``override`` sets taking precedence (``extra_*`` dicts are merged

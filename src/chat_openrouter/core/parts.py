@@ -19,6 +19,7 @@ from pathlib import Path
 from typing import Any, Literal
 
 __all__ = [
+    "AudioPart",
     "FilePart",
     "Part",
     "ReasoningPart",
@@ -240,6 +241,47 @@ class RefusalPart:
     kind: Literal["refusal"] = field(default="refusal", init=False)
 
 
+#: MIME types of the formats chat models speak in (``audio.format``; OpenRouter's audio guide).
+_AUDIO_MIME = {
+    "wav": "audio/wav",
+    "mp3": "audio/mpeg",
+    "flac": "audio/flac",
+    "opus": "audio/opus",
+    "aac": "audio/aac",
+    "pcm16": "audio/pcm",
+    "pcm": "audio/pcm",
+}
+
+
+@dataclass(slots=True)
+class AudioPart:
+    """Speech the model produced (audio output: ``modalities`` with ``"audio"``, Chat Completions).
+
+    ``data`` is the audio in ``format`` (``wav``, ``mp3``, ``pcm16``... as asked for); ``transcript`` what
+    it says; ``id`` and ``expires_at`` (Unix seconds) the provider's reference to it. Kept in the
+    conversation, it goes back as its transcript: the reference expires, the words do not.
+    """
+
+    data: bytes
+    format: str | None = None
+    transcript: str = ""
+    id: str | None = None
+    expires_at: int | None = None
+    kind: Literal["audio"] = field(default="audio", init=False)
+
+    @property
+    def mime_type(self) -> str:
+        """The audio's MIME type (``audio/wav``, ``audio/mpeg``...; ``application/octet-stream`` if unknown)."""
+        return _AUDIO_MIME.get((self.format or "").lower(), "application/octet-stream")
+
+    def as_file(self) -> FilePart:
+        """The audio as a :class:`FilePart` (to save it, or send it to a model that listens)."""
+        return FilePart.from_bytes(self.data, self.mime_type)
+
+    def __repr__(self) -> str:  # never dump the audio into a traceback
+        return f"AudioPart(<{len(self.data)} bytes>, format={self.format!r}, transcript={self.transcript!r})"
+
+
 @dataclass(slots=True)
 class StructuredPart:
     """A JSON value the model produced for a structured-output request."""
@@ -248,4 +290,4 @@ class StructuredPart:
     kind: Literal["structured"] = field(default="structured", init=False)
 
 
-Part = TextPart | ReasoningPart | ToolPart | FilePart | StructuredPart | RefusalPart
+Part = TextPart | ReasoningPart | ToolPart | FilePart | StructuredPart | RefusalPart | AudioPart

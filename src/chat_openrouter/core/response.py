@@ -9,7 +9,7 @@ from typing import TYPE_CHECKING, Any, Generic, overload
 from ..errors import DecodeError
 from . import serialization
 from .messages import Content, Messages
-from .parts import RefusalPart, Role, TextPart, ToolPart
+from .parts import AudioPart, RefusalPart, Role, TextPart, ToolPart
 from .usage import Usage
 
 if TYPE_CHECKING:
@@ -151,6 +151,11 @@ class ChatResponse(Generic[OutputT]):
         """The model's refusal message when it declined to answer, else None (see :class:`RefusalPart`)."""
         texts = [p.text for p in self.content.parts if isinstance(p, RefusalPart)]
         return "".join(texts) if texts else None
+
+    @property
+    def audio(self) -> AudioPart | None:
+        """The model's speech when it was asked to speak (``with_audio_output``), else None."""
+        return next((p for p in self.content.parts if isinstance(p, AudioPart)), None)
 
     @property
     def tool_calls(self) -> list[ToolPart]:

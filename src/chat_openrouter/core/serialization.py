@@ -42,6 +42,7 @@ from typing import Any, Protocol
 
 from ..errors import DecodeError
 from .parts import (
+    AudioPart,
     FilePart,
     Part,
     ReasoningPart,
@@ -324,6 +325,11 @@ def encode_part(part: Part, path: str = "part") -> dict[str, Any]:
         out = {"kind": "structured", "value": jsonable(part.value, f"{path}.value")}
     elif isinstance(part, RefusalPart):
         out = {"kind": "refusal", "text": part.text}
+    elif isinstance(part, AudioPart):
+        out = {"kind": "audio", "data": base64.b64encode(part.data).decode("ascii"), "transcript": part.transcript}
+        _put(out, "format", part.format, path)
+        _put(out, "id", part.id, path)
+        _put(out, "expires_at", part.expires_at, path)
     else:
         raise TypeError(f"cannot save {path}: {type(part).__name__} is not a message part")
     return out
@@ -390,6 +396,20 @@ def _refusal(r: ObjectReader) -> RefusalPart:
     return RefusalPart(r.req_str("text"))
 
 
+def _audio(r: ObjectReader) -> AudioPart:
+    try:
+        data = base64.b64decode(r.req_str("data"), validate=True)
+    except (binascii.Error, ValueError):
+        raise DecodeError(f"saved conversation: {r.at('data')}: not valid base64") from None
+    return AudioPart(
+        data,
+        format=r.opt_str("format"),
+        transcript=r.opt_str("transcript") or "",
+        id=r.opt_str("id"),
+        expires_at=r.opt_int("expires_at"),
+    )
+
+
 _PART_DECODERS: dict[str, Callable[[ObjectReader], Part]] = {
     "text": _text,
     "reasoning": _reasoning,
@@ -397,6 +417,7 @@ _PART_DECODERS: dict[str, Callable[[ObjectReader], Part]] = {
     "file": _file,
     "structured": _structured,
     "refusal": _refusal,
+    "audio": _audio,
 }
 
 

@@ -26,7 +26,7 @@ from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field, fields, replace
 from typing import TYPE_CHECKING, Any, Generic, Literal, TypeVar, cast
 
-from ..core.options import ChatOptions, Reasoning, Timeouts, check_number
+from ..core.options import AudioOutput, ChatOptions, ImageConfig, Reasoning, Timeouts, check_number
 from ..errors import ConfigurationError
 from ..transport.endpoint import Endpoint
 from ..transport.headers import merge_headers
@@ -51,6 +51,7 @@ from .routing import (
     ProviderPreferences,
     ProviderSort,
     SortBy,
+    Trace,
     normalise_preset,
 )
 
@@ -116,8 +117,9 @@ class OpenRouterBuilder(Generic[ClientT]):
     generic over that client type, so type checkers know which one ``build()`` returns:
     ``OpenRouterBuilder().build()`` is a ``ResponsesClient``, ``OpenRouterBuilder().with_completions()
     .build()`` a ``CompletionsClient``.
-    ``build_api()`` returns an :class:`~chat_openrouter.OpenRouterAPI` (models, generations, key,
-    credits) on the same settings; ``OpenRouterAPI(client)`` gives one for a built client.
+    ``build_api()`` returns an :class:`~chat_openrouter.OpenRouterAPI` (models, embeddings, images,
+    audio, video, keys, ... and any other path) on the same settings; ``OpenRouterAPI(client)`` gives one
+    for a built client.
     """
 
     def __init__(self, config: OpenRouterConfig | None = None) -> None:
@@ -134,7 +136,10 @@ class OpenRouterBuilder(Generic[ClientT]):
         return type(self)(replace(self._config, **changes))
 
     def _with_options(self: B, **changes: Any) -> B:
-        return self._with(options=replace(self._config.options, **changes))
+        try:
+            return self._with(options=replace(self._config.options, **changes))
+        except ValueError as exc:  # ChatOptions checks its values; a builder says so as a ConfigurationError
+            raise ConfigurationError(str(exc)) from None
 
     # -- wire ------------------------------------------------------------------------------------------
     def with_completions(self) -> OpenRouterBuilder[CompletionsClient]:
@@ -307,6 +312,73 @@ class OpenRouterBuilder(Generic[ClientT]):
             changes = {"enabled": True}
         return self._with_options(reasoning=replace(reasoning or Reasoning(), **changes))
 
+    # -- sampling and output modalities ----------------------------------------------------------------
+    def with_sampling(
+        self: B,
+        *,
+        frequency_penalty: float | None = None,
+        presence_penalty: float | None = None,
+        repetition_penalty: float | None = None,
+        top_k: int | None = None,
+        min_p: float | None = None,
+        top_a: float | None = None,
+        logit_bias: Mapping[int | str, float] | None = None,
+    ) -> B:
+        """Sampling knobs beyond temperature/top_p (each given one replaces its earlier value).
+
+        ``frequency_penalty`` / ``presence_penalty`` (-2..2) discourage repeating tokens by count / at
+        all; ``repetition_penalty`` (0..2, 1 = off) is the multiplicative form; ``top_k`` keeps the k most
+        likely tokens; ``min_p`` / ``top_a`` (0..1) drop unlikely ones; ``logit_bias`` maps token ids to
+        -100..100. The Responses API has only the two penalties and ``top_k``: the others are left out
+        there with a warning (use ``with_completions()``). Out-of-range values raise here.
+        """
+        given = {
+            "frequency_penalty": frequency_penalty,
+            "presence_penalty": presence_penalty,
+            "repetition_penalty": repetition_penalty,
+            "top_k": top_k,
+            "min_p": min_p,
+            "top_a": top_a,
+            "logit_bias": logit_bias,
+        }
+        return self._with_options(**{k: v for k, v in given.items() if v is not None})
+
+    def with_image_output(
+        self: B,
+        *,
+        aspect_ratio: str | None = None,
+        image_size: str | None = None,
+        **extra: Any,
+    ) -> B:
+        r"""Ask an image-output model for pictures too: ``modalities: ["image", "text"]`` and
+        ``image_config`` (``aspect_ratio`` such as ``"16:9"``, ``image_size`` ``"1K"``/``"2K"``/``"4K"``,
+        any provider-specific key). The images come back as ``FilePart``\ s of the answer, on both wires."""
+        config = ImageConfig(aspect_ratio=aspect_ratio, image_size=image_size, extra=extra)
+        return self._with_options(modalities=("image", "text"), image_config=config)
+
+    def with_audio_output(self: B, *, voice: str = "alloy", format: str = "wav") -> B:
+        """Ask an audio-output model to speak its answer: ``modalities: ["text", "audio"]`` and
+        ``audio: {voice, format}``. The speech comes back as an ``AudioPart`` (streamed as
+        ``AudioChunk`` events). Chat Completions only: the Responses API has no audio output."""
+        return self._with_options(modalities=("text", "audio"), audio=AudioOutput(voice=voice, format=format))
+
+    def with_trace(self: B, trace: Trace | None = None, **fields: Any) -> B:
+        """Observability metadata for OpenRouter's broadcast destinations (``trace``): ``trace_id``,
+        ``trace_name``, ``span_name``, ``generation_name``, ``parent_span_id``, or any custom key."""
+        known = {"trace_id", "trace_name", "span_name", "generation_name", "parent_span_id"}
+        base = trace or Trace()
+        typed = replace(
+            base,
+            **{k: v for k, v in fields.items() if k in known},
+            extra={**base.extra, **{k: v for k, v in fields.items() if k not in known}},
+        )
+        return self.with_openrouter_options(OpenRouterOptions(trace=typed))
+
+    def with_metadata(self: B, metadata: Mapping[str, str]) -> B:
+        """Up to 16 string pairs kept with every request (``metadata``; keys <= 64 characters, values <=
+        512). Replaces earlier metadata."""
+        return self.with_openrouter_options(OpenRouterOptions(metadata=metadata))
+
     # -- routing ---------------------------------------------------------------------------------------
     def _with_body(self: B, fields: Mapping[str, Any]) -> B:
         options = self._config.options
@@ -380,7 +452,9 @@ class OpenRouterBuilder(Generic[ClientT]):
         return self.with_openrouter_options(OpenRouterOptions(session_id=session_id))
 
     def with_user(self: B, user: str) -> B:
-        """A stable id of *your* end user (hashed before it reaches providers): isolates abuse blocks."""
+        """A stable id of *your* end user (hashed before it reaches providers): isolates abuse blocks.
+
+        Sent as ``user`` on Chat Completions and ``safety_identifier`` on the Responses API (spec)."""
         return self._with_options(user=user)
 
     # -- plugins and server tools ----------------------------------------------------------------------
@@ -463,11 +537,12 @@ class OpenRouterBuilder(Generic[ClientT]):
 
         return cast("ClientT", self._build(ResponsesClient))
 
-    def build_api(self) -> OpenRouterAPI:
-        """An :class:`~chat_openrouter.OpenRouterAPI` (models, generations, key, credits) on these settings."""
+    def build_api(self, *, embedding_model: str | None = None) -> OpenRouterAPI:
+        """An :class:`~chat_openrouter.OpenRouterAPI` (models, embeddings, images, audio, keys, ...) on these
+        settings; ``embedding_model`` is the model its ``embed`` uses when given none."""
         from .api import OpenRouterAPI
 
-        return OpenRouterAPI(self._endpoint_with_catalog())
+        return OpenRouterAPI(self._endpoint_with_catalog(), embedding_model=embedding_model)
 
     def _build(self, client_class: type[W]) -> W:
         cfg = self._config

@@ -1,4 +1,5 @@
-"""Typed OpenRouter request options: provider routing, fallback models, presets, sessions, plugins, caching.
+"""Typed OpenRouter request options: provider routing, fallback models, presets, sessions, plugins, caching,
+tracing and metadata.
 
 Every class here compiles to the JSON OpenRouter documents (spec ``ProviderPreferences``, ``ChatRequest`` /
 ``ResponsesRequest`` top-level fields). The fields are identical on both wires, so they travel in
@@ -33,7 +34,7 @@ from typing import TYPE_CHECKING, Any, Literal
 from ..errors import ConfigurationError
 
 if TYPE_CHECKING:
-    from ..core.options import ChatOptions, Reasoning
+    from ..core.options import AudioOutput, ChatOptions, ImageConfig, Reasoning
     from .plugins import Plugin
 
 __all__ = [
@@ -43,6 +44,8 @@ __all__ = [
     "Percentiles",
     "ProviderPreferences",
     "ProviderSort",
+    "Trace",
+    "check_metadata",
     "normalise_preset",
     "request_options",
 ]
@@ -53,6 +56,8 @@ SortBy = Literal["price", "throughput", "latency", "exacto"]
 PriceValue = Decimal | int | float | str
 
 _SESSION_ID_MAX = 256  # spec ChatRequest.session_id maxLength
+# spec RequestMetadata: at most 16 pairs, keys <= 64 characters without brackets, values <= 512 characters.
+_METADATA_PAIRS, _METADATA_KEY, _METADATA_VALUE = 16, 64, 512
 
 
 def _decimal_string(value: PriceValue) -> str:
@@ -215,6 +220,40 @@ class CacheControl:
         return _compact({"type": self.type, "ttl": self.ttl})
 
 
+@dataclass(frozen=True, slots=True)
+class Trace:
+    """Observability metadata for OpenRouter's broadcast destinations (spec ``TraceConfig``): the known
+    keys get special handling there; ``extra`` keys are passed through as custom metadata."""
+
+    trace_id: str | None = None
+    trace_name: str | None = None
+    span_name: str | None = None
+    generation_name: str | None = None
+    parent_span_id: str | None = None
+    extra: Mapping[str, Any] = field(default_factory=dict)
+
+    def to_json(self) -> dict[str, Any]:
+        """The ``trace`` object as sent."""
+        out = dict(self.extra)
+        out.update(_compact({f.name: getattr(self, f.name) for f in fields(self) if f.name != "extra"}))
+        return out
+
+
+def check_metadata(metadata: Mapping[str, str]) -> dict[str, str]:
+    """``metadata`` checked against the spec's limits (16 pairs; keys <= 64 characters without ``[``/``]``;
+    string values <= 512 characters); a :class:`~chat_openrouter.ConfigurationError` otherwise."""
+    if not isinstance(metadata, Mapping):
+        raise ConfigurationError(f"metadata is a mapping of strings, got {type(metadata).__name__}")
+    if len(metadata) > _METADATA_PAIRS:
+        raise ConfigurationError(f"metadata holds at most {_METADATA_PAIRS} pairs, got {len(metadata)}")
+    for key, value in metadata.items():
+        if not isinstance(key, str) or not key or len(key) > _METADATA_KEY or "[" in key or "]" in key:
+            raise ConfigurationError(f"metadata keys are 1..{_METADATA_KEY} characters without brackets: {key!r}")
+        if not isinstance(value, str) or len(value) > _METADATA_VALUE:
+            raise ConfigurationError(f"metadata[{key!r}] must be a string of at most {_METADATA_VALUE} characters")
+    return dict(metadata)
+
+
 def normalise_preset(preset: str) -> str:
     """``"comedian"`` or ``"@preset/comedian"`` → ``"@preset/comedian"`` (fixture chat-nonstream-preset)."""
     slug = preset.strip()
@@ -237,6 +276,8 @@ class OpenRouterOptions:
     (``"@preset/name"`` or ``"name"``). ``session_id``: sticky routing and log grouping (≤ 256 chars).
     ``plugins``: :mod:`~chat_openrouter.openrouter.plugins` objects. ``prompt_cache_key``: OpenAI-style
     cache routing key. ``cache_control``: top-level automatic prompt caching (:class:`CacheControl`).
+    ``trace``: observability metadata (:class:`Trace`). ``metadata``: up to 16 string pairs kept with
+    the request (spec ``RequestMetadata``).
     """
 
     provider: ProviderPreferences | None = None
@@ -246,9 +287,13 @@ class OpenRouterOptions:
     plugins: Sequence[Plugin] | None = None
     prompt_cache_key: str | None = None
     cache_control: CacheControl | None = None
+    trace: Trace | None = None
+    metadata: Mapping[str, str] | None = None
 
     def __post_init__(self) -> None:
         object.__setattr__(self, "models", _tuple(self.models, "models"))
+        if self.metadata is not None:
+            object.__setattr__(self, "metadata", check_metadata(self.metadata))
         if self.plugins is not None:
             object.__setattr__(self, "plugins", tuple(self.plugins))
         if self.preset is not None:
@@ -272,6 +317,10 @@ class OpenRouterOptions:
             body["prompt_cache_key"] = self.prompt_cache_key
         if self.cache_control is not None:
             body["cache_control"] = self.cache_control.to_json()
+        if self.trace is not None:
+            body["trace"] = self.trace.to_json()
+        if self.metadata is not None:
+            body["metadata"] = dict(self.metadata)
         return body
 
     def as_options(self, base: ChatOptions | None = None) -> ChatOptions:
@@ -292,14 +341,28 @@ def request_options(
     prompt_cache_key: str | None = None,
     cache_control: CacheControl | None = None,
     reasoning: Reasoning | None = None,
+    trace: Trace | None = None,
+    metadata: Mapping[str, str] | None = None,
+    frequency_penalty: float | None = None,
+    presence_penalty: float | None = None,
+    repetition_penalty: float | None = None,
+    top_k: int | None = None,
+    min_p: float | None = None,
+    top_a: float | None = None,
+    logit_bias: Mapping[int | str, float] | None = None,
+    modalities: Sequence[str] | None = None,
+    image_config: ImageConfig | None = None,
+    audio: AudioOutput | None = None,
     base: ChatOptions | None = None,
 ) -> ChatOptions:
     """Per-call OpenRouter options, as the ``options=`` every client and the Chat engine accept::
 
         client.complete_sync(msgs, options=request_options(models=["openai/gpt-4o"], session_id="conv-42"))
 
-    ``user`` and ``reasoning`` map to :class:`~chat_openrouter.ChatOptions` fields; everything else to
-    OpenRouter's top-level request fields. ``base`` lets you add sampling options in the same object.
+    ``user``, ``reasoning``, the sampling knobs (``frequency_penalty`` ... ``logit_bias``) and the output
+    modalities (``modalities``, ``image_config``, ``audio``) map to :class:`~chat_openrouter.ChatOptions`
+    fields, which each wire encodes in its own way; everything else to OpenRouter's top-level request
+    fields. ``base`` lets you add other options in the same object.
     """
     from ..core.options import ChatOptions
 
@@ -311,8 +374,25 @@ def request_options(
         plugins=plugins,
         prompt_cache_key=prompt_cache_key,
         cache_control=cache_control,
+        trace=trace,
+        metadata=metadata,
     )
     options = typed.as_options(base)
-    if user is not None or reasoning is not None:
-        options = options.merged(ChatOptions(user=user, reasoning=reasoning))
-    return options
+    try:
+        typed_fields = ChatOptions(
+            user=user,
+            reasoning=reasoning,
+            frequency_penalty=frequency_penalty,
+            presence_penalty=presence_penalty,
+            repetition_penalty=repetition_penalty,
+            top_k=top_k,
+            min_p=min_p,
+            top_a=top_a,
+            logit_bias=logit_bias,
+            modalities=modalities if modalities is None or isinstance(modalities, str) else tuple(modalities),  # type: ignore[arg-type]
+            image_config=image_config,
+            audio=audio,
+        )
+    except ValueError as exc:
+        raise ConfigurationError(str(exc)) from None
+    return options.merged(typed_fields)

@@ -28,12 +28,22 @@ from .flows import call_flow, json_and_headers, stream_flow
 from .headers import check_api_key, check_headers, merge_headers
 from .limits import Limits
 from .payloads import AsyncPayloadStream, PayloadStream
+from .raw import AsyncByteStream, ByteStream, raw_flow
 from .retry import RetryPolicy, RetryState
 from .secret import Secret
 
 # `Limits` and `Secret` were defined here before the transport was split by concern; they stay
 # importable from this module, their long-standing (documented) path.
-__all__ = ["AsyncPayloadStream", "Endpoint", "Limits", "PayloadStream", "Secret", "user_agent"]
+__all__ = [
+    "AsyncByteStream",
+    "AsyncPayloadStream",
+    "ByteStream",
+    "Endpoint",
+    "Limits",
+    "PayloadStream",
+    "Secret",
+    "user_agent",
+]
 
 T = TypeVar("T")
 
@@ -319,3 +329,110 @@ class Endpoint:
             yield payloads
         finally:
             await payloads.aclose()
+
+    # -- binary bodies (speech, video files) -------------------------------------------------------------
+    def _raw_request(
+        self,
+        method: str,
+        path: str,
+        body: Mapping[str, Any] | None,
+        params: Mapping[str, str] | None,
+        accept: str,
+        extra_headers: Mapping[str, str] | None,
+        timeouts: Timeouts | None,
+    ) -> HttpRequest:
+        headers = {"Accept": accept, **(extra_headers or {})}
+        return self._request(method, path, body, params=params, extra_headers=headers, timeouts=timeouts)
+
+    @contextmanager
+    def stream_bytes(
+        self,
+        method: str,
+        path: str,
+        body: Mapping[str, Any] | None = None,
+        *,
+        params: Mapping[str, str] | None = None,
+        accept: str = "*/*",
+        extra_headers: Mapping[str, str] | None = None,
+        retry: RetryPolicy | None = None,
+        timeouts: Timeouts | None = None,
+    ) -> Iterator[ByteStream]:
+        """Send a request whose answer is binary; yield a :class:`~.raw.ByteStream` over its chunks.
+
+        Failures before the body starts (status errors, an error JSON body, connection errors) are
+        retried per the policy; a failure while reading it is raised. The response is released when the
+        block exits, however it exits.
+        """
+        request = self._raw_request(method, path, body, params, accept, extra_headers, timeouts)
+        state = self._retry_state(request, path, retry)
+        chunks = ByteStream(self.transport, request, state, raw_flow(request, state))
+        try:
+            chunks.start()
+            yield chunks
+        finally:
+            chunks.close()
+
+    @asynccontextmanager
+    async def astream_bytes(
+        self,
+        method: str,
+        path: str,
+        body: Mapping[str, Any] | None = None,
+        *,
+        params: Mapping[str, str] | None = None,
+        accept: str = "*/*",
+        extra_headers: Mapping[str, str] | None = None,
+        retry: RetryPolicy | None = None,
+        timeouts: Timeouts | None = None,
+    ) -> AsyncIterator[AsyncByteStream]:
+        """Async twin of :meth:`stream_bytes`."""
+        request = self._raw_request(method, path, body, params, accept, extra_headers, timeouts)
+        state = self._retry_state(request, path, retry)
+        chunks = AsyncByteStream(self.transport, request, state, raw_flow(request, state))
+        try:
+            await chunks.start()
+            yield chunks
+        finally:
+            await chunks.aclose()
+
+    def request_bytes(
+        self,
+        method: str,
+        path: str,
+        body: Mapping[str, Any] | None = None,
+        *,
+        params: Mapping[str, str] | None = None,
+        accept: str = "*/*",
+        extra_headers: Mapping[str, str] | None = None,
+        retry: RetryPolicy | None = None,
+        timeouts: Timeouts | None = None,
+    ) -> tuple[bytes, Mapping[str, str]]:
+        """Send a request whose answer is binary; return ``(body, response headers)``.
+
+        The body is bounded by ``limits.max_body_bytes`` (a :class:`~chat_openrouter.errors.DecodeError`
+        beyond it); errors are typed and retried as for :meth:`request_json`.
+        """
+        with self.stream_bytes(
+            method, path, body, params=params, accept=accept, extra_headers=extra_headers,
+            retry=retry, timeouts=timeouts,
+        ) as chunks:  # fmt: skip
+            return chunks.read(self.limits.max_body_bytes), chunks.headers
+
+    async def arequest_bytes(
+        self,
+        method: str,
+        path: str,
+        body: Mapping[str, Any] | None = None,
+        *,
+        params: Mapping[str, str] | None = None,
+        accept: str = "*/*",
+        extra_headers: Mapping[str, str] | None = None,
+        retry: RetryPolicy | None = None,
+        timeouts: Timeouts | None = None,
+    ) -> tuple[bytes, Mapping[str, str]]:
+        """Async twin of :meth:`request_bytes`."""
+        async with self.astream_bytes(
+            method, path, body, params=params, accept=accept, extra_headers=extra_headers,
+            retry=retry, timeouts=timeouts,
+        ) as chunks:  # fmt: skip
+            return await chunks.read(self.limits.max_body_bytes), chunks.headers

@@ -42,7 +42,9 @@ def test_get_credits_is_typed_and_403_without_a_management_key() -> None:
 
 def test_async_key_and_credits() -> None:
     client = OpenRouterAPI(
-        builder(Recorder([Reply.fixture("spec-key-get.json"), Reply.fixture("spec-credits-get.json")])).build()
+        builder(
+            Recorder([Reply.fixture("spec-key-get.json"), Reply.fixture("spec-credits-get.json")])
+        ).build()
     )
 
     async def run() -> tuple[KeyInfo, Credits]:

@@ -106,5 +106,3 @@ def test_other_errors_are_not_polled() -> None:
 def test_a_body_without_data_is_a_decode_error() -> None:
     with pytest.raises(DecodeError, match="data"):
         OpenRouterAPI(builder(Recorder([Reply.json({"id": "gen-x"})])).build()).get_generation_sync("gen-x")
-
-

@@ -122,7 +122,9 @@ def test_catalogue_is_cached_for_the_ttl_then_refetched() -> None:
 
 
 def test_get_model_falls_back_from_a_variant_and_returns_none_when_unknown() -> None:
-    client = OpenRouterAPI(builder(Recorder(route=lambda _: Reply.fixture("models-list-truncated.json"))).build())
+    client = OpenRouterAPI(
+        builder(Recorder(route=lambda _: Reply.fixture("models-list-truncated.json"))).build()
+    )
     found = client.get_model_sync("openai/gpt-4o:nitro")
     assert found is not None
     assert found.id == "openai/gpt-4o"
@@ -141,5 +143,3 @@ def test_async_twins_share_the_cache() -> None:
     assert sonnet is not None
     assert sonnet.supports_tools
     assert len(recorder.seen) == 1
-
-

@@ -394,7 +394,7 @@ def test_options_map_to_their_responses_names() -> None:
             "max_output_tokens",
             "tool_choice",
             "parallel_tool_calls",
-            "user",
+            "safety_identifier",
             "reasoning",
             "include",
         )
@@ -404,10 +404,12 @@ def test_options_map_to_their_responses_names() -> None:
         "max_output_tokens": 300,
         "tool_choice": {"type": "function", "name": "get_weather"},
         "parallel_tool_calls": False,
-        "user": "user-42",
+        # The spec's per-end-user identifier on this wire (ResponsesRequest.safety_identifier).
+        "safety_identifier": "user-42",
         "reasoning": {"effort": "high", "summary": "auto"},
         "include": ["reasoning.encrypted_content"],
     }
+    assert "user" not in body
     assert "max_tokens" not in body and "max_completion_tokens" not in body
 
 

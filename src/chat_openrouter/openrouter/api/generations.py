@@ -1,27 +1,39 @@
-"""Generation records (``GET /generation?id=``): what a call really cost, which provider served it.
+"""Generation records (``GET /generation?id=``): what a call really cost, which provider served it;
+what was asked and answered (``GET /generation/content``), and your feedback on it
+(``POST /generation/feedback``).
 
 ::
 
     response = client.complete_sync(msgs)
-    record = OpenRouterAPI(client).get_generation_sync(response.generation_id)   # waits through early 404s
+    api = OpenRouterAPI(client)
+    record = api.get_generation_sync(response.generation_id)   # waits through early 404s
     print(record.total_cost, record.provider_name, record.native_tokens_reasoning)
+    content = api.get_generation_content_sync(response.generation_id)
+    api.send_generation_feedback_sync(response.generation_id, "incorrect_response", comment="wrong year")
 """
 
 from __future__ import annotations
 
 from collections.abc import Iterator, Mapping
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, Literal
 
 from ...core.usage import as_cost
-from ...errors import NotFoundError
-from ...wire.common.lenient import as_str, opt_bool, opt_float, opt_int
-from ._calls import CallFlow, EndpointGroup, Get, Wait, unwrap_data
+from ...errors import ConfigurationError, NotFoundError
+from ...wire.common.lenient import as_mapping, as_str, opt_bool, opt_float, opt_int
+from ._calls import CallFlow, EndpointGroup, Get, Post, Wait, segment, unwrap_data
 
 if TYPE_CHECKING:
     from decimal import Decimal
 
-__all__ = ["GENERATION_BACKOFF", "Generation", "GenerationsGroup"]
+__all__ = ["GENERATION_BACKOFF", "FeedbackCategory", "Generation", "GenerationContent", "GenerationsGroup"]
+
+#: What went wrong with a generation (spec ``SubmitGenerationFeedbackRequest.category``).
+FeedbackCategory = Literal[
+    "latency", "incoherence", "incorrect_response", "formatting", "billing", "api_error", "other"
+]
+_CATEGORIES = ("latency", "incoherence", "incorrect_response", "formatting", "billing", "api_error", "other")
+_MAX_COMMENT = 1000  # spec: comment maxLength
 
 #: Waits between ``GET /generation`` attempts while it still answers 404 (the record is written a few
 #: seconds after the call ends; reference §10.2). Bounded: ~15 s in all.
@@ -92,8 +104,28 @@ class Generation:
         )
 
 
+@dataclass(frozen=True, slots=True)
+class GenerationContent:
+    """What a generation was asked (``input``, e.g. its ``messages``) and answered (``output``:
+    ``completion``, ``reasoning``), verbatim, with its ``error`` if it failed (``GET /generation/content``)."""
+
+    input: Mapping[str, Any] = field(default_factory=dict)
+    output: Mapping[str, Any] = field(default_factory=dict)
+    error: Any = None
+
+    @property
+    def completion(self) -> str | None:
+        """The answer's text, when the output has one."""
+        return as_str(self.output.get("completion"))
+
+    @property
+    def reasoning(self) -> str | None:
+        """The answer's reasoning text, when the output has one."""
+        return as_str(self.output.get("reasoning"))
+
+
 class GenerationsGroup(EndpointGroup):
-    """``GET /generation``: OpenRouter's authoritative record of one call."""
+    """``GET /generation``, ``GET /generation/content`` and ``POST /generation/feedback``."""
 
     _generation_backoff: tuple[float, ...]
 
@@ -132,3 +164,57 @@ class GenerationsGroup(EndpointGroup):
     async def get_generation(self, generation_id: str, *, wait: float = 15.0) -> Generation:
         """Async twin of :meth:`get_generation_sync`."""
         return await self._calls.run(self._get_generation(generation_id, wait))
+
+    def _content(self, generation_id: str) -> CallFlow[GenerationContent]:
+        body = yield Get("generation/content", {"id": generation_id})
+        data = unwrap_data(body, "GET /generation/content")
+        return GenerationContent(
+            input=dict(as_mapping(data.get("input"))),
+            output=dict(as_mapping(data.get("output"))),
+            error=data.get("error"),
+        )
+
+    def get_generation_content_sync(self, generation_id: str) -> GenerationContent:
+        """What a generation was asked and answered, as OpenRouter stored it (``GET /generation/content``).
+
+        Only for generations whose content OpenRouter keeps (your logging settings); else 404.
+        """
+        segment(generation_id, "generation id")
+        return self._calls.run_sync(self._content(generation_id))
+
+    async def get_generation_content(self, generation_id: str) -> GenerationContent:
+        """Async twin of :meth:`get_generation_content_sync`."""
+        segment(generation_id, "generation id")
+        return await self._calls.run(self._content(generation_id))
+
+    @staticmethod
+    def _feedback_body(generation_id: str, category: FeedbackCategory, comment: str | None) -> dict[str, Any]:
+        segment(generation_id, "generation id")
+        if category not in _CATEGORIES:
+            raise ConfigurationError(f"category must be one of {', '.join(_CATEGORIES)}; got {category!r}")
+        body: dict[str, Any] = {"generation_id": generation_id, "category": category}
+        if comment is not None:
+            if len(comment) > _MAX_COMMENT:
+                raise ConfigurationError(f"a feedback comment is at most {_MAX_COMMENT} characters")
+            body["comment"] = comment
+        return body
+
+    def _feedback(self, body: dict[str, Any]) -> CallFlow[bool]:
+        answer = yield Post("generation/feedback", body)
+        return as_mapping(as_mapping(answer).get("data")).get("success") is not False
+
+    def send_generation_feedback_sync(
+        self, generation_id: str, category: FeedbackCategory, *, comment: str | None = None
+    ) -> bool:
+        """Report a problem with a generation to OpenRouter (``POST /generation/feedback``); True on success.
+
+        ``category``: ``latency``, ``incoherence``, ``incorrect_response``, ``formatting``, ``billing``,
+        ``api_error`` or ``other``; ``comment``: up to 1,000 characters.
+        """
+        return self._calls.run_sync(self._feedback(self._feedback_body(generation_id, category, comment)))
+
+    async def send_generation_feedback(
+        self, generation_id: str, category: FeedbackCategory, *, comment: str | None = None
+    ) -> bool:
+        """Async twin of :meth:`send_generation_feedback_sync`."""
+        return await self._calls.run(self._feedback(self._feedback_body(generation_id, category, comment)))

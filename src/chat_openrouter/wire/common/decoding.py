@@ -8,11 +8,13 @@ wire's ``decode.py`` / ``stream.py``.
 
 from __future__ import annotations
 
+import base64
+import binascii
 import json
 from collections.abc import Callable, Mapping
 from typing import Any
 
-from ...core.parts import ToolPart
+from ...core.parts import AudioPart, ToolPart
 from ...core.response import ChatResponse, TokenLogprob, TopLogprob
 from ...core.usage import Usage, as_cost
 from ...errors import DecodeError
@@ -21,10 +23,13 @@ from .lenient import as_count, as_mapping, as_str, opt_bool, opt_float, opt_int
 __all__ = [
     "SNIPPET",
     "adopt_emitted_calls",
+    "audio_bytes",
+    "audio_part",
     "parse_payload",
     "raw_arguments",
     "require_object",
     "server_tool_use",
+    "sniff_audio_format",
     "token_logprobs",
     "tool_part",
     "usage_from",
@@ -193,3 +198,53 @@ def token_logprobs(entries: Any) -> list[TokenLogprob]:
                 top.append(TopLogprob(alt_token, alt_logprob, _token_bytes(alt.get("bytes"))))
         out.append(TokenLogprob(token, logprob, _token_bytes(entry.get("bytes")), tuple(top)))
     return out
+
+
+# -- audio output ----------------------------------------------------------------------------------------
+def sniff_audio_format(data: bytes) -> str | None:
+    """The format of audio bytes from their first bytes (``wav``, ``mp3``, ``flac``, ``ogg``, ``m4a``,
+    ``aiff``), else None (headerless PCM, or unknown)."""
+    if data[:4] == b"RIFF" and data[8:12] == b"WAVE":
+        return "wav"
+    if data.startswith(b"ID3") or (len(data) > 1 and data[0] == 0xFF and data[1] & 0xE0 == 0xE0):
+        return "mp3"
+    if data.startswith(b"fLaC"):
+        return "flac"
+    if data.startswith(b"OggS"):
+        return "ogg"
+    if data[4:8] == b"ftyp":
+        return "m4a"
+    if data.startswith(b"FORM") and data[8:12] in (b"AIFF", b"AIFC"):
+        return "aiff"
+    return None
+
+
+def audio_bytes(value: Any) -> bytes:
+    """Base64 audio (``message.audio.data``, a ``delta.audio.data`` piece) as bytes; b"" when it is not
+    base64 -- a broken piece must not sink the text of the answer."""
+    if not isinstance(value, str) or not value:
+        return b""
+    try:
+        return base64.b64decode(value, validate=True)
+    except (binascii.Error, ValueError):
+        return b""
+
+
+def audio_part(audio: Any) -> AudioPart | None:
+    """Chat ``message.audio`` (``{id, data, transcript, expires_at}``, spec ``ChatAudioOutput``) as a part.
+
+    The wire does not name the format (it is the request's ``audio.format``): it is read from the bytes,
+    None for headerless PCM.
+    """
+    audio = as_mapping(audio)
+    data = audio_bytes(audio.get("data"))
+    transcript = as_str(audio.get("transcript")) or ""
+    if not data and not transcript:
+        return None
+    return AudioPart(
+        data,
+        format=sniff_audio_format(data),
+        transcript=transcript,
+        id=as_str(audio.get("id")),
+        expires_at=opt_int(audio.get("expires_at")),
+    )

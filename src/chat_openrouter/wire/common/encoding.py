@@ -10,16 +10,18 @@ import mimetypes
 from collections.abc import Mapping
 from typing import Any
 
-from ...core.options import merge_json
+from ...core.options import AudioOutput, ChatOptions, ImageConfig, merge_json
 from ...core.parts import FilePart, StructuredPart, TextPart
 
 __all__ = [
+    "SAMPLING_FIELDS",
     "apply_extra_body",
     "audio_format",
     "inline_base64",
     "inline_filename",
     "is_inline",
     "json_text",
+    "output_fields",
     "part_text",
 ]
 
@@ -97,3 +99,37 @@ def apply_extra_body(body: dict[str, Any], extra: Mapping[str, Any]) -> dict[str
     there); any other value -- a string, a number, a list, ``None`` -- replaces it.
     """
     return merge_json(body, extra) if extra else body
+
+
+#: The sampling knobs both wires name alike (spec ChatRequest / ResponsesRequest), in request order.
+SAMPLING_FIELDS = (
+    "frequency_penalty",
+    "presence_penalty",
+    "repetition_penalty",
+    "top_k",
+    "min_p",
+    "top_a",
+    "logit_bias",
+)
+
+
+def output_fields(options: ChatOptions) -> dict[str, Any]:
+    """The sampling knobs and output modalities ``options`` set, as JSON (each wire keeps what it has).
+
+    ``logit_bias`` keys become strings (JSON object keys); ``image_config`` and ``audio`` accept their
+    typed form or a plain mapping (options rebuilt from JSON, e.g. batch rows).
+    """
+    out: dict[str, Any] = {}
+    for name in SAMPLING_FIELDS:
+        value = getattr(options, name)
+        if value is not None:
+            out[name] = {str(k): v for k, v in value.items()} if name == "logit_bias" else value
+    if options.modalities is not None:
+        out["modalities"] = list(options.modalities)
+    config: Any = options.image_config
+    if config is not None:
+        out["image_config"] = config.to_json() if isinstance(config, ImageConfig) else dict(config)
+    audio: Any = options.audio
+    if audio is not None:
+        out["audio"] = audio.to_json() if isinstance(audio, AudioOutput) else dict(audio)
+    return out

@@ -21,7 +21,7 @@ from ...core.response import ChatResponse, TokenLogprob, normalise_finish_reason
 from ...core.usage import Usage
 from ...errors import DecodeError, StreamError
 from ...errors.mapping import stream_error_from_object
-from ..common.decoding import raw_arguments, require_object, token_logprobs, tool_part, usage_from
+from ..common.decoding import audio_part, raw_arguments, require_object, token_logprobs, tool_part, usage_from
 from ..common.lenient import as_mapping, as_str, dicts, opt_int
 from ..common.reasoning import TEXT_SEPARATOR
 
@@ -92,7 +92,8 @@ def _image_parts(images: Any) -> list[FilePart]:
 
 
 def message_parts(message: Mapping[str, Any]) -> list[Part]:
-    """The parts of an assistant message, in a fixed order: reasoning, text, refusal, tool calls, images.
+    """The parts of an assistant message, in a fixed order: reasoning, text, refusal, tool calls, images,
+    audio (``message.audio`` of audio-output models: an :class:`~chat_openrouter.AudioPart`).
 
     ``refusal`` (the model declined) is a :class:`RefusalPart` of its own, never text (issue 11).
     """
@@ -115,6 +116,9 @@ def message_parts(message: Mapping[str, Any]) -> list[Part]:
     if isinstance(tool_calls, list):
         parts.extend(tool_part_from_call(call, position) for position, call in enumerate(tool_calls))
     parts.extend(_image_parts(message.get("images")))
+    audio = audio_part(message.get("audio"))
+    if audio is not None:
+        parts.append(audio)
     return parts
 
 

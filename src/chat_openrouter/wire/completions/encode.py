@@ -12,6 +12,7 @@ from typing import Any, cast
 from ...core.messages import Content, Messages
 from ...core.options import ChatOptions, OutputSchema
 from ...core.parts import (
+    AudioPart,
     FilePart,
     Part,
     ReasoningPart,
@@ -29,6 +30,7 @@ from ..common.encoding import (
     inline_filename,
     is_inline,
     json_text,
+    output_fields,
     part_text,
 )
 from .types import (
@@ -113,6 +115,9 @@ def _encode_options(body: dict[str, Any], options: ChatOptions) -> None:
         body["logprobs"] = options.logprobs if options.logprobs is not None else True
         if options.top_logprobs is not None:
             body["top_logprobs"] = options.top_logprobs
+    # Every sampling knob and output modality has its field on this wire (spec ChatRequest); `audio`
+    # ({voice, format}) is OpenRouter's audio-output option (its audio guide; not in the spec's schema).
+    body.update(output_fields(options))
 
 
 def _encode_tool_choice(choice: str | Mapping[str, Any]) -> str | dict[str, Any]:
@@ -172,13 +177,14 @@ def _encode_user_content(parts: Sequence[Part], *, system: bool) -> str | list[C
                 text_item["cache_control"] = part.cache_control
                 plain = False
             items.append(text_item)
-        elif isinstance(part, FilePart):
+        elif isinstance(part, (FilePart, AudioPart)):
             if system:
                 # Spec ChatSystemMessage: system content parts are text only.
                 raise ValueError(
                     "a system message can only hold text on Chat Completions; send files as user"
                 )
-            items.append(_encode_file(part))
+            # Speech a model made, passed on as input: an audio file like any other.
+            items.append(_encode_file(part.as_file() if isinstance(part, AudioPart) else part))
             plain = False
         else:
             raise ValueError(f"a {role} message cannot hold a {part.kind} part (only the model's turn can)")
@@ -268,6 +274,7 @@ def _assistant_message(parts: Sequence[Part]) -> ChatMessage:
     plain_reasoning: list[str] = []
     annotations: list[dict[str, Any]] = []
     images: list[FilePart] = []
+    transcripts: list[str] = []
     for part in parts:
         if isinstance(part, TextPart):
             texts.append(part)
@@ -292,6 +299,8 @@ def _assistant_message(parts: Sequence[Part]) -> ChatMessage:
             )
         elif isinstance(part, FilePart) and part.category == "image":
             images.append(part)  # an image-output model's picture goes back where it came from
+        elif isinstance(part, AudioPart):
+            transcripts.append(part.transcript)
         else:
             raise ValueError(
                 f"a model turn can carry only image files on Chat Completions (got {part.mime_type})"
@@ -307,6 +316,10 @@ def _assistant_message(parts: Sequence[Part]) -> ChatMessage:
         message["content"] = items
     elif texts:
         message["content"] = "".join(t.text for t in texts)
+    elif any(transcripts):
+        # Spoken answers go back as what they said: the `audio.id` reference expires (`expires_at`) and a
+        # stateless replay must not depend on it; the words are what the next turn needs.
+        message["content"] = "".join(transcripts)
     elif refusals and not tool_calls:
         # The refusal is what the model said: as content too, so providers that ignore `refusal` (it is
         # OpenAI's field) still see it, and no assistant turn goes out empty.

@@ -11,14 +11,23 @@ final response is decoded from that merged body by the same function that decode
 
 from __future__ import annotations
 
+import base64
 from collections.abc import Mapping
 from typing import Any
 
-from ...core.events import ReasoningChunk, RefusalChunk, StreamEvent, TextChunk, ToolCall, ToolCallChunk
+from ...core.events import (
+    AudioChunk,
+    ReasoningChunk,
+    RefusalChunk,
+    StreamEvent,
+    TextChunk,
+    ToolCall,
+    ToolCallChunk,
+)
 from ...core.parts import ToolPart
 from ...core.response import ChatResponse, normalise_finish_reason
 from ...errors import DecodeError, IncompleteStreamError
-from ..common.decoding import adopt_emitted_calls, parse_payload, raw_arguments, token_logprobs
+from ..common.decoding import adopt_emitted_calls, audio_bytes, parse_payload, raw_arguments, token_logprobs
 from ..common.lenient import as_str, opt_int
 from ..common.reasoning import TEXT_SEPARATOR
 from ..common.text import TextBuffer
@@ -76,6 +85,11 @@ class CompletionsStreamState:
         self._details_by_key: dict[tuple[int, Any], DetailAccumulator] = {}
         self._annotations: list[dict[str, Any]] = []
         self._images: list[dict[str, Any]] = []
+        # Audio output arrives as `delta.audio` pieces, each with its own base64 slice (so they are decoded
+        # one by one, never concatenated as text) and a piece of the transcript.
+        self._audio: bytearray | None = None
+        self._audio_transcript = TextBuffer()
+        self._audio_meta: dict[str, Any] = {}
         self._logprobs: dict[str, list[Any]] = {}  # "content" / "refusal" -> token entries
         self._tools: list[ToolCallAccumulator] = []
         self._tools_by_index: dict[int, ToolCallAccumulator] = {}
@@ -171,6 +185,12 @@ class CompletionsStreamState:
             message["annotations"] = list(self._annotations)
         if self._images:
             message["images"] = list(self._images)
+        if self._audio is not None:
+            message["audio"] = {
+                **self._audio_meta,
+                "data": base64.b64encode(self._audio).decode("ascii"),
+                "transcript": self._audio_transcript.value(),
+            }
         choice: dict[str, Any] = {
             "index": 0,
             "message": message,
@@ -263,6 +283,24 @@ class CompletionsStreamState:
         images = delta.get("images")
         if isinstance(images, list):
             self._images.extend(image for image in images if isinstance(image, dict))
+
+        audio = delta.get("audio")
+        if isinstance(audio, Mapping):
+            self._merge_audio(audio, events)
+
+    def _merge_audio(self, audio: Mapping[str, Any], events: list[StreamEvent]) -> None:
+        data = audio_bytes(audio.get("data"))
+        transcript = as_str(audio.get("transcript")) or ""
+        for key in ("id", "expires_at"):
+            if audio.get(key) is not None:
+                self._audio_meta.setdefault(key, audio[key])
+        if self._audio is None:
+            self._audio = bytearray()
+        self._audio += data
+        if transcript:
+            self._audio_transcript.append(transcript)
+        if data or transcript:
+            events.append(AudioChunk(data, transcript))
 
     def _merge_detail(self, fragment: Mapping[str, Any], events: list[StreamEvent]) -> None:
         kind = fragment.get("type")

@@ -17,6 +17,7 @@ from typing import Any, cast
 from ...core.messages import Content, Messages
 from ...core.options import ChatOptions, OutputSchema, Reasoning
 from ...core.parts import (
+    AudioPart,
     FilePart,
     Part,
     ReasoningPart,
@@ -33,6 +34,7 @@ from ..common.encoding import (
     inline_base64,
     inline_filename,
     is_inline,
+    output_fields,
     part_text,
 )
 from ..common.reasoning import replay_items
@@ -144,7 +146,10 @@ def _encode_options(body: dict[str, Any], options: ChatOptions) -> None:
     if options.parallel_tool_calls is not None:
         body["parallel_tool_calls"] = options.parallel_tool_calls
     if options.user is not None:
-        body["user"] = options.user
+        # The end user's stable id for abuse isolation is `safety_identifier` on this wire (spec
+        # ResponsesRequest: "Recommended per-end-user identifier ... folded into the hashed identity");
+        # Chat Completions calls the same thing `user`.
+        body["safety_identifier"] = options.user
     if options.reasoning is not None:
         body["reasoning"] = options.reasoning.to_json()
     if options.top_logprobs is not None:
@@ -152,6 +157,17 @@ def _encode_options(body: dict[str, Any], options: ChatOptions) -> None:
         # tokens come back in each output_text part's `logprobs`.
         body["top_logprobs"] = options.top_logprobs
     dropped = [name for name in ("stop", "seed") if getattr(options, name) is not None]
+    extra = output_fields(options)
+    # ResponsesRequest has frequency/presence penalties, top_k, modalities (text, image) and image_config,
+    # but no repetition_penalty, min_p, top_a, logit_bias, audio modality or `audio` option (spec).
+    for name in _NOT_ON_THIS_WIRE:
+        if extra.pop(name, None) is not None:
+            dropped.append(name)
+    modalities = extra.get("modalities")
+    if modalities is not None and "audio" in modalities:
+        extra["modalities"] = [m for m in modalities if m != "audio"] or ["text"]
+        dropped.append("audio output")
+    body.update(extra)
     if options.logprobs and options.top_logprobs is None:
         # ResponsesRequest has no `logprobs` boolean and its `include` enum has no logprobs entry.
         dropped.append("logprobs")
@@ -167,6 +183,9 @@ def _encode_options(body: dict[str, Any], options: ChatOptions) -> None:
             UserWarning,
             stacklevel=3,
         )
+
+
+_NOT_ON_THIS_WIRE = ("repetition_penalty", "min_p", "top_a", "logit_bias", "audio")
 
 
 def _encode_tool_choice(choice: str | Mapping[str, Any]) -> str | dict[str, Any]:
@@ -235,10 +254,11 @@ def _input_message(role: str, parts: Sequence[Part]) -> InputMessage:
                 text["prompt_cache_breakpoint"] = {"mode": "explicit"}
                 plain = False
             content.append(text)
-        elif isinstance(part, FilePart):
+        elif isinstance(part, (FilePart, AudioPart)):
             if role == "system":
                 raise ValueError("a system message can only hold text; send files in a user message")
-            content.append(_encode_file(part))
+            # Speech a model made, passed on as input: an audio file like any other.
+            content.append(_encode_file(part.as_file() if isinstance(part, AudioPart) else part))
             plain = False
         else:
             raise ValueError(f"a {role} message cannot hold a {part.kind} part (only the model's turn can)")
@@ -312,11 +332,18 @@ def _encode_model(parts: Sequence[Part], items: list[InputItem]) -> None:
         items.extend(_function_call_output(p) for p in outputs)
         outputs.clear()
 
+    spoken_only = not any(isinstance(p, (TextPart, StructuredPart)) for p in parts)
     for part in parts:
         if not isinstance(part, ToolPart):
             flush_outputs()
         if isinstance(part, (TextPart, StructuredPart, RefusalPart)):
             texts.append(part)
+            continue
+        if isinstance(part, AudioPart):
+            # This wire has no audio output item: a spoken answer goes back as what it said (its text
+            # part, or else its transcript), as on Chat Completions.
+            if spoken_only and part.transcript:
+                texts.append(TextPart(part.transcript))
             continue
         flush_texts()
         if isinstance(part, ReasoningPart):
