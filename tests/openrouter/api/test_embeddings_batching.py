@@ -37,7 +37,7 @@ def _shuffling_route(seed: int) -> Any:
         inputs = seen.json["input"]
         data = [{"object": "embedding", "index": i, "embedding": _vector_of(t)} for i, t in enumerate(inputs)]
         rng.shuffle(data)
-        usage = {"prompt_tokens": len(inputs), "total_tokens": len(inputs), "cost": 0.001 * len(inputs)}
+        usage = {"prompt_tokens": len(inputs), "total_tokens": len(inputs), "cost": round(0.001 * len(inputs), 6)}
         return Reply.json({"object": "list", "model": "m", "data": data, "usage": usage})
 
     return route
