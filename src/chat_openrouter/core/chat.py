@@ -38,6 +38,7 @@ from ..errors import ConfigurationError
 from .approval import APPROVAL_STRATEGIES, ApprovalPolicy, ApprovalStrategy, Pause
 from .engine import Flow, RunConfig, check_resumable, run
 from .messages import Messages
+from .observe import NOOP_OBSERVER, Observer
 from .options import ChatOptions
 from .provider import ChatProvider
 from .response import ChatResponse
@@ -47,8 +48,12 @@ from .tools import Tool, ToolSpec
 if TYPE_CHECKING:
     from collections.abc import Mapping
 
+    from opentelemetry.metrics import MeterProvider
+    from opentelemetry.trace import TracerProvider
+
     from .mcp import MCPAllow, MCPApproval, MCPServerConfig, MCPServerSource
     from .toolset import Toolset
+    from .tracing import Tracing
 
 __all__ = ["DEFAULT_MAX_STEPS", "AsyncChatRunStream", "Chat", "ChatBuilder", "ChatRunStream"]
 
@@ -80,6 +85,7 @@ class _ChatConfig:
     after_step: Callable[..., Any] | None = None
     has_output: bool = False
     mcp_servers: tuple[MCPServerConfig, ...] = ()
+    tracing: Tracing | None = None
 
 
 class ChatBuilder:
@@ -233,6 +239,29 @@ class ChatBuilder:
             changes["after_step"] = after_step
         return self._with(**changes)
 
+    def with_tracing(
+        self,
+        enabled: bool = True,
+        *,
+        capture_content: bool | None = None,
+        agent_name: str | None = None,
+        tracer_provider: TracerProvider | None = None,
+        meter_provider: MeterProvider | None = None,
+    ) -> ChatBuilder:
+        """OpenTelemetry spans for this chat's runs: ``invoke_agent`` per run, ``execute_tool`` per tool run.
+
+        On by default when ``opentelemetry-api`` is installed; ``with_tracing(False)`` turns it off for the
+        chat's runs *and* the model calls they make. ``capture_content=True`` records prompts, answers,
+        tool arguments and results (on the chat's spans and its model calls' spans); None leaves it to
+        ``OTEL_INSTRUMENTATION_GENAI_CAPTURE_MESSAGE_CONTENT`` (off unless ``true``). ``agent_name`` names
+        the run spans (``invoke_agent {agent_name}``). The providers default to the global ones.
+        See docs/tracing.md.
+        """
+        from .tracing import Tracing
+
+        tracing = Tracing(enabled, capture_content, agent_name, tracer_provider, meter_provider)
+        return self._with(tracing=tracing)
+
     def build(self) -> Chat:
         """The configured :class:`Chat` (immutable, safe to share between threads and tasks)."""
         cfg = self._config
@@ -271,7 +300,9 @@ class ChatBuilder:
             after_step=cfg.after_step,
             toolsets=toolsets,
         )
-        return Chat(cfg.provider, run_config)
+        from .tracing import chat_observer
+
+        return Chat(cfg.provider, run_config, chat_observer(cfg.tracing))
 
 
 class Chat:
@@ -283,11 +314,12 @@ class Chat:
     owns their connections: close it (``with chat:``, ``async with chat:``, ``close()``, ``aclose()``).
     """
 
-    __slots__ = ("_config", "provider")
+    __slots__ = ("_config", "_observer", "provider")
 
-    def __init__(self, provider: ChatProvider, config: RunConfig) -> None:
+    def __init__(self, provider: ChatProvider, config: RunConfig, observer: Observer = NOOP_OBSERVER) -> None:
         self.provider = provider
         self._config = config
+        self._observer = observer
 
     def __repr__(self) -> str:
         tools = ", ".join(self._config.tools) or "none"
@@ -353,33 +385,33 @@ class Chat:
         Returns early with ``response.pause`` set when a tool call needs approval. Raises
         ``MaxStepsExceededError`` or ``StructuredOutputError`` when the run cannot finish.
         """
-        return await drive_async(self.provider, self._flow(messages, options))
+        return await drive_async(self.provider, self._flow(messages, options), self._observer)
 
     def stream(self, messages: MessagesInput, *, options: ChatOptions | None = None) -> AsyncChatRunStream:
         """Stream the whole run: ``async for event in chat.stream(msgs)``; ends with one ``Done``."""
-        return AsyncChatRunStream(self.provider, self._flow(messages, options))
+        return AsyncChatRunStream(self.provider, self._flow(messages, options), self._observer)
 
     async def resume(self, pause: Pause, *, options: ChatOptions | None = None) -> ChatResponse:
         """Continue a paused run once every pending call was approved or rejected."""
-        return await drive_async(self.provider, self._resume_flow(pause, options))
+        return await drive_async(self.provider, self._resume_flow(pause, options), self._observer)
 
     def resume_stream(self, pause: Pause, *, options: ChatOptions | None = None) -> AsyncChatRunStream:
         """Continue a paused run, streaming (tool results of the decided calls come first)."""
-        return AsyncChatRunStream(self.provider, self._resume_flow(pause, options))
+        return AsyncChatRunStream(self.provider, self._resume_flow(pause, options), self._observer)
 
     # -- sync -------------------------------------------------------------------------------------------
     def complete_sync(self, messages: MessagesInput, *, options: ChatOptions | None = None) -> ChatResponse:
         """Synchronous twin of :meth:`complete` (tools run one after another; works inside a running loop)."""
-        return drive_sync(self.provider, self._flow(messages, options))
+        return drive_sync(self.provider, self._flow(messages, options), self._observer)
 
     def stream_sync(self, messages: MessagesInput, *, options: ChatOptions | None = None) -> ChatRunStream:
         """Synchronous twin of :meth:`stream`: ``for event in chat.stream_sync(msgs)``."""
-        return ChatRunStream(self.provider, self._flow(messages, options))
+        return ChatRunStream(self.provider, self._flow(messages, options), self._observer)
 
     def resume_sync(self, pause: Pause, *, options: ChatOptions | None = None) -> ChatResponse:
         """Synchronous twin of :meth:`resume`."""
-        return drive_sync(self.provider, self._resume_flow(pause, options))
+        return drive_sync(self.provider, self._resume_flow(pause, options), self._observer)
 
     def resume_stream_sync(self, pause: Pause, *, options: ChatOptions | None = None) -> ChatRunStream:
         """Synchronous twin of :meth:`resume_stream`."""
-        return ChatRunStream(self.provider, self._resume_flow(pause, options))
+        return ChatRunStream(self.provider, self._resume_flow(pause, options), self._observer)

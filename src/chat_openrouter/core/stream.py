@@ -32,6 +32,7 @@ from typing import Protocol, runtime_checkable
 from ..errors import ChatOpenRouterError, DecodeError
 from .event_stream import AsyncEventStream, EventStream
 from .events import Done, StreamEvent
+from .observe import NOOP, Observation, observe_async_events, observe_events
 from .response import ChatResponse
 
 __all__ = [
@@ -297,25 +298,41 @@ class ChatStream(_StreamBase, EventStream):
     """A synchronous stream of :data:`StreamEvent`: iterate it, or ``with client.stream_sync(...) as s``."""
 
     def __init__(
-        self, state: StreamState, source: SyncSource, *, new_state: StateFactory | None = None
+        self,
+        state: StreamState,
+        source: SyncSource,
+        *,
+        new_state: StateFactory | None = None,
+        observation: Observation = NOOP,
     ) -> None:
-        """``new_state`` makes a fresh state for a retried attempt; without it no attempt is retried."""
+        """``new_state`` makes a fresh state for a retried attempt; without it no attempt is retried.
+        ``observation`` (tracing) is started when the stream is first iterated and ended with it."""
         super().__init__(state, new_state)
         self._source = source
+        self._observation = observation
 
     def _start(self) -> Generator[StreamEvent, None, None]:
-        return _sync_events(self._progress, self._source)
+        events = _sync_events(self._progress, self._source)
+        return events if self._observation is NOOP else observe_events(events, self._observation)
 
 
 class AsyncChatStream(_StreamBase, AsyncEventStream):
     """An asynchronous stream of :data:`StreamEvent`: ``async for ev in client.stream(msgs)``."""
 
     def __init__(
-        self, state: StreamState, source: AsyncSource, *, new_state: StateFactory | None = None
+        self,
+        state: StreamState,
+        source: AsyncSource,
+        *,
+        new_state: StateFactory | None = None,
+        observation: Observation = NOOP,
     ) -> None:
-        """``new_state`` makes a fresh state for a retried attempt; without it no attempt is retried."""
+        """``new_state`` makes a fresh state for a retried attempt; without it no attempt is retried.
+        ``observation`` (tracing) is started when the stream is first iterated and ended with it."""
         super().__init__(state, new_state)
         self._source = source
+        self._observation = observation
 
     def _start(self) -> AsyncGenerator[StreamEvent, None]:
-        return _async_events(self._progress, self._source)
+        events = _async_events(self._progress, self._source)
+        return events if self._observation is NOOP else observe_async_events(events, self._observation)
