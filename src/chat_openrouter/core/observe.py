@@ -103,8 +103,9 @@ class Observer:
 
     __slots__ = ()
 
-    def model_call(self, request: ModelRequest, *, stream: bool) -> Observation:
-        """A model call about to be sent: ``request`` with the client's defaults resolved into it.
+    def model_call(self, request: ModelRequest, body: Mapping[str, Any], *, stream: bool) -> Observation:
+        """A model call about to be sent: ``request`` with the client's defaults resolved into it, and
+        ``body``, the JSON the wire encoded from it (what is really sent).
 
         The returned observation is not started: a non-stream call enters it around the call; a stream
         starts it when the request is sent (its first iteration), so a stream never iterated makes no span.

@@ -177,7 +177,7 @@ class WireClient:
         if self._request_check is not None:
             await self._request_check.acheck(call.body)
         # Decoding runs inside the retry loop: an error object in a 200 body is retried like its status.
-        with self._observer.model_call(call.request, stream=False) as observation:
+        with self._observer.model_call(call.request, call.body, stream=False) as observation:
             return observation.returned(await self._endpoint.arequest_decoded(
                 "POST", self.path, call.body, decode=self._decode_response,
                 extra_headers=call.headers, retry=call.retry, timeouts=call.timeouts,
@@ -195,7 +195,7 @@ class WireClient:
         call = self._prepare(ModelRequest(messages, tools, options, output), stream=False)
         if self._request_check is not None:
             self._request_check.check(call.body)
-        with self._observer.model_call(call.request, stream=False) as observation:
+        with self._observer.model_call(call.request, call.body, stream=False) as observation:
             return observation.returned(self._endpoint.request_decoded(
                 "POST", self.path, call.body, decode=self._decode_response,
                 extra_headers=call.headers, retry=call.retry, timeouts=call.timeouts,
@@ -211,7 +211,7 @@ class WireClient:
     ) -> AsyncChatStream:
         """Stream the answer: ``async for event in client.stream(msgs)``. Ends with one ``Done``."""
         call = self._prepare(ModelRequest(messages, tools, options, output), stream=True)
-        observation = self._observer.model_call(call.request, stream=True)
+        observation = self._observer.model_call(call.request, call.body, stream=True)
         return AsyncChatStream(
             self._new_state(), self._async_source(call), new_state=self._new_state, observation=observation
         )
@@ -235,7 +235,7 @@ class WireClient:
                 path, call.body, extra_headers=call.headers, retry=call.retry, timeouts=call.timeouts
             ),
             new_state=self._new_state,
-            observation=self._observer.model_call(call.request, stream=True),
+            observation=self._observer.model_call(call.request, call.body, stream=True),
         )
 
     def _async_source(self, call: _Call) -> AsyncSource:

@@ -135,8 +135,8 @@ class _Deferred(Observer):
             self._real = real
         return real
 
-    def model_call(self, request: ModelRequest, *, stream: bool) -> Observation:
-        return self._observer().model_call(request, stream=stream)
+    def model_call(self, request: ModelRequest, body: Mapping[str, Any], *, stream: bool) -> Observation:
+        return self._observer().model_call(request, body, stream=stream)
 
     def agent_run(self, provider: object) -> Observation:
         return self._observer().agent_run(provider)

@@ -42,20 +42,19 @@ __all__ = [
 EXTRA = "openrouter"
 AttributeValue = str | bool | int | float | list[str]
 
-# ChatOptions fields and the `gen_ai.request.*` attribute each one is (spans table, "Inference").
-_OPTION_ATTRIBUTES = (
+# Request fields the conventions name, read from the encoded body: the span says what was *sent* (the
+# Responses API has no `stop` or `seed`, and the wire drops them). Same keys on both wires.
+_BODY_NUMBERS = (
     ("temperature", "gen_ai.request.temperature"),
     ("top_p", "gen_ai.request.top_p"),
-    ("max_tokens", "gen_ai.request.max_tokens"),
     ("seed", "gen_ai.request.seed"),
-)
-# Request fields the conventions name that our options carry only in `extra_body` (OpenRouter accepts
-# them on both wires: reference, request parameters).
-_EXTRA_BODY_ATTRIBUTES = (
     ("frequency_penalty", "gen_ai.request.frequency_penalty"),
     ("presence_penalty", "gen_ai.request.presence_penalty"),
     ("top_k", "gen_ai.request.top_k"),
 )
+# The output budget's key per wire: Chat Completions `max_completion_tokens` (or the older `max_tokens`
+# from extra_body), Responses `max_output_tokens`.
+_MAX_TOKENS_KEYS = ("max_completion_tokens", "max_tokens", "max_output_tokens")
 
 
 def server_attributes(base_url: str) -> dict[str, AttributeValue]:
@@ -72,38 +71,34 @@ def server_attributes(base_url: str) -> dict[str, AttributeValue]:
     return {"server.address": parts.hostname, "server.port": port}
 
 
-def request_attributes(request: ModelRequest, model: str | None) -> dict[str, AttributeValue]:
+def request_attributes(
+    request: ModelRequest, body: Mapping[str, Any], model: str | None
+) -> dict[str, AttributeValue]:
     """The request side of an inference span: model, sampling parameters, output type, conversation id."""
     attributes: dict[str, AttributeValue] = {}
     if model:
         attributes["gen_ai.request.model"] = model
-    options = request.options
-    if options is not None:
-        for field, key in _OPTION_ATTRIBUTES:
-            value = getattr(options, field)
-            if _is_number(value):
-                attributes[key] = value
-        stop = options.stop
-        if isinstance(stop, str):
-            attributes["gen_ai.request.stop_sequences"] = [stop]
-        elif isinstance(stop, list) and all(isinstance(s, str) for s in stop):
-            attributes["gen_ai.request.stop_sequences"] = list(stop)
-        extra = options.extra_body
-        for field, key in _EXTRA_BODY_ATTRIBUTES:
-            number = extra.get(field)
-            if isinstance(number, (int, float)) and not isinstance(number, bool):
-                attributes[key] = number
-        # OpenRouter's session id groups the requests of one conversation: the conventions' conversation id.
-        session = extra.get("session_id")
-        if isinstance(session, str) and session:
-            attributes["gen_ai.conversation.id"] = session
+    for key, name in _BODY_NUMBERS:
+        value = body.get(key)
+        if isinstance(value, (int, float)) and not isinstance(value, bool):
+            attributes[name] = value
+    for key in _MAX_TOKENS_KEYS:
+        value = body.get(key)
+        if isinstance(value, int) and not isinstance(value, bool):
+            attributes["gen_ai.request.max_tokens"] = value
+            break
+    stop = body.get("stop")
+    if isinstance(stop, str):
+        attributes["gen_ai.request.stop_sequences"] = [stop]
+    elif isinstance(stop, list) and all(isinstance(s, str) for s in stop):
+        attributes["gen_ai.request.stop_sequences"] = list(stop)
+    # OpenRouter's session id groups the requests of one conversation: the conventions' conversation id.
+    session = body.get("session_id")
+    if isinstance(session, str) and session:
+        attributes["gen_ai.conversation.id"] = session
     if request.output is not None:
         attributes["gen_ai.output.type"] = "json"
     return attributes
-
-
-def _is_number(value: object) -> bool:
-    return isinstance(value, (int, float)) and not isinstance(value, bool)
 
 
 def usage_attributes(response: ChatResponse) -> dict[str, AttributeValue]:

@@ -228,13 +228,16 @@ class _Traced(Observation):
 class _ModelCall(_Traced):
     """``chat {model}``: one model call, from the request to the last chunk, retries included."""
 
-    __slots__ = ("first_chunk_after", "request", "retries", "stream")
+    __slots__ = ("body", "first_chunk_after", "request", "retries", "stream")
     kind = SpanKind.CLIENT
     observer: ClientObserver
 
-    def __init__(self, observer: ClientObserver, request: ModelRequest, stream: bool, capture: bool) -> None:
+    def __init__(
+        self, observer: ClientObserver, request: ModelRequest, body: Mapping[str, Any], stream: bool, capture: bool
+    ) -> None:
         super().__init__(observer, capture)
         self.request = request
+        self.body = body
         self.stream = stream
         self.retries = 0
         self.first_chunk_after: float | None = None
@@ -249,7 +252,7 @@ class _ModelCall(_Traced):
             "gen_ai.operation.name": "chat",
             "gen_ai.provider.name": observer.provider_name,
             **observer.server,
-            **request_attributes(self.request, observer.model),
+            **request_attributes(self.request, self.body, observer.model),
             f"{EXTRA}.wire": observer.wire,
             f"{EXTRA}.stream": self.stream,
         }
@@ -425,7 +428,7 @@ class ClientObserver(_ObserverBase):
         metric.update(self.server)
         self.metric_attributes = metric
 
-    def model_call(self, request: ModelRequest, *, stream: bool) -> Observation:
+    def model_call(self, request: ModelRequest, body: Mapping[str, Any], *, stream: bool) -> Observation:
         capture = self.capture
         scope = RUN_SCOPE.get()
         if scope is not None:
@@ -433,7 +436,7 @@ class ClientObserver(_ObserverBase):
                 return NOOP
             if scope.capture_content is not None:
                 capture = scope.capture_content
-        return _ModelCall(self, request, stream, capture)
+        return _ModelCall(self, request, body, stream, capture)
 
 
 class ChatObserver(_ObserverBase):
