@@ -101,5 +101,10 @@ def builder(
     return b.with_completions() if wire == "completions" else b
 
 
-def chat_builder(client: Any, telemetry: Telemetry, *, capture: bool | None = None) -> ChatBuilder:
-    return ChatBuilder().with_model(client).with_tracing(capture_content=capture, **telemetry.providers)
+def chat_builder(
+    client: Any, telemetry: Telemetry, *, capture: bool | None = None, agent_name: str | None = None
+) -> ChatBuilder:
+    """A Chat's builder on ``client``, traced into ``telemetry``."""
+    return ChatBuilder().with_model(client).with_tracing(
+        capture_content=capture, agent_name=agent_name, **telemetry.providers
+    )
