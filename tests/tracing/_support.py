@@ -105,6 +105,8 @@ def chat_builder(
     client: Any, telemetry: Telemetry, *, capture: bool | None = None, agent_name: str | None = None
 ) -> ChatBuilder:
     """A Chat's builder on ``client``, traced into ``telemetry``."""
-    return ChatBuilder().with_model(client).with_tracing(
-        capture_content=capture, agent_name=agent_name, **telemetry.providers
+    return (
+        ChatBuilder()
+        .with_model(client)
+        .with_tracing(capture_content=capture, agent_name=agent_name, **telemetry.providers)
     )

@@ -39,7 +39,9 @@ def run(chat: Any, mode: str, prompt: Any = "use the tools", *, pause: Any = Non
 
 
 def children(telemetry: Telemetry, parent: Any) -> list[str]:
-    return sorted(s.name for s in telemetry.spans() if s.parent and s.parent.span_id == parent.context.span_id)
+    return sorted(
+        s.name for s in telemetry.spans() if s.parent and s.parent.span_id == parent.context.span_id
+    )
 
 
 @tool

@@ -59,7 +59,11 @@ def recorded(telemetry: Telemetry, caplog: pytest.LogCaptureFixture) -> list[str
         out.append(f"log {record.name}: {record.getMessage()}")
         if record.exc_info:
             out.append(f"log {record.name} traceback: {logging.Formatter().formatException(record.exc_info)}")
-        extras = {k: v for k, v in vars(record).items() if k not in logging.LogRecord("", 0, "", 0, "", (), None).__dict__}
+        extras = {
+            k: v
+            for k, v in vars(record).items()
+            if k not in logging.LogRecord("", 0, "", 0, "", (), None).__dict__
+        }
         out += [f"log {record.name} extra {k}: {v}" for k, v in extras.items()]
     return out
 
@@ -73,7 +77,11 @@ def leaks(telemetry: Telemetry, caplog: pytest.LogCaptureFixture, secret: str = 
 echo_tool = Tool(
     name="remember",
     description="Store a note.",
-    parameters={"type": "object", "properties": {"note": {"type": "string", "const": CANARY}}, "required": ["note"]},
+    parameters={
+        "type": "object",
+        "properties": {"note": {"type": "string", "const": CANARY}},
+        "required": ["note"],
+    },
     function=lambda note: {"stored": note, "also": CANARY},
 )
 
@@ -139,7 +147,12 @@ def echoing_server_error(emulator: Any, telemetry: Telemetry, wire: str, capture
 
 def invalid_structured_answer(emulator: Any, telemetry: Telemetry, wire: str, capture: bool) -> None:
     client = builder(emulator, telemetry, wire, "emulator/echo", capture=capture).build()
-    chat = chat_builder(client, telemetry, capture=capture).with_structured_output(Answer).with_output_retries(0).build()
+    chat = (
+        chat_builder(client, telemetry, capture=capture)
+        .with_structured_output(Answer)
+        .with_output_retries(0)
+        .build()
+    )
     # emulator/echo repeats the prompt: JSON that fails validation with a message quoting the answer.
     prompt = json.dumps({"value": CANARY})
     with pytest.raises(StructuredOutputError) as raised:
@@ -185,7 +198,9 @@ def test_the_environment_variable_turns_capture_on(emulator, telemetry, caplog, 
     assert leaks(telemetry, caplog)
     monkeypatch.setenv("OTEL_INSTRUMENTATION_GENAI_CAPTURE_MESSAGE_CONTENT", "false")
     telemetry.spans_exporter.clear()
-    builder(emulator, telemetry, "responses", "emulator/echo").build().complete_sync(messages.from_user(CANARY))
+    builder(emulator, telemetry, "responses", "emulator/echo").build().complete_sync(
+        messages.from_user(CANARY)
+    )
     assert leaks(telemetry, caplog) == []
 
 
@@ -200,7 +215,9 @@ def test_an_explicit_setting_beats_the_environment_variable(emulator, telemetry,
 def test_the_recorded_strings_include_json_of_everything(telemetry):
     # The helper itself must see attribute values of every type (a vacuous helper passes every test).
     tracer = telemetry.tracer_provider.get_tracer("t")
-    with tracer.start_as_current_span("s", attributes={"a": [CANARY], "b": json.dumps({"x": CANARY})}) as span:
+    with tracer.start_as_current_span(
+        "s", attributes={"a": [CANARY], "b": json.dumps({"x": CANARY})}
+    ) as span:
         span.add_event("e", {"c": CANARY})
     assert len([line for line in recorded(telemetry, _NoLogs()) if CANARY in line]) == 3
 

@@ -87,7 +87,9 @@ def client_observer(
     def make() -> Observer:
         from ._otel import ClientObserver
 
-        return ClientObserver(settings, provider_name=provider_name, wire=wire, model=model, base_url=base_url)
+        return ClientObserver(
+            settings, provider_name=provider_name, wire=wire, model=model, base_url=base_url
+        )
 
     return _Deferred(make)
 

@@ -118,8 +118,8 @@ def usage_attributes(response: ChatResponse) -> dict[str, AttributeValue]:
         attributes["gen_ai.usage.reasoning.output_tokens"] = usage.reasoning_tokens
     if usage.cost is not None:
         attributes[f"{EXTRA}.cost"] = float(usage.cost)
-    if usage.is_byok is not None:
-        attributes[f"{EXTRA}.is_byok"] = usage.is_byok
+    if usage.is_byok:  # the cost is then OpenRouter's fee only; the common False is left out (cheaper spans)
+        attributes[f"{EXTRA}.is_byok"] = True
     return attributes
 
 

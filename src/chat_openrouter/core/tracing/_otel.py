@@ -26,7 +26,7 @@ from types import TracebackType
 from typing import TYPE_CHECKING, Any
 
 from opentelemetry import context as otel_context
-from opentelemetry import trace
+from opentelemetry import metrics, trace
 from opentelemetry.metrics import Histogram, MeterProvider, get_meter
 from opentelemetry.trace import Span, SpanKind, Status, StatusCode, Tracer, TracerProvider
 
@@ -111,6 +111,30 @@ def _instruments(provider: MeterProvider | None) -> _Instruments:
         if instruments is None:
             instruments = _INSTRUMENTS[provider] = _Instruments(provider)
         return instruments
+
+
+def _unconfigured_meters() -> tuple[type, ...]:
+    # The API's stand-in until an SDK sets the global provider. Private to the API, so looked up
+    # defensively: without it every call is observed (correct, only slower).
+    try:
+        from opentelemetry.metrics._internal import _ProxyMeterProvider
+    except ImportError:  # pragma: no cover - a future API
+        return ()
+    return (metrics.NoOpMeterProvider, _ProxyMeterProvider)
+
+
+_NO_TRACERS = (trace.ProxyTracerProvider, trace.NoOpTracerProvider)
+_NO_METERS = _unconfigured_meters()
+
+
+def no_sdk_for_spans() -> bool:
+    """True while the application has configured no tracer provider (only the API is there)."""
+    return isinstance(trace.get_tracer_provider(), _NO_TRACERS)
+
+
+def no_sdk_at_all() -> bool:
+    """True while neither a tracer provider nor a meter provider is configured."""
+    return bool(_NO_METERS) and no_sdk_for_spans() and isinstance(metrics.get_meter_provider(), _NO_METERS)
 
 
 def _record_error(span: Span, error: BaseException, capture: bool) -> None:
@@ -233,7 +257,12 @@ class _ModelCall(_Traced):
     observer: ClientObserver
 
     def __init__(
-        self, observer: ClientObserver, request: ModelRequest, body: Mapping[str, Any], stream: bool, capture: bool
+        self,
+        observer: ClientObserver,
+        request: ModelRequest,
+        body: Mapping[str, Any],
+        stream: bool,
+        capture: bool,
     ) -> None:
         super().__init__(observer, capture)
         self.request = request
@@ -254,7 +283,6 @@ class _ModelCall(_Traced):
             **observer.server,
             **request_attributes(self.request, self.body, observer.model),
             f"{EXTRA}.wire": observer.wire,
-            f"{EXTRA}.stream": self.stream,
         }
         if self.capture:
             attributes["gen_ai.input.messages"] = input_messages(self.request.messages)
@@ -367,7 +395,9 @@ class _ToolRun(_Traced):
     __slots__ = ("arguments", "part", "tool")
     observer: ChatObserver
 
-    def __init__(self, observer: ChatObserver, part: ToolPart, tool: Tool, arguments: Mapping[str, Any]) -> None:
+    def __init__(
+        self, observer: ChatObserver, part: ToolPart, tool: Tool, arguments: Mapping[str, Any]
+    ) -> None:
         super().__init__(observer, observer.capture)
         self.part = part
         self.tool = tool
@@ -400,10 +430,13 @@ class _ToolRun(_Traced):
 
 # -- observers ---------------------------------------------------------------------------------------------------
 class _ObserverBase(Observer):
-    __slots__ = ("capture", "capture_explicit", "tracer")
+    __slots__ = ("capture", "capture_explicit", "global_tracer", "tracer")
 
     def __init__(self, settings: Tracing) -> None:
         self.tracer = _tracer(settings.tracer_provider)
+        # With the global providers and no SDK behind them nothing would be recorded: skip the work
+        # (the API-only cost). Checked per operation: an SDK configured later is used at once.
+        self.global_tracer = settings.tracer_provider is None
         self.capture_explicit = settings.capture_content
         self.capture = (
             settings.capture_content if settings.capture_content is not None else capture_content_from_env()
@@ -413,22 +446,38 @@ class _ObserverBase(Observer):
 class ClientObserver(_ObserverBase):
     """Spans and metrics for one wire client's model calls."""
 
-    __slots__ = ("instruments", "metric_attributes", "model", "provider_name", "server", "wire")
+    __slots__ = (
+        "global_providers",
+        "instruments",
+        "metric_attributes",
+        "model",
+        "provider_name",
+        "server",
+        "wire",
+    )
 
-    def __init__(self, settings: Tracing, *, provider_name: str, wire: str, model: str | None, base_url: str) -> None:
+    def __init__(
+        self, settings: Tracing, *, provider_name: str, wire: str, model: str | None, base_url: str
+    ) -> None:
         super().__init__(settings)
         self.instruments = _instruments(settings.meter_provider)
         self.provider_name = provider_name
         self.wire = wire
         self.model = model
         self.server = server_attributes(base_url)
-        metric: dict[str, AttributeValue] = {"gen_ai.operation.name": "chat", "gen_ai.provider.name": provider_name}
+        metric: dict[str, AttributeValue] = {
+            "gen_ai.operation.name": "chat",
+            "gen_ai.provider.name": provider_name,
+        }
         if model:
             metric["gen_ai.request.model"] = model
         metric.update(self.server)
         self.metric_attributes = metric
+        self.global_providers = self.global_tracer and settings.meter_provider is None
 
     def model_call(self, request: ModelRequest, body: Mapping[str, Any], *, stream: bool) -> Observation:
+        if self.global_providers and no_sdk_at_all():
+            return NOOP
         capture = self.capture
         scope = RUN_SCOPE.get()
         if scope is not None:
@@ -450,7 +499,11 @@ class ChatObserver(_ObserverBase):
         self.scope = RunScope(capture_content=settings.capture_content)
 
     def agent_run(self, provider: object) -> Observation:
+        if self.global_tracer and no_sdk_for_spans():
+            return NOOP
         return _AgentRun(self, provider)
 
     def tool_call(self, part: ToolPart, tool: Tool, arguments: Mapping[str, Any]) -> Observation:
+        if self.global_tracer and no_sdk_for_spans():
+            return NOOP
         return _ToolRun(self, part, tool, arguments)
