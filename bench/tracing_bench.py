@@ -17,7 +17,7 @@ its CPU never counts): a warm-up, then ``time.process_time()`` over N calls of o
   ``InMemorySpanExporter`` (``SimpleSpanProcessor``) and metrics aggregated for an ``InMemoryMetricReader``.
 
 Workloads: ``complete`` (one non-stream call), ``stream`` (one 50-delta stream), ``agent`` (a Chat run
-with one tool round trip: two model calls, one tool run). Rounds interleave the modes; the median CPU
+with one tool round trip: two model calls, one tool run -- four spans). Rounds interleave the modes; the median CPU
 per request of each mode is compared with ``off``. Targets: api <= +2 %, sdk <= +15 %.
 """
 
@@ -74,9 +74,9 @@ def child(mode: str, workload: str, wire: str, url: str, calls: int) -> dict[str
         chat_builder = chat_builder.with_tracing(False)
 
     @tool
-    def lookup(key: str) -> dict[str, str]:
-        """Look a key up."""
-        return {"key": key, "value": "v"}
+    def lookup(query: str) -> dict[str, str]:  # bench/server.py's tool model calls lookup(query=...)
+        """Look something up."""
+        return {"query": query, "value": "v"}
 
     if workload == "complete":
         client = builder.with_model("bench/plain").build()
@@ -132,10 +132,12 @@ def measure(mode: str, workload: str, wire: str, url: str, calls: int) -> dict[s
     return dict(json.loads(result.stdout.strip().splitlines()[-1]))
 
 
-def run_all(url: str, quick: bool, wires: tuple[str, ...] = WIRES) -> dict[str, Any]:
+def run_all(
+    url: str, quick: bool, wires: tuple[str, ...] = WIRES, workloads: tuple[str, ...] = WORKLOADS
+) -> dict[str, Any]:
     calls, rounds = (150, 3) if quick else (600, 5)
     results: dict[str, Any] = {"calls": calls, "rounds": rounds, "rows": []}
-    for workload in WORKLOADS:
+    for workload in workloads:
         for wire in wires:
             samples: dict[str, list[float]] = {mode: [] for mode in MODES}
             spans: int | None = None
@@ -202,6 +204,7 @@ def main() -> None:
     parser.add_argument("--calls", type=int, default=600, help=argparse.SUPPRESS)
     parser.add_argument("--quick", action="store_true", help="fewer calls and rounds")
     parser.add_argument("--wire", choices=WIRES, help="one wire only")
+    parser.add_argument("--workload", choices=WORKLOADS, help="one workload only")
     parser.add_argument("--save", type=Path, help="write the results as JSON here")
     args = parser.parse_args()
     if args.child:
@@ -210,7 +213,8 @@ def main() -> None:
         return
     server, url = start_server()
     try:
-        results = run_all(url, args.quick, (args.wire,) if args.wire else WIRES)
+        wires = (args.wire,) if args.wire else WIRES
+        results = run_all(url, args.quick, wires, (args.workload,) if args.workload else WORKLOADS)
     finally:
         server.terminate()
         server.wait()

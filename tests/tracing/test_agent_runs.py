@@ -6,11 +6,12 @@ from __future__ import annotations
 
 import asyncio
 import threading
-from typing import Any
+from typing import Annotated, Any
 
 import pytest
 from opentelemetry import trace
 from opentelemetry.trace import SpanKind, StatusCode
+from pydantic import Field
 
 from chat_openrouter import ChatBuilder, messages
 from chat_openrouter.core.tools import tool
@@ -232,3 +233,26 @@ def test_content_capture_records_messages_and_tool_data_in_the_conventions_shape
     arguments = json.loads(ran.attributes["gen_ai.tool.call.arguments"])
     assert arguments == call["arguments"]
     assert json.loads(ran.attributes["gen_ai.tool.call.result"]) == arguments["a"] + arguments["b"]
+
+
+@pytest.mark.parametrize("mode", ["complete_sync", "stream_async"])
+def test_mcp_tools_get_execute_tool_spans_like_local_ones(emulator, telemetry, mode):
+    pytest.importorskip("mcp")
+    from mcp.server.mcpserver import MCPServer
+
+    server = MCPServer("calc")
+
+    @server.tool()
+    def multiply(a: Annotated[int, Field(examples=[6])], b: Annotated[int, Field(examples=[7])]) -> int:
+        """Multiply two integers."""
+        return a * b
+
+    client = builder(emulator, telemetry, "responses", "emulator/tools").build()
+    with chat_builder(client, telemetry).with_mcp(server, prefix="calc").build() as chat:
+        response = run(chat, mode)
+    assert response.messages[1].tool_calls[0].result in (42, "42")
+    (agent,) = telemetry.named("invoke_agent")
+    (span,) = telemetry.named("execute_tool calc_multiply")
+    assert span.parent.span_id == agent.context.span_id
+    assert span.attributes["gen_ai.tool.description"] == "Multiply two integers."
+    assert span.status.status_code is StatusCode.UNSET
