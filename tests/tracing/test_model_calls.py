@@ -12,7 +12,7 @@ import gc
 import pytest
 from opentelemetry.trace import SpanKind, StatusCode
 
-from chat_openrouter import ChatOptions, messages
+from chat_openrouter import ChatOptions, OpenRouterBuilder, messages
 from chat_openrouter.errors import APIStatusError
 
 from ._support import WIRES, builder
@@ -252,3 +252,17 @@ def test_a_span_is_a_child_of_the_callers_current_span_even_when_iterated_elsewh
     for span in calls:
         assert span.parent.span_id == parent.get_span_context().span_id
         assert span.context.trace_id == parent.get_span_context().trace_id
+
+
+def test_a_client_without_a_model_names_the_span_after_the_model_it_sends(emulator, telemetry):
+    client = (
+        OpenRouterBuilder()  # no with_model(): the model comes with the call
+        .with_api_key("sk-or-v1-tracing-test-key")
+        .with_transport(emulator.transport())
+        .with_completions()
+        .with_tracing(**telemetry.providers)
+        .build()
+    )
+    client.complete_sync(messages.from_user("hi"), options=ChatOptions(extra_body={"model": "emulator/echo"}))
+    span = telemetry.one("chat emulator/echo")
+    assert span.attributes["gen_ai.request.model"] == "emulator/echo"

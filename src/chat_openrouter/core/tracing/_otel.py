@@ -252,7 +252,7 @@ class _Traced(Observation):
 class _ModelCall(_Traced):
     """``chat {model}``: one model call, from the request to the last chunk, retries included."""
 
-    __slots__ = ("body", "first_chunk_after", "request", "retries", "stream")
+    __slots__ = ("body", "first_chunk_after", "model", "request", "retries", "stream")
     kind = SpanKind.CLIENT
     observer: ClientObserver
 
@@ -267,13 +267,14 @@ class _ModelCall(_Traced):
         super().__init__(observer, capture)
         self.request = request
         self.body = body
+        sent = body.get("model")  # a client without a model may still send one (per-call extra_body)
+        self.model = observer.model or (sent if isinstance(sent, str) and sent else None)
         self.stream = stream
         self.retries = 0
         self.first_chunk_after: float | None = None
 
     def name(self) -> str:
-        model = self.observer.model
-        return f"chat {model}" if model else "chat"
+        return f"chat {self.model}" if self.model else "chat"
 
     def start_attributes(self) -> dict[str, AttributeValue]:
         observer = self.observer
@@ -281,7 +282,7 @@ class _ModelCall(_Traced):
             "gen_ai.operation.name": "chat",
             "gen_ai.provider.name": observer.provider_name,
             **observer.server,
-            **request_attributes(self.request, self.body, observer.model),
+            **request_attributes(self.request, self.body, self.model),
             f"{EXTRA}.wire": observer.wire,
         }
         if self.capture:
@@ -317,6 +318,8 @@ class _ModelCall(_Traced):
         observer = self.observer
         response = outcome if isinstance(outcome, ChatResponse) else None
         metric: dict[str, AttributeValue] = dict(observer.metric_attributes)
+        if self.model and not observer.model:
+            metric["gen_ai.request.model"] = self.model
         if response is not None and response.model:
             metric["gen_ai.response.model"] = response.model
         if error is not None:
