@@ -23,7 +23,6 @@ from __future__ import annotations
 from collections.abc import AsyncGenerator, Generator, Mapping
 from contextlib import AbstractContextManager, nullcontext
 from contextvars import ContextVar
-from dataclasses import dataclass
 from types import TracebackType
 from typing import TYPE_CHECKING, Any, TypeVar
 
@@ -125,16 +124,22 @@ class Observer:
 NOOP_OBSERVER = Observer()
 
 
-@dataclass(frozen=True, slots=True)
 class RunScope:
     """What a Chat run asks of the model calls made inside it (set while its work is running).
 
     ``suppressed``: the Chat's tracing is off, so its model calls make no spans either.
     ``capture_content``: the Chat's explicit content setting, applied to its model calls (None: theirs).
+    A plain slotted class, not a dataclass: this module loads with ``import chat_openrouter``.
     """
 
-    suppressed: bool = False
-    capture_content: bool | None = None
+    __slots__ = ("capture_content", "suppressed")
+
+    def __init__(self, suppressed: bool = False, capture_content: bool | None = None) -> None:
+        self.suppressed = suppressed
+        self.capture_content = capture_content
+
+    def __repr__(self) -> str:
+        return f"RunScope(suppressed={self.suppressed}, capture_content={self.capture_content})"
 
 
 #: The model call whose HTTP attempts are running in this context (the retry bookkeeping reports to it).
