@@ -39,6 +39,7 @@ from .approval import APPROVAL_STRATEGIES, ApprovalPolicy, ApprovalStrategy, Pau
 from .embeddings import Embeddings, EmbeddingsInput, EmbeddingsProvider
 from .engine import Flow, RunConfig, check_resumable, run
 from .messages import ConversationInput, Messages, as_messages
+from .observe import NOOP_OBSERVER, Observer
 from .options import ChatOptions, OutputSchema
 from .provider import ChatProvider
 from .response import ChatResponse, OutputT
@@ -48,10 +49,13 @@ from .tools import Tool, ToolSpec
 if TYPE_CHECKING:
     from collections.abc import Mapping
 
+    from opentelemetry.metrics import MeterProvider
+    from opentelemetry.trace import TracerProvider
     from typing_extensions import TypeVar
 
     from .mcp import MCPAllow, MCPApproval, MCPServerConfig, MCPServerSource
     from .toolset import Toolset
+    from .tracing import Tracing
 
 __all__ = ["DEFAULT_MAX_STEPS", "AsyncChatRunStream", "Chat", "ChatBuilder", "ChatRunStream"]
 
@@ -91,6 +95,7 @@ class _ChatConfig:
     reset_tool_choice: bool = True
     embeddings: EmbeddingsProvider | None = None
     embedding_model: str | None = None
+    tracing: Tracing | None = None
 
 
 class ChatBuilder(Generic[OutputT]):
@@ -290,6 +295,29 @@ class ChatBuilder(Generic[OutputT]):
             changes["after_step"] = after_step
         return self._with(**changes)
 
+    def with_tracing(
+        self,
+        enabled: bool = True,
+        *,
+        capture_content: bool | None = None,
+        agent_name: str | None = None,
+        tracer_provider: TracerProvider | None = None,
+        meter_provider: MeterProvider | None = None,
+    ) -> ChatBuilder[OutputT]:
+        """OpenTelemetry spans for this chat's runs: ``invoke_agent`` per run, ``execute_tool`` per tool run.
+
+        On by default when ``opentelemetry-api`` is installed; ``with_tracing(False)`` turns it off for the
+        chat's runs *and* the model calls they make. ``capture_content=True`` records prompts, answers,
+        tool arguments and results (on the chat's spans and its model calls' spans); None leaves it to
+        ``OTEL_INSTRUMENTATION_GENAI_CAPTURE_MESSAGE_CONTENT`` (off unless ``true``). ``agent_name`` names
+        the run spans (``invoke_agent {agent_name}``). The providers default to the global ones.
+        See docs/tracing.md.
+        """
+        from .tracing import Tracing
+
+        tracing = Tracing(enabled, capture_content, agent_name, tracer_provider, meter_provider)
+        return self._with(tracing=tracing)
+
     def build(self) -> Chat[OutputT]:
         """The configured :class:`Chat` (immutable, safe to share between threads and tasks)."""
         cfg = self._config
@@ -334,7 +362,9 @@ class ChatBuilder(Generic[OutputT]):
             default_tool_choice=_default_tool_choice(cfg.provider),
         )
         embeddings = (cfg.embeddings, cfg.embedding_model) if cfg.embeddings is not None else None
-        return Chat(cfg.provider, run_config, embeddings=embeddings)
+        from .tracing import chat_observer
+
+        return Chat(cfg.provider, run_config, chat_observer(cfg.tracing), embeddings=embeddings)
 
 
 def _default_tool_choice(provider: ChatProvider) -> str | dict[str, Any] | None:
@@ -361,17 +391,19 @@ class Chat(Generic[OutputT]):
     owns their connections: close it (``with chat:``, ``async with chat:``, ``close()``, ``aclose()``).
     """
 
-    __slots__ = ("_config", "_embeddings", "provider")
+    __slots__ = ("_config", "_embeddings", "_observer", "provider")
 
     def __init__(
         self,
         provider: ChatProvider,
         config: RunConfig,
+        observer: Observer = NOOP_OBSERVER,
         *,
         embeddings: tuple[EmbeddingsProvider, str | None] | None = None,
     ) -> None:
         self.provider = provider
         self._config = config
+        self._observer = observer
         self._embeddings = embeddings
 
     def __repr__(self) -> str:
@@ -465,41 +497,41 @@ class Chat(Generic[OutputT]):
         ends a run (those, an API error or timeout on any step, a hook that raised) carries the run so
         far as ``error.run``: its ``messages`` (tool results included), ``steps`` and summed ``usage``.
         """
-        return await drive_async(self.provider, self._flow("complete", messages, options))
+        return await drive_async(self.provider, self._flow("complete", messages, options), self._observer)
 
     def stream(
         self, messages: ConversationInput, *, options: ChatOptions | None = None
     ) -> AsyncChatRunStream[OutputT]:
         """Stream the whole run: ``async for event in chat.stream(msgs)``; ends with one ``Done``."""
-        return AsyncChatRunStream(self.provider, self._flow("stream", messages, options))
+        return AsyncChatRunStream(self.provider, self._flow("stream", messages, options), self._observer)
 
     async def resume(self, pause: Pause, *, options: ChatOptions | None = None) -> ChatResponse[OutputT]:
         """Continue a paused run once every pending call was approved or rejected."""
-        return await drive_async(self.provider, self._resume_flow(pause, options))
+        return await drive_async(self.provider, self._resume_flow(pause, options), self._observer)
 
     def resume_stream(
         self, pause: Pause, *, options: ChatOptions | None = None
     ) -> AsyncChatRunStream[OutputT]:
         """Continue a paused run, streaming (tool results of the decided calls come first)."""
-        return AsyncChatRunStream(self.provider, self._resume_flow(pause, options))
+        return AsyncChatRunStream(self.provider, self._resume_flow(pause, options), self._observer)
 
     # -- sync -------------------------------------------------------------------------------------------
     def complete_sync(
         self, messages: ConversationInput, *, options: ChatOptions | None = None
     ) -> ChatResponse[OutputT]:
         """Synchronous twin of :meth:`complete` (tools run one after another; works inside a running loop)."""
-        return drive_sync(self.provider, self._flow("complete_sync", messages, options))
+        return drive_sync(self.provider, self._flow("complete_sync", messages, options), self._observer)
 
     def stream_sync(
         self, messages: ConversationInput, *, options: ChatOptions | None = None
     ) -> ChatRunStream[OutputT]:
         """Synchronous twin of :meth:`stream`: ``for event in chat.stream_sync(msgs)``."""
-        return ChatRunStream(self.provider, self._flow("stream_sync", messages, options))
+        return ChatRunStream(self.provider, self._flow("stream_sync", messages, options), self._observer)
 
     def resume_sync(self, pause: Pause, *, options: ChatOptions | None = None) -> ChatResponse[OutputT]:
         """Synchronous twin of :meth:`resume`."""
-        return drive_sync(self.provider, self._resume_flow(pause, options))
+        return drive_sync(self.provider, self._resume_flow(pause, options), self._observer)
 
     def resume_stream_sync(self, pause: Pause, *, options: ChatOptions | None = None) -> ChatRunStream[OutputT]:
         """Synchronous twin of :meth:`resume_stream`."""
-        return ChatRunStream(self.provider, self._resume_flow(pause, options))
+        return ChatRunStream(self.provider, self._resume_flow(pause, options), self._observer)

@@ -379,7 +379,9 @@ def _record(invocation: ToolInvocation, outcome: ToolOutcome) -> None:
     part = invocation.part
     if outcome.error is not None:
         error = outcome.error
-        logger.warning("tool %r (call %s) raised %s: %s", part.name, part.id, type(error).__name__, error)
+        # The type only: the message may quote user data, and log records reach telemetry too (it goes
+        # to the model, in the tool result, and stays in `response.messages`).
+        logger.warning("tool %r (call %s) raised %s", part.name, part.id, type(error).__name__)
         _fail(part, f"{type(error).__name__}: {error}")
         return
     try:

@@ -10,20 +10,21 @@ two stream shells perform.
 from __future__ import annotations
 
 import asyncio
+import contextvars
 import inspect
-from collections.abc import AsyncGenerator, AsyncIterator, Awaitable, Callable, Generator, Iterator
+from collections.abc import AsyncGenerator, AsyncIterator, Awaitable, Generator, Iterator
 from contextlib import closing
 from typing import Any, TypeVar
 
 from . import provider as calls
-from .engine import CallHook, CallModel, Effect, Emit, Flow, LoadTools, RunTools, ToolOutcome
+from .engine import CallHook, CallModel, Effect, Emit, Flow, LoadTools, RunTools, ToolInvocation, ToolOutcome
 from .event_stream import AsyncEventStream, EventStream
 from .events import Done, StreamEvent
+from .observe import NOOP, NOOP_OBSERVER, Observer, observe_async_events, observe_events
 from .provider import ChatProvider
 from .request import ModelRequest
 from .response import ChatResponse, OutputT
 from .stream import AsyncChatStream, ChatStream
-from .tools import Tool
 
 __all__ = ["AsyncChatRunStream", "ChatRunStream", "drive_async", "drive_sync", "run_awaitable_sync"]
 
@@ -42,12 +43,12 @@ def _advance(flow: Flow, reply: Any, failure: Exception | None = None) -> Effect
 
 
 # -- the sync shell ------------------------------------------------------------------------------------------
-def _perform_sync(provider: ChatProvider, effect: Effect) -> Any:
+def _perform_sync(provider: ChatProvider, effect: Effect, observer: Observer) -> Any:
     """One effect, the sync way: its reply for the engine."""
     if isinstance(effect, CallModel):
         return calls.complete_sync(provider, effect.request)
     if isinstance(effect, RunTools):
-        return [_run_tool_sync(call.tool.function, call.arguments) for call in effect.calls]
+        return [_run_tool_sync(call, observer) for call in effect.calls]
     if isinstance(effect, LoadTools):
         return [tool for toolset in effect.toolsets for tool in toolset.load_sync()]
     if isinstance(effect, CallHook):
@@ -57,14 +58,16 @@ def _perform_sync(provider: ChatProvider, effect: Effect) -> Any:
     return None  # hooks and Emit (only streams yield those events) reply None
 
 
-def _run_tool_sync(function: Callable[..., Any], arguments: dict[str, Any]) -> ToolOutcome:
-    try:
-        value = function(**arguments)
-        if inspect.isawaitable(value):
-            value = run_awaitable_sync(value)
-    except Exception as exc:  # reported to the model, never aborts the loop
-        return ToolOutcome(error=exc)
-    return ToolOutcome(value=value)
+def _run_tool_sync(call: ToolInvocation, observer: Observer) -> ToolOutcome:
+    with observer.tool_call(call.part, call.tool, call.arguments) as observation:
+        try:
+            value = call.tool.function(**call.arguments)
+            if inspect.isawaitable(value):
+                value = run_awaitable_sync(value)
+        except Exception as exc:  # reported to the model, never aborts the loop
+            observation.end(error=exc)
+            return ToolOutcome(error=exc)
+        return ToolOutcome(value=observation.returned(value))
 
 
 def run_awaitable_sync(awaitable: Awaitable[T]) -> T:
@@ -80,33 +83,35 @@ def run_awaitable_sync(awaitable: Awaitable[T]) -> T:
         return asyncio.run(main())
     from concurrent.futures import ThreadPoolExecutor
 
+    # The worker thread runs in a copy of this context, so what the awaitable starts (a tool's own
+    # spans, say) keeps its parent.
     with ThreadPoolExecutor(max_workers=1, thread_name_prefix="chat-openrouter-tool") as pool:
-        return pool.submit(asyncio.run, main()).result()
+        return pool.submit(contextvars.copy_context().run, asyncio.run, main()).result()
 
 
-def drive_sync(provider: ChatProvider, flow: Flow) -> ChatResponse[Any]:
-    """Run the engine ``flow`` to its final response with blocking calls."""
-    with closing(flow):
+def drive_sync(provider: ChatProvider, flow: Flow, observer: Observer = NOOP_OBSERVER) -> ChatResponse[Any]:
+    """Run the engine ``flow`` to its final response with blocking calls (``observer``: tracing)."""
+    with closing(flow), observer.agent_run(provider) as observation:
         step = _advance(flow, None)
         while not isinstance(step, ChatResponse):
             reply: Any = None
             failure: Exception | None = None
             try:
-                reply = _perform_sync(provider, step)
+                reply = _perform_sync(provider, step, observer)
             except Exception as error:  # the engine sees it (and attaches the run), then re-raises it
                 failure = error
             step = _advance(flow, reply, failure)
-        return step
+        return observation.returned(step)
 
 
 # -- the async shell -----------------------------------------------------------------------------------------
-async def _perform_async(provider: ChatProvider, effect: Effect) -> Any:
+async def _perform_async(provider: ChatProvider, effect: Effect, observer: Observer) -> Any:
     """One effect, the async way: parallel tool calls run concurrently."""
     if isinstance(effect, CallModel):
         return await calls.complete(provider, effect.request)
     if isinstance(effect, RunTools):
         # gather keeps the outcomes in call order, as the engine expects.
-        return list(await asyncio.gather(*(_run_tool_async(c.tool, c.arguments) for c in effect.calls)))
+        return list(await asyncio.gather(*(_run_tool_async(call, observer) for call in effect.calls)))
     if isinstance(effect, LoadTools):
         return [tool for toolset in effect.toolsets for tool in await toolset.load()]
     if isinstance(effect, CallHook):
@@ -116,33 +121,36 @@ async def _perform_async(provider: ChatProvider, effect: Effect) -> Any:
     return None
 
 
-async def _run_tool_async(tool: Tool, arguments: dict[str, Any]) -> ToolOutcome:
-    try:
-        if tool.is_async:
-            value = await tool.function(**arguments)
-        else:
-            # A sync tool may block (files, HTTP, subprocesses): keep the event loop free.
-            value = await asyncio.to_thread(tool.function, **arguments)
-            if inspect.isawaitable(value):
-                value = await value
-    except Exception as exc:  # CancelledError is a BaseException: cancellation still propagates
-        return ToolOutcome(error=exc)
-    return ToolOutcome(value=value)
+async def _run_tool_async(call: ToolInvocation, observer: Observer) -> ToolOutcome:
+    tool, arguments = call.tool, call.arguments
+    with observer.tool_call(call.part, tool, arguments) as observation:
+        try:
+            if tool.is_async:
+                value = await tool.function(**arguments)
+            else:
+                # A sync tool may block (files, HTTP, subprocesses): keep the event loop free.
+                value = await asyncio.to_thread(tool.function, **arguments)
+                if inspect.isawaitable(value):
+                    value = await value
+        except Exception as exc:  # CancelledError is a BaseException: cancellation still propagates
+            observation.end(error=exc)
+            return ToolOutcome(error=exc)
+        return ToolOutcome(value=observation.returned(value))
 
 
-async def drive_async(provider: ChatProvider, flow: Flow) -> ChatResponse[Any]:
+async def drive_async(provider: ChatProvider, flow: Flow, observer: Observer = NOOP_OBSERVER) -> ChatResponse[Any]:
     """Async twin of :func:`drive_sync`."""
-    with closing(flow):
+    with closing(flow), observer.agent_run(provider) as observation:
         step = _advance(flow, None)
         while not isinstance(step, ChatResponse):
             reply: Any = None
             failure: Exception | None = None
             try:
-                reply = await _perform_async(provider, step)
+                reply = await _perform_async(provider, step, observer)
             except Exception as error:
                 failure = error
             step = _advance(flow, reply, failure)
-        return step
+        return observation.returned(step)
 
 
 # -- streams spanning several model calls: the decisions, written once --------------------------------------
@@ -155,12 +163,14 @@ class _Run:
     design as ``core.stream``).
     """
 
-    __slots__ = ("flow", "provider", "response")
+    __slots__ = ("flow", "observation", "observer", "provider", "response")
 
-    def __init__(self, provider: ChatProvider, flow: Flow) -> None:
+    def __init__(self, provider: ChatProvider, flow: Flow, observer: Observer) -> None:
         self.provider = provider
         self.flow = flow
         self.response: ChatResponse[Any] | None = None
+        self.observer = observer
+        self.observation = observer.agent_run(provider)  # started when the stream is first iterated
 
 
 class _OpenModelStream:
@@ -250,12 +260,13 @@ def _sync_run_events(run: _Run) -> Generator[StreamEvent[Any], None, None]:
                 yield step
             elif not isinstance(step, _Skip):
                 try:
-                    if isinstance(step, _OpenModelStream):
-                        model = calls.stream_sync(run.provider, step.request)
-                        events = iter(model)
-                    else:
-                        reply = _perform_sync(run.provider, step)
-                        continue
+                    with run.observation.activate():  # a model stream's or tool's span is a child of the run's
+                        if isinstance(step, _OpenModelStream):
+                            model = calls.stream_sync(run.provider, step.request)
+                            events = iter(model)
+                        else:
+                            reply = _perform_sync(run.provider, step, run.observer)
+                            continue
                 except Exception as error:  # thrown into the flow: the engine attaches the run so far
                     failure = error
                     continue
@@ -290,12 +301,13 @@ async def _async_run_events(run: _Run) -> AsyncGenerator[StreamEvent[Any], None]
                 yield step
             elif not isinstance(step, _Skip):
                 try:
-                    if isinstance(step, _OpenModelStream):
-                        model = calls.stream(run.provider, step.request)
-                        events = aiter(model)
-                    else:
-                        reply = await _perform_async(run.provider, step)
-                        continue
+                    with run.observation.activate():
+                        if isinstance(step, _OpenModelStream):
+                            model = calls.stream(run.provider, step.request)
+                            events = aiter(model)
+                        else:
+                            reply = await _perform_async(run.provider, step, run.observer)
+                            continue
                 except Exception as error:
                     failure = error
                     continue
@@ -324,8 +336,8 @@ class ChatRunStream(EventStream[OutputT]):
     closes the model's HTTP stream. A stream runs once: iterating it again yields nothing.
     """
 
-    def __init__(self, provider: ChatProvider, flow: Flow) -> None:
-        self._run = _Run(provider, flow)
+    def __init__(self, provider: ChatProvider, flow: Flow, observer: Observer = NOOP_OBSERVER) -> None:
+        self._run = _Run(provider, flow, observer)
 
     @property
     def response(self) -> ChatResponse[OutputT] | None:
@@ -333,7 +345,9 @@ class ChatRunStream(EventStream[OutputT]):
         return self._run.response
 
     def _start(self) -> Generator[StreamEvent[OutputT], None, None]:
-        return _sync_run_events(self._run)
+        events = _sync_run_events(self._run)
+        observation = self._run.observation
+        return events if observation is NOOP else observe_events(events, observation)
 
     def _close_unstarted(self) -> None:
         self._run.flow.close()
@@ -342,8 +356,8 @@ class ChatRunStream(EventStream[OutputT]):
 class AsyncChatRunStream(AsyncEventStream[OutputT]):
     """The asynchronous twin of :class:`ChatRunStream`: ``async for event in chat.stream(msgs)``."""
 
-    def __init__(self, provider: ChatProvider, flow: Flow) -> None:
-        self._run = _Run(provider, flow)
+    def __init__(self, provider: ChatProvider, flow: Flow, observer: Observer = NOOP_OBSERVER) -> None:
+        self._run = _Run(provider, flow, observer)
 
     @property
     def response(self) -> ChatResponse[OutputT] | None:
@@ -351,7 +365,9 @@ class AsyncChatRunStream(AsyncEventStream[OutputT]):
         return self._run.response
 
     def _start(self) -> AsyncGenerator[StreamEvent[OutputT], None]:
-        return _async_run_events(self._run)
+        events = _async_run_events(self._run)
+        observation = self._run.observation
+        return events if observation is NOOP else observe_async_events(events, observation)
 
     def _close_unstarted(self) -> None:
         self._run.flow.close()

@@ -33,6 +33,7 @@ from ..errors import ChatOpenRouterError, DecodeError
 from .event_stream import AsyncEventStream, EventStream
 from .events import Done, StreamEvent
 from .messages import Messages
+from .observe import NOOP, Observation, observe_async_events, observe_events
 from .response import ChatResponse
 
 __all__ = [
@@ -315,14 +316,18 @@ class ChatStream(_StreamBase, EventStream):
         *,
         new_state: StateFactory | None = None,
         conversation: Messages | None = None,
+        observation: Observation = NOOP,
     ) -> None:
         """``new_state`` makes a fresh state for a retried attempt; without it no attempt is retried.
-        ``conversation`` is what was sent: the final response's ``messages`` is it plus the answer."""
+        ``conversation`` is what was sent: the final response's ``messages`` is it plus the answer.
+        ``observation`` (tracing) is started when the stream is first iterated and ended with it."""
         super().__init__(state, new_state, conversation)
         self._source = source
+        self._observation = observation
 
     def _start(self) -> Generator[StreamEvent, None, None]:
-        return _sync_events(self._progress, self._source)
+        events = _sync_events(self._progress, self._source)
+        return events if self._observation is NOOP else observe_events(events, self._observation)
 
 
 class AsyncChatStream(_StreamBase, AsyncEventStream):
@@ -335,11 +340,15 @@ class AsyncChatStream(_StreamBase, AsyncEventStream):
         *,
         new_state: StateFactory | None = None,
         conversation: Messages | None = None,
+        observation: Observation = NOOP,
     ) -> None:
         """``new_state`` makes a fresh state for a retried attempt; without it no attempt is retried.
-        ``conversation`` is what was sent: the final response's ``messages`` is it plus the answer."""
+        ``conversation`` is what was sent: the final response's ``messages`` is it plus the answer.
+        ``observation`` (tracing) is started when the stream is first iterated and ended with it."""
         super().__init__(state, new_state, conversation)
         self._source = source
+        self._observation = observation
 
     def _start(self) -> AsyncGenerator[StreamEvent, None]:
-        return _async_events(self._progress, self._source)
+        events = _async_events(self._progress, self._source)
+        return events if self._observation is NOOP else observe_async_events(events, self._observation)

@@ -27,6 +27,7 @@ from dataclasses import dataclass, field, fields, replace
 from typing import TYPE_CHECKING, Any, Generic, Literal, TypeVar, cast
 
 from ..core.options import AudioOutput, ChatOptions, ImageConfig, Reasoning, Timeouts, check_number
+from ..core.tracing import Tracing
 from ..errors import ConfigurationError
 from ..transport.endpoint import Endpoint
 from ..transport.headers import merge_headers
@@ -56,6 +57,9 @@ from .routing import (
 )
 
 if TYPE_CHECKING:  # the wires, the API object and the capability check load in build(), when used
+    from opentelemetry.metrics import MeterProvider
+    from opentelemetry.trace import TracerProvider
+
     from ..wire.base import RequestCheck, WireClient
     from ..wire.completions.client import CompletionsClient
     from ..wire.responses.client import ResponsesClient
@@ -104,6 +108,7 @@ class OpenRouterConfig:
     capability_check: bool = False
     catalog_ttl: float = DEFAULT_CATALOG_TTL
     clock: Callable[[], float] | None = None
+    tracing: Tracing | None = None
 
     def __repr__(self) -> str:  # the key is a Secret, but say nothing about it at all
         return f"OpenRouterConfig(wire={self.wire!r}, base_url={self.base_url!r}, model={self.model!r})"
@@ -510,6 +515,25 @@ class OpenRouterBuilder(Generic[ClientT]):
             raise ConfigurationError(f"catalogue TTL must be >= 0 seconds, got {ttl}")
         return self._with(catalog_ttl=ttl, clock=clock)
 
+    # -- observability ---------------------------------------------------------------------------------
+    def with_tracing(
+        self: B,
+        enabled: bool = True,
+        *,
+        capture_content: bool | None = None,
+        tracer_provider: TracerProvider | None = None,
+        meter_provider: MeterProvider | None = None,
+    ) -> B:
+        """OpenTelemetry spans and metrics for the built client's model calls (GenAI conventions).
+
+        On by default when ``opentelemetry-api`` is installed; ``with_tracing(False)`` turns it off.
+        ``capture_content=True`` records prompts and answers on the spans (None leaves it to
+        ``OTEL_INSTRUMENTATION_GENAI_CAPTURE_MESSAGE_CONTENT``, off unless ``true``). The providers default
+        to the global ones your OpenTelemetry SDK set. See docs/tracing.md.
+        """
+        tracing = Tracing(enabled, capture_content, None, tracer_provider, meter_provider)
+        return self._with(tracing=tracing)
+
     # -- build -----------------------------------------------------------------------------------------
     def build_endpoint(self) -> Endpoint:
         """The configured endpoint (key resolved, transport created lazily); what ``build()`` uses."""
@@ -559,6 +583,7 @@ class OpenRouterBuilder(Generic[ClientT]):
             options=cfg.options,
             server_tools=cfg.server_tools,
             request_check=check,
+            tracing=cfg.tracing,
         )
 
     def _endpoint_with_catalog(self) -> Endpoint:

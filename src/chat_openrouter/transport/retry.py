@@ -16,6 +16,7 @@ import time
 from collections.abc import Awaitable, Callable, Mapping
 from dataclasses import dataclass, field
 
+from ..core.observe import current_call
 from ..errors import APIError, ChatOpenRouterError, TransportError
 from ..errors.mapping import header, seconds_or_none
 from .secret import scrub
@@ -175,6 +176,7 @@ class RetryState:
             delay,
             extra={"status": status, "attempt": self.attempts, "latency_ms": self._latency_ms()},
         )
+        current_call().retrying(self.attempts, error, delay)  # tracing: a span event on the model call
         return delay
 
     def finish(self, error: BaseException) -> None:

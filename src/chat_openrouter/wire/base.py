@@ -12,7 +12,7 @@ from collections.abc import AsyncIterator, Mapping, Sequence
 from contextlib import asynccontextmanager
 from dataclasses import replace
 from types import TracebackType
-from typing import Any, ClassVar, Protocol, TypeVar
+from typing import TYPE_CHECKING, Any, ClassVar, Protocol, TypeVar
 
 from ..core.messages import ConversationInput, as_messages
 from ..core.options import ChatOptions, OutputSchema, Timeouts
@@ -24,6 +24,9 @@ from ..core.tools import ToolInput, ToolLike, as_tool_declarations
 from ..transport.base import header
 from ..transport.endpoint import Endpoint
 from ..transport.retry import RetryPolicy
+
+if TYPE_CHECKING:
+    from ..core.tracing import Tracing
 
 __all__ = ["RequestCheck", "WireClient"]
 
@@ -46,15 +49,17 @@ class RequestCheck(Protocol):
 class _Call:
     """One call, ready to send: the encoded body and the per-call settings resolved from its options."""
 
-    __slots__ = ("body", "headers", "retry", "timeouts")
+    __slots__ = ("body", "headers", "request", "retry", "timeouts")
 
     def __init__(
         self,
+        request: ModelRequest,
         body: dict[str, Any],
         headers: Mapping[str, str] | None,
         retry: RetryPolicy | None,
         timeouts: Timeouts | None,
     ) -> None:
+        self.request = request  # with the client's default options and server tools resolved into it
         self.body = body
         self.headers = headers
         self.retry = retry
@@ -79,8 +84,10 @@ class WireClient:
 
     #: The endpoint path, relative to the base URL.
     path: ClassVar[str]
-    #: Short wire name used in reprs and logs.
+    #: Short wire name used in reprs, logs and traces.
     wire: ClassVar[str]
+    #: The ``gen_ai.provider.name`` its traces report: both wires are OpenRouter's.
+    provider_name: ClassVar[str] = "openrouter"
 
     def __init__(
         self,
@@ -90,12 +97,20 @@ class WireClient:
         options: ChatOptions | None = None,
         server_tools: Sequence[Mapping[str, Any]] = (),
         request_check: RequestCheck | None = None,
+        tracing: Tracing | None = None,
     ) -> None:
+        """``tracing``: OpenTelemetry settings (None: on when ``opentelemetry-api`` is installed; see
+        :class:`~chat_openrouter.core.tracing.Tracing`)."""
         self._endpoint = endpoint
         self.model = model
         self.options = options or ChatOptions()
         self.server_tools: tuple[dict[str, Any], ...] = tuple(dict(t) for t in server_tools)
         self._request_check = request_check
+        from ..core.tracing import client_observer
+
+        self._observer = client_observer(
+            tracing, provider_name=self.provider_name, wire=self.wire, model=model, base_url=endpoint.base_url
+        )
 
     def __repr__(self) -> str:
         return f"{type(self).__name__}(model={self.model!r}, base_url={self._endpoint.base_url!r})"
@@ -168,9 +183,10 @@ class WireClient:
         """
         opts = self.options.merged(request.options)
         tools: list[ToolLike] = [*self.server_tools, *(request.tools or ())]
-        body = self._encode(replace(request, tools=tools or None, options=opts), stream=stream)
+        resolved = replace(request, tools=tools or None, options=opts)
+        body = self._encode(resolved, stream=stream)
         retry = None if opts.retries is None else replace(self._endpoint.retry, max_retries=opts.retries)
-        return _Call(body, opts.extra_headers or None, retry, self._timeouts(opts))
+        return _Call(resolved, body, opts.extra_headers or None, retry, self._timeouts(opts))
 
     def _timeouts(self, opts: ChatOptions) -> Timeouts | None:
         """Per-call timeouts: ``options.timeouts`` replaces the builder's, ``options.timeout`` its total."""
@@ -198,10 +214,11 @@ class WireClient:
         if self._request_check is not None:
             await self._request_check.acheck(call.body)
         # Decoding runs inside the retry loop: an error object in a 200 body is retried like its status.
-        response = await self._endpoint.arequest_decoded(
-            "POST", self.path, call.body, decode=self._decode_response,
-            extra_headers=call.headers, retry=call.retry, timeouts=call.timeouts,
-        )  # fmt: skip
+        with self._observer.model_call(call.request, call.body, stream=False) as observation:
+            response = observation.returned(await self._endpoint.arequest_decoded(
+                "POST", self.path, call.body, decode=self._decode_response,
+                extra_headers=call.headers, retry=call.retry, timeouts=call.timeouts,
+            ))  # fmt: skip
         return _answered(request, response)
 
     def complete_sync(
@@ -217,10 +234,11 @@ class WireClient:
         call = self._prepare(request, stream=False)
         if self._request_check is not None:
             self._request_check.check(call.body)
-        response = self._endpoint.request_decoded(
-            "POST", self.path, call.body, decode=self._decode_response,
-            extra_headers=call.headers, retry=call.retry, timeouts=call.timeouts,
-        )  # fmt: skip
+        with self._observer.model_call(call.request, call.body, stream=False) as observation:
+            response = observation.returned(self._endpoint.request_decoded(
+                "POST", self.path, call.body, decode=self._decode_response,
+                extra_headers=call.headers, retry=call.retry, timeouts=call.timeouts,
+            ))  # fmt: skip
         return _answered(request, response)
 
     def stream(
@@ -234,8 +252,13 @@ class WireClient:
         """Stream the answer: ``async for event in client.stream(msgs)``. Ends with one ``Done``."""
         request = self._request("stream", messages, tools, options, output)
         call = self._prepare(request, stream=True)
+        observation = self._observer.model_call(call.request, call.body, stream=True)
         return AsyncChatStream(
-            self._new_state(), self._async_source(call), new_state=self._new_state, conversation=request.messages
+            self._new_state(),
+            self._async_source(call),
+            new_state=self._new_state,
+            conversation=request.messages,
+            observation=observation,
         )
 
     def stream_sync(
@@ -259,6 +282,7 @@ class WireClient:
             ),
             new_state=self._new_state,
             conversation=request.messages,
+            observation=self._observer.model_call(call.request, call.body, stream=True),
         )
 
     def _async_source(self, call: _Call) -> AsyncSource:
