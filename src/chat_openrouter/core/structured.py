@@ -17,11 +17,11 @@ pydantic is imported only when a :class:`StructuredOutput` is created.
 from __future__ import annotations
 
 import copy
-import json
 import re
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
+from .. import _json
 from .json_schema import clean_schema, format_validation_errors
 from .options import OutputSchema
 
@@ -104,7 +104,7 @@ class StructuredOutput:
             if not self.wrapped:
                 return self.adapter.validate_json(text)
             try:
-                document = json.loads(text)
+                document = _json.loads(text)
             except ValueError as exc:
                 raise InvalidStructuredOutput(f"the answer is not valid JSON: {exc}") from None
             if not isinstance(document, dict) or _WRAPPER_KEY not in document:

@@ -11,11 +11,11 @@ OpenRouter's error shape (reference §9.1)::
 
 from __future__ import annotations
 
-import json
 import time
 from collections.abc import Mapping
 from typing import Any
 
+from .. import _json
 from . import APIStatusError, PartialResponse, StreamError, error_for_status
 
 __all__ = ["api_error_from_response", "header", "parse_retry_after", "stream_error_from_object"]
@@ -108,7 +108,7 @@ def api_error_from_response(status: int, headers: Mapping[str, str], content: by
     body: Any = None
     text = ""
     try:
-        body = json.loads(content) if content else None
+        body = _json.loads(content) if content else None
     except ValueError:
         text = content[:200].decode("utf-8", errors="replace").strip()
     err = _error_object(body)

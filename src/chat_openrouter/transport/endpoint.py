@@ -11,13 +11,13 @@ in :mod:`chat_openrouter.openrouter`.
 from __future__ import annotations
 
 import functools
-import json
 import time
 from collections.abc import AsyncIterator, Callable, Iterator, Mapping
 from contextlib import asynccontextmanager, contextmanager
 from dataclasses import dataclass, field, replace
 from typing import Any, TypeVar
 
+from .. import _json
 from .._version import version
 from .base import HttpRequest, Timeouts, Transport
 from .drivers import run_call, run_call_async
@@ -90,7 +90,7 @@ class Endpoint:
             headers.update(extra_headers)
         payload = None
         if body is not None:
-            payload = json.dumps(body, ensure_ascii=False, separators=(",", ":")).encode("utf-8")
+            payload = _json.dumps_body(body)
         t = timeouts or self.timeouts
         # The overall deadline starts now: it covers every attempt and every wait between them.
         deadline = None if t.total is None else time.monotonic() + t.total

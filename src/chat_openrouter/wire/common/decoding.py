@@ -12,6 +12,7 @@ import json
 from collections.abc import Callable, Mapping
 from typing import Any
 
+from ... import _json
 from ...core.parts import ToolPart
 from ...core.response import ChatResponse, TokenLogprob, TopLogprob
 from ...core.usage import Usage
@@ -51,7 +52,7 @@ def parse_payload(data: str, *, what: str, partial: Callable[[], ChatResponse]) 
     with ``partial()`` -- the response decoded so far -- attached.
     """
     try:
-        return json.loads(data)
+        return _json.loads(data)
     except ValueError:
         raise DecodeError(f"{what} is not valid JSON", snippet=data[:SNIPPET], partial=partial()) from None
 
