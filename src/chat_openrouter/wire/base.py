@@ -88,6 +88,7 @@ class WireClient:
         self.options = options or ChatOptions()
         self.server_tools: tuple[dict[str, Any], ...] = tuple(dict(t) for t in server_tools)
         self._request_check = request_check
+        self._turns = self._new_turn_cache()  # shared with with_options() copies
 
     def __repr__(self) -> str:
         return f"{type(self).__name__}(model={self.model!r}, base_url={self._endpoint.base_url!r})"
@@ -123,6 +124,10 @@ class WireClient:
 
     def _new_state(self) -> StreamState:
         raise NotImplementedError
+
+    def _new_turn_cache(self) -> object:
+        """What the wire keeps of the turns it encoded, reused by later requests (None: nothing)."""
+        return None
 
     def _decode_response(self, body: Any, headers: Mapping[str, str]) -> ChatResponse:
         response = self._decode(body, headers)
