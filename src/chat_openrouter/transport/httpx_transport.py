@@ -27,7 +27,7 @@ import builtins
 import socket
 import threading
 import time
-from collections.abc import AsyncIterator, Iterator, Mapping
+from collections.abc import AsyncIterator, Iterable, Iterator, Mapping
 from contextlib import asynccontextmanager, contextmanager
 from typing import TYPE_CHECKING, Any
 
@@ -45,6 +45,8 @@ from .limits import MAX_ERROR_BODY_BYTES
 from .watchdog import Watch
 
 if TYPE_CHECKING:
+    import ssl
+
     import httpx2
 
 __all__ = ["HttpxTransport", "resolve_transport"]
@@ -242,6 +244,55 @@ def _read_limited(chunks: Iterator[bytes], limit: int) -> bytes:
     return bytes(out)
 
 
+def _deferred_tls_context() -> ssl.SSLContext:
+    import ssl
+
+    class DeferredTLSContext(ssl.SSLContext):
+        """httpx2's default TLS context, built when the first TLS connection is made.
+
+        httpx2 builds it when a client is created: loading the CA bundle costs ~20-40 ms of CPU, which a
+        client that only talks plain ``http://`` (a local proxy, the emulator, a benchmark's loopback
+        server) would pay on its first request for nothing. This stand-in is created in microseconds and
+        hands every connection to the real context (``httpx2.create_ssl_context()``: the same CA bundle
+        and environment rules -- ``SSL_CERT_FILE``, ``SSL_CERT_DIR`` -- as before), built once and shared.
+        """
+
+        _real: ssl.SSLContext | None = None
+        _lock = threading.Lock()
+        _alpn: list[str] | None = None
+
+        def _context(self) -> ssl.SSLContext:
+            real = self._real
+            if real is None:
+                with self._lock:
+                    real = type(self)._real
+                    if real is None:
+                        import httpx2
+
+                        real = type(self)._real = httpx2.create_ssl_context()
+            if self._alpn is not None:
+                real.set_alpn_protocols(self._alpn)
+            return real
+
+        def set_alpn_protocols(self, alpn_protocols: Iterable[str]) -> None:
+            # httpcore2 sets ALPN on the context before each TLS connection; the real one needs it.
+            self._alpn = list(alpn_protocols)
+
+        def wrap_socket(self, *args: Any, **kwargs: Any) -> ssl.SSLSocket:  # sync connections
+            return self._context().wrap_socket(*args, **kwargs)
+
+        def wrap_bio(self, *args: Any, **kwargs: Any) -> ssl.SSLObject:  # asyncio and anyio connections
+            return self._context().wrap_bio(*args, **kwargs)
+
+    global _DEFERRED_TLS
+    if _DEFERRED_TLS is None:
+        _DEFERRED_TLS = DeferredTLSContext(ssl.PROTOCOL_TLS_CLIENT)
+    return _DEFERRED_TLS
+
+
+_DEFERRED_TLS: ssl.SSLContext | None = None
+
+
 class HttpxTransport:
     """Sends requests with a pooled ``httpx2.Client`` / ``httpx2.AsyncClient``.
 
@@ -298,6 +349,8 @@ class HttpxTransport:
         }
         if self._transport is not None:
             kwargs["transport"] = self._transport
+        else:
+            kwargs["verify"] = _deferred_tls_context()
         return kwargs
 
     def _build(self, client: httpx2.Client | httpx2.AsyncClient, request: HttpRequest) -> httpx2.Request:
