@@ -38,9 +38,6 @@ __all__ = ["ResponsesStreamState"]
 
 _Handler = Callable[["ResponsesStreamState", dict[str, Any], list[StreamEvent]], None]
 
-#: Output channels of a message item: its text and its refusal go out as different chunks.
-_CHANNEL = {"output_text": "text", "refusal": "refusal"}
-
 
 class ResponsesStreamState:
     """Sans-I/O accumulator of one streamed Responses call (implements ``core.stream.StreamState``).
@@ -342,16 +339,13 @@ def _on_part_done(state: ResponsesStreamState, event: dict[str, Any], events: li
 def _text_delta(kind: str) -> _Handler:
     """A handler for ``output_text.delta`` / ``refusal.delta``: the fragment joins its entry and goes out
     as a :class:`TextChunk` (with its tokens' log probabilities) or :class:`RefusalChunk`."""
-    channel = _CHANNEL[kind]
-
     def handler(state: ResponsesStreamState, event: dict[str, Any], events: list[StreamEvent]) -> None:
         delta = event.get("delta")
         if not isinstance(delta, str) or not delta:
             return
         acc = state._item(event, kind="message")
         entry = acc.content_entry(as_int(event.get("content_index")), kind)
-        entry.streamed.append(delta)
-        acc.emitted_text(channel).append(delta)
+        entry.stream(delta)
         if kind == "refusal":
             events.append(RefusalChunk(delta))
             return
@@ -431,13 +425,13 @@ def _reasoning_delta(section: str, index_key: str) -> _Handler:
             return
         acc = state._item(event, kind="reasoning")
         index = as_int(event.get(index_key))
-        acc.reasoning_entry(section, index).streamed.append(delta)
-        sent = acc.emitted_text("reasoning")
-        if sent and acc.last_section != (section, index):
-            delta = TEXT_SEPARATOR + delta  # a new summary / text entry: separated as in the final text
+        entry = acc.reasoning_entry(section, index)
+        separator = ""
+        if entry.channel and acc.last_section != (section, index):
+            separator = TEXT_SEPARATOR  # a new summary / text entry: separated as in the final text
         acc.last_section = (section, index)
-        sent.append(delta)
-        events.append(ReasoningChunk(delta))
+        entry.stream(delta, separator)
+        events.append(ReasoningChunk(separator + delta if separator else delta))
 
     return handler
 
