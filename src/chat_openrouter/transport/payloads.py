@@ -32,7 +32,7 @@ from .drivers import asleep
 from .flows import Command, Deliver, Open, ReadBody, Sleep
 from .limits import MAX_DRAIN_BYTES, MAX_ERROR_BODY_BYTES
 from .retry import RetryState
-from .sse import ServerSentEvent, SSEDecoder
+from .sse import SSEDecoder
 
 __all__ = ["AsyncPayloadStream", "PayloadStream"]
 
@@ -51,15 +51,16 @@ class _PayloadReader:
         if self.done:
             self.drained += len(chunk)
             return []
-        return self._payloads(self.decoder.feed(chunk))
+        return self._payloads(self.decoder.feed_data(chunk))
 
     def end(self) -> list[str]:
-        return [] if self.done else self._payloads(self.decoder.flush())
+        return [] if self.done else self._payloads(self.decoder.flush_data())
 
-    def _payloads(self, events: list[ServerSentEvent]) -> list[str]:
+    def _payloads(self, payloads: list[str]) -> list[str]:
+        if len(payloads) == 1 and payloads[0] and payloads[0] != "[DONE]":
+            return payloads  # one event per chunk, as OpenRouter sends them
         out: list[str] = []
-        for event in events:
-            data = event.data
+        for data in payloads:
             if data == "[DONE]":
                 self.done = True
                 break
