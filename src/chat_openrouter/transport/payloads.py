@@ -208,11 +208,14 @@ class PayloadStream(_PayloadStreamBase, Iterator[str]):
                 if chunk is None:
                     ready.extend(reader.end())
                     self._release()  # the body is complete: the connection goes back to the pool
-                else:
-                    ready.extend(reader.feed(chunk))
+                    continue
+                payloads = reader.feed(chunk)
             except ChatOpenRouterError as error:
                 self._state.finish(error)
                 raise
+            if len(payloads) == 1:
+                return payloads[0]  # one event per chunk, as OpenRouter sends them: no queueing
+            ready.extend(payloads)
         return ready.popleft()
 
     def _drain(self, chunks: Iterator[bytes], reader: _PayloadReader) -> None:

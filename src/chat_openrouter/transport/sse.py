@@ -74,6 +74,25 @@ class SSEDecoder:
             self._trailing_cr = False
             if chunk[:1] == b"\n":
                 chunk = chunk[1:]
+        if (
+            chunk[-2:] == b"\n\n"
+            and chunk[:6] == b"data: "
+            and not buf
+            and not self._pending
+            and chunk.count(b"\n") == 2
+            and b"\r" not in chunk
+        ):
+            # Fastest path: the chunk is exactly one one-line event, as OpenRouter sends nearly all of them.
+            limit = self.max_event_bytes
+            if limit is None or len(chunk) - 2 <= limit:
+                try:
+                    payload = chunk[6:-2].decode("utf-8")
+                except UnicodeDecodeError:
+                    pass  # the general path below raises the error, with its position
+                else:
+                    self._event_bytes = 0
+                    out.append(payload if self._data_only else ServerSentEvent("message", payload, self._id))
+                    return out
         if not buf and b"\r" not in chunk:
             # Fast path for the common case (OpenRouter frames with "\n" and a chunk usually ends on an
             # event boundary): one C-level split, and the two lines of nearly every event -- its one

@@ -14,6 +14,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any
 
+from ... import _json
 from ...core.events import ReasoningChunk, RefusalChunk, StreamEvent, TextChunk, ToolCall, ToolCallChunk
 from ...core.parts import ToolPart
 from ...core.response import ChatResponse, normalise_finish_reason
@@ -34,8 +35,6 @@ _FIRST_WINS = frozenset({"id", "model", "provider", "created"})
 _NOT_METADATA = frozenset({"choices", "usage", "error", "object"})
 #: How many distinct top-level fields the merged body keeps (a hostile stream cannot grow it per chunk).
 _MAX_METADATA_FIELDS = 64
-#: The delta of nearly every chunk: text (the first one also says who speaks).
-_TEXT_DELTA = frozenset({"content", "role"})
 
 
 class CompletionsStreamState:
@@ -112,7 +111,10 @@ class CompletionsStreamState:
         """
         # Per-chunk hot path: a payload is what json.loads made of it, so its objects are plain dicts
         # (`type(x) is dict`, not an isinstance check against the Mapping ABC).
-        chunk = parse_payload(data, what="a stream chunk", partial=self.snapshot)
+        try:
+            chunk = _json.loads(data)
+        except ValueError:
+            chunk = parse_payload(data, what="a stream chunk", partial=self.snapshot)  # raises DecodeError
         if type(chunk) is not dict:
             return []  # lenient: nothing we know how to read
         if not chunk.keys() <= self._settled:
@@ -132,7 +134,11 @@ class CompletionsStreamState:
                 if type(delta) is dict:
                     logprobs = choice.get("logprobs")
                     content = delta.get("content")
-                    if logprobs is None and type(content) is str and delta.keys() <= _TEXT_DELTA:
+                    if (
+                        logprobs is None
+                        and type(content) is str
+                        and (len(delta) == 1 or (len(delta) == 2 and "role" in delta))
+                    ):
                         if content:  # a text delta: nearly every chunk of an answer
                             self._text.append(content)
                             events.append(TextChunk(content))

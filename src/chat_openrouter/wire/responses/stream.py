@@ -17,6 +17,7 @@ from __future__ import annotations
 from collections.abc import Callable, Mapping
 from typing import Any
 
+from ... import _json
 from ...core.events import (
     ReasoningChunk,
     RefusalChunk,
@@ -104,11 +105,16 @@ class ResponsesStreamState:
 
         Raises :class:`StreamError` on an in-band failure and :class:`DecodeError` on invalid JSON.
         """
-        event = parse_payload(data, what="a stream event", partial=self.snapshot)
-        if not isinstance(event, dict):
+        # Per-event hot path: a payload is what json.loads made of it, so its objects are plain dicts
+        # (`type(x) is dict`, not an isinstance check against the Mapping ABC).
+        try:
+            event = _json.loads(data)
+        except ValueError:
+            event = parse_payload(data, what="a stream event", partial=self.snapshot)  # raises DecodeError
+        if type(event) is not dict:
             return []
         kind = event.get("type")
-        handler = _HANDLERS.get(kind) if isinstance(kind, str) else None
+        handler = _HANDLERS.get(kind) if type(kind) is str else None
         if handler is None or self._terminal is not None:
             return []  # unknown type, or trailing noise after the terminal event (the response is whole)
         events: list[StreamEvent] = []
@@ -151,7 +157,15 @@ class ResponsesStreamState:
         ``kind`` is the item type the event implies (a text delta: ``message``), used until the item's
         own ``type`` is known: events may arrive before their ``output_item.added`` (§8.3).
         """
-        item_id = item_id or as_str(event.get("item_id"))
+        if not item_id:
+            item_id = event.get("item_id")
+            if type(item_id) is str and item_id:
+                known = self._by_id.get(item_id)
+                if known is not None and known.kind is not None:
+                    return known  # a delta of an item already seen: nearly every event
+            else:
+                item_id = None
+        acc = self._by_id.get(item_id) if item_id else None
         acc = self._by_id.get(item_id) if item_id else None
         index = opt_int(event.get("output_index"))
         if acc is None and index is not None:
@@ -341,16 +355,19 @@ def _text_delta(kind: str) -> _Handler:
     as a :class:`TextChunk` (with its tokens' log probabilities) or :class:`RefusalChunk`."""
     def handler(state: ResponsesStreamState, event: dict[str, Any], events: list[StreamEvent]) -> None:
         delta = event.get("delta")
-        if not isinstance(delta, str) or not delta:
+        if type(delta) is not str or not delta:
             return
         acc = state._item(event, kind="message")
-        entry = acc.content_entry(as_int(event.get("content_index")), kind)
+        index = event.get("content_index")
+        entry = acc.content.get(index) if type(index) is int else None
+        if entry is None:
+            entry = acc.content_entry(as_int(index), kind)
         entry.stream(delta)
         if kind == "refusal":
             events.append(RefusalChunk(delta))
             return
         logprobs = event.get("logprobs")
-        if isinstance(logprobs, list) and logprobs:
+        if type(logprobs) is list and logprobs:
             entry.logprobs.extend(logprobs)
             events.append(TextChunk(delta, tuple(token_logprobs(logprobs))))
         else:
