@@ -36,6 +36,14 @@ is installed), ``stdlib`` (never orjson: lets a test suite run both paths), or `
 at first use if it is missing, so a CI job meant to test orjson cannot silently test the stdlib twice).
 Any other value raises ``ValueError`` on import.
 
+**Hot paths that check what they use** may parse with ``loads_unchecked``: the active library's own
+parser (orjson's ``loads``, or the stdlib's), without the checks above. Its result can differ from the
+stdlib's only in integers of 19 or more digits (orjson returns a float) and in nesting deeper than 255
+levels; a caller that reads only strings, ``None``, ``int``-typed values and the emptiness of containers
+from a payload shorter than 510 bytes (which cannot nest that deep) gets exactly what ``loads`` would
+give it, and must parse again with ``loads`` before reading anything else. The stream codecs do, for the
+text deltas that make up nearly every event of an answer (~0.45 us saved per event).
+
 **Request bodies** go out through :func:`dumps_body`, which is :func:`dumps` except that a top-level
 :class:`EncodedArray` (the conversation a wire encoder took from its turn cache) is spliced in as the
 bytes it already holds instead of being encoded again.
@@ -54,6 +62,7 @@ from typing import TYPE_CHECKING, Any, NamedTuple, Protocol
 __all__ = [
     "ENV_VAR",
     "STDLIB",
+    "UNCHECKED_SAFE_BYTES",
     "Backend",
     "EncodedArray",
     "active_backend",
@@ -61,10 +70,14 @@ __all__ = [
     "dumps_body",
     "dumps_text",
     "loads",
+    "loads_unchecked",
     "orjson_backend",
 ]
 
 ENV_VAR = "CHAT_OPENROUTER_JSON"
+#: Payloads at most this long cannot nest deeper than orjson and the stdlib both accept alike (see
+#: ``loads_unchecked`` above).
+UNCHECKED_SAFE_BYTES = 510
 _CHOICES = ("auto", "stdlib", "orjson")
 
 Default = Callable[[Any], Any]
@@ -83,12 +96,15 @@ class _Loads(Protocol):
 
 
 class Backend(NamedTuple):
-    """One implementation of the three functions, and its name (``"stdlib"`` or ``"orjson"``)."""
+    """One implementation of the functions, and its name (``"stdlib"`` or ``"orjson"``)."""
 
     name: str
     dumps: _Dumps
     dumps_text: _DumpsText
     loads: _Loads
+    #: The library's own parser without the checks that make ``loads`` the stdlib's (see
+    #: :func:`loads_unchecked`); the stdlib's ``json.loads`` for the stdlib backend.
+    loads_unchecked: _Loads = json.loads
 
 
 # -- the stdlib: the reference behaviour ------------------------------------------------------------------
@@ -329,7 +345,7 @@ def _make_orjson_backend() -> Backend:
             return stdlib_loads(data)
         return value
 
-    return Backend("orjson", dumps, dumps_text, loads)
+    return Backend("orjson", dumps, dumps_text, loads, decode)
 
 
 _orjson: Backend | None = None
@@ -374,14 +390,20 @@ if TYPE_CHECKING:
     dumps: _Dumps
     dumps_text: _DumpsText
     loads: _Loads
+    loads_unchecked: _Loads
 
 
 def __getattr__(name: str) -> Any:
     # PEP 562: `dumps`, `dumps_text` and `loads` are bound on first access, so importing this module
     # does not import orjson, and later calls reach the chosen function with no indirection.
-    if name in ("dumps", "dumps_text", "loads"):
+    if name in ("dumps", "dumps_text", "loads", "loads_unchecked"):
         chosen = active_backend()
-        globals().update(dumps=chosen.dumps, dumps_text=chosen.dumps_text, loads=chosen.loads)
+        globals().update(
+            dumps=chosen.dumps,
+            dumps_text=chosen.dumps_text,
+            loads=chosen.loads,
+            loads_unchecked=chosen.loads_unchecked,
+        )
         return globals()[name]
     raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
 

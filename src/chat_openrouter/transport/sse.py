@@ -60,6 +60,25 @@ class SSEDecoder:
     def feed_data(self, chunk: bytes) -> list[str]:
         """:meth:`feed`, returning only each completed event's ``data`` (the stream payloads) -- what a
         client reading OpenRouter's streams needs, without building an event object per chunk."""
+        limit = self.max_event_bytes
+        if (
+            chunk[-2:] == b"\n\n"
+            and chunk[:6] == b"data: "
+            and not self._buffer
+            and not self._pending
+            and not self._trailing_cr
+            and chunk.count(b"\n") == 2
+            and b"\r" not in chunk
+            and (limit is None or len(chunk) - 2 <= limit)
+        ):
+            # The chunk is exactly one one-line event, as OpenRouter sends nearly all of them.
+            try:
+                payload = chunk[6:-2].decode("utf-8")
+            except UnicodeDecodeError:
+                pass  # the general path raises the error, with its position
+            else:
+                self._event_bytes = 0
+                return [payload]
         self._data_only = True
         return self._feed(chunk)  # type: ignore[return-value]
 

@@ -109,8 +109,12 @@ class CompletionsStreamState:
 
         Raises :class:`StreamError` on an in-band error and :class:`DecodeError` on invalid JSON.
         """
-        # Per-chunk hot path: a payload is what json.loads made of it, so its objects are plain dicts
-        # (`type(x) is dict`, not an isinstance check against the Mapping ABC).
+        if len(data) <= _json.UNCHECKED_SAFE_BYTES and self.finish_reason is None:
+            text_events = self._text_delta(data)
+            if text_events is not None:
+                return text_events
+        # A payload is what json.loads made of it, so its objects are plain dicts (`type(x) is dict`,
+        # not an isinstance check against the Mapping ABC).
         try:
             chunk = _json.loads(data)
         except ValueError:
@@ -175,6 +179,42 @@ class CompletionsStreamState:
                     self._tool_parts.setdefault(part.id, part)
                     events.append(ToolCall(part))
         return events
+
+    def _text_delta(self, data: str) -> list[StreamEvent] | None:
+        """The events of a chunk that only carries text (nearly every chunk of an answer), else None.
+
+        Parsed without ``_json.loads``'s checks (``loads_unchecked``): the chunk is short and only its
+        strings, ``None`` and the ``0`` index are read, which any JSON parser reads as the stdlib does;
+        anything more (metadata to merge, usage, a finish reason, tool calls...) is left to :meth:`handle`,
+        which parses it again, exactly.
+        """
+        try:
+            chunk = _json.loads_unchecked(data)
+        except ValueError:
+            return None
+        if type(chunk) is not dict or not chunk.keys() <= self._settled:
+            return None
+        choices = chunk.get("choices")
+        if type(choices) is not list or len(choices) != 1 or chunk.get("usage") is not None:
+            return None
+        choice = choices[0]
+        if type(choice) is not dict or chunk.get("error") is not None:
+            return None
+        delta = choice.get("delta")
+        if (
+            type(delta) is not dict
+            or choice.get("index") not in (0, None)
+            or choice.get("finish_reason") is not None
+            or choice.get("logprobs") is not None
+        ):
+            return None
+        content = delta.get("content")
+        if type(content) is not str or not (len(delta) == 1 or (len(delta) == 2 and "role" in delta)):
+            return None
+        if not content:
+            return []
+        self._text.append(content)
+        return [TextChunk(content)]
 
     def merged(self) -> dict[str, Any]:
         """The chunks so far merged into one ``chat.completion`` body (the final response's ``raw``)."""

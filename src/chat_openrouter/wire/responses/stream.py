@@ -105,8 +105,12 @@ class ResponsesStreamState:
 
         Raises :class:`StreamError` on an in-band failure and :class:`DecodeError` on invalid JSON.
         """
-        # Per-event hot path: a payload is what json.loads made of it, so its objects are plain dicts
-        # (`type(x) is dict`, not an isinstance check against the Mapping ABC).
+        if len(data) <= _json.UNCHECKED_SAFE_BYTES and self._terminal is None:
+            text_events = self._text_delta(data)
+            if text_events is not None:
+                return text_events
+        # A payload is what json.loads made of it, so its objects are plain dicts (`type(x) is dict`,
+        # not an isinstance check against the Mapping ABC).
         try:
             event = _json.loads(data)
         except ValueError:
@@ -120,6 +124,30 @@ class ResponsesStreamState:
         events: list[StreamEvent] = []
         handler(self, event, events)
         return events
+
+    def _text_delta(self, data: str) -> list[StreamEvent] | None:
+        """The events of a text delta of a content entry already open, without log probabilities (nearly
+        every event of an answer), else None: the ``output_text.delta`` handler, inlined.
+
+        Parsed without ``_json.loads``'s checks (``loads_unchecked``): the event is short and only its
+        strings, ``int``-typed content index and the emptiness of ``logprobs`` are read, which any JSON
+        parser reads as the stdlib does; anything else goes to :meth:`handle`, which parses it again.
+        """
+        try:
+            event = _json.loads_unchecked(data)
+        except ValueError:
+            return None
+        if type(event) is not dict or event.get("type") != "response.output_text.delta":
+            return None
+        item_id, delta, index = event.get("item_id"), event.get("delta"), event.get("content_index")
+        acc = self._by_id.get(item_id) if type(item_id) is str else None
+        if acc is None or acc.kind is None or type(delta) is not str or not delta or type(index) is not int:
+            return None
+        entry = acc.content.get(index)
+        if entry is None or event.get("logprobs"):
+            return None
+        entry.stream(delta)
+        return [TextChunk(delta)]
 
     def snapshot(self) -> ChatResponse:
         """The response assembled so far (used as ``.partial`` on errors)."""
