@@ -38,14 +38,16 @@ class TextBuffer:
         if initial:
             self.append(initial)
 
-    def append(self, fragment: str) -> None:
-        """Add ``fragment`` at the end."""
+    def append(self, fragment: str) -> int:
+        """Add ``fragment`` at the end; return where it starts (the length before it)."""
+        start = self._length
         if fragment:
             pending = self._pending
             pending.append(fragment)
-            self._length += len(fragment)
+            self._length = start + len(fragment)
             if len(pending) >= FOLD:
                 self._fold()
+        return start
 
     def value(self) -> str:
         """Everything appended so far, as one string."""

@@ -54,8 +54,7 @@ class TextEntry:
         channel = self.channel
         if separator:
             channel.append(separator)
-        start = len(channel)
-        channel.append(delta)
+        start = channel.append(delta)
         spans = self.spans
         if spans and spans[-1][1] == start:
             spans[-1][1] = start + len(delta)
