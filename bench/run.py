@@ -37,7 +37,17 @@ BENCH = Path(__file__).resolve().parent
 REPO = BENCH.parent
 VENV = BENCH / ".venv-peers"
 RESULTS = BENCH / "results"
-PEER_REQUIREMENTS = ["openai", "openrouter", "litellm", "pydantic-ai-slim[openai]", "matplotlib", "uvloop"]
+PEER_REQUIREMENTS = [
+    "openai",
+    "openrouter",
+    "litellm",
+    "pydantic-ai-slim[openai]",
+    "matplotlib",
+    "uvloop",
+    # The `batch` section's Ray rows (ours on Ray vs ray.data.llm's HTTP processor); skipped when missing.
+    "ray[data]>=2.50",
+    "aiohttp",
+]
 SECTIONS = (
     "ready",
     "first_call",
@@ -507,10 +517,11 @@ def main() -> None:
         budget = "2" if args.quick else "4"
         if "request" not in skip:
             log("CPU per non-stream request ...")
-            # `ours_no_deadline` shows what the sync deadline watchdog costs (docs/performance.md).
+            # `ours_no_deadline` shows what the sync deadline watchdog costs (docs/performance.md), and
+            # `ours_tracing_off` what the default tracing costs.
             results["request"] = measure_repeated(
                 "request",
-                names + (["ours_no_deadline"] if "ours" in names else []),
+                names + (["ours_no_deadline", "ours_tracing_off"] if "ours" in names else []),
                 server.url,
                 rounds,
                 ["--n", "300" if args.quick else "1000", "--warmup", "30", "--budget", budget],
@@ -520,7 +531,7 @@ def main() -> None:
             log("CPU per streamed chunk (2,000-chunk streams) ...")
             results["stream"] = measure_repeated(
                 "stream",
-                names,
+                names + (["ours_tracing_off"] if "ours" in names else []),
                 server.url,
                 rounds,
                 ["--n", "3" if args.quick else "10", "--warmup", "1", "--budget", budget, "--chunks", "2000"],
