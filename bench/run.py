@@ -457,6 +457,9 @@ def main() -> None:
         "--save", default="", help="write bench/results/NAME.{md,json,png} (e.g. --save baseline-issue18)"
     )
     parser.add_argument(
+        "--docs", action="store_true", help="copy this run's charts to docs/performance*.png (after a full run)"
+    )
+    parser.add_argument(
         "--baseline",
         default=str(DEFAULT_BASELINE),
         help="a saved run to compare ours with (default bench/results/baseline-issue18.json, if present)",
@@ -560,13 +563,21 @@ def main() -> None:
     results["saved_as"] = stem
     (RESULTS / f"{stem}.md").write_text(text + "\n")
     (RESULTS / f"{stem}.json").write_text(json.dumps(results, indent=1, default=str) + "\n")
+    charts: list[Path] = []
     try:
         report.chart(results, RESULTS / f"{stem}.png")
-        log(f"chart: {(RESULTS / f'{stem}.png').relative_to(REPO)}")
-        if scaling.chart(results, RESULTS / f"{stem}-scaling.png"):
-            log(f"chart: {(RESULTS / f'{stem}-scaling.png').relative_to(REPO)}")
+        charts.append(RESULTS / f"{stem}.png")
+        charts += scaling.chart(results, RESULTS / f"{stem}-scaling.png")
+        for path in charts:
+            log(f"chart: {path.relative_to(REPO)}")
     except ImportError as exc:
         log(f"no chart (matplotlib missing: {exc})")
+    if args.docs:
+        # docs/performance.md shows these: performance.png, performance-scaling.png, performance-<curve>.png
+        for path in charts:
+            target = REPO / "docs" / path.name.replace(stem, "performance", 1)
+            target.write_bytes(path.read_bytes())
+            log(f"copied to {target.relative_to(REPO)}")
     log(
         f"done in {results['elapsed_s']:.0f} s; raw numbers in {(RESULTS / f'{stem}.json').relative_to(REPO)}"
     )
