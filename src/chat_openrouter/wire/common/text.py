@@ -9,7 +9,10 @@ every delta alive just the same (bench/ stream_memory measured ~60 bytes per 6-b
 :class:`TextBuffer` joins the fragments itself: every :data:`FOLD` pending fragments become one block,
 and a block merges with the block before it while that one is no larger (a binary counter), so the
 buffer holds the text, at most ``FOLD`` pending fragments and a logarithmic number of blocks, and each
-character is copied O(log n) times.
+character is copied O(log n) times. Blocks are UTF-8 bytes, not ``str``: a ``str`` takes 2 or 4 bytes
+per character for all of its text as soon as one character needs it (PEP 393), so one curly quote or
+emoji in a block of English would double or quadruple its size; UTF-8 costs what the text weighs on
+the wire (lone surrogates, which JSON can carry, survive through ``surrogatepass``).
 """
 
 from __future__ import annotations
@@ -29,12 +32,13 @@ class TextBuffer:
     ('Hello', 5, True)
     """
 
-    __slots__ = ("_blocks", "_length", "_pending")
+    __slots__ = ("_blocks", "_joined", "_length", "_pending")
 
     def __init__(self, initial: str = "") -> None:
-        self._blocks: list[str] = []
+        self._blocks: list[bytes] = []
         self._pending: list[str] = []
-        self._length = 0
+        self._length = 0  # in characters
+        self._joined: str | None = None  # the value, until the next append
         if initial:
             self.append(initial)
 
@@ -42,6 +46,7 @@ class TextBuffer:
         """Add ``fragment`` at the end; return where it starts (the length before it)."""
         start = self._length
         if fragment:
+            self._joined = None
             pending = self._pending
             pending.append(fragment)
             self._length = start + len(fragment)
@@ -51,16 +56,19 @@ class TextBuffer:
 
     def value(self) -> str:
         """Everything appended so far, as one string."""
-        if self._pending:
-            self._fold()
-        blocks = self._blocks
-        if len(blocks) > 1:
-            blocks[:] = ["".join(blocks)]  # asked for once, likely again: keep it joined
-        return blocks[0] if blocks else ""
+        joined = self._joined
+        if joined is None:
+            if self._pending:
+                self._fold()
+            blocks = self._blocks
+            if len(blocks) > 1:
+                blocks[:] = [b"".join(blocks)]
+            joined = self._joined = blocks[0].decode("utf-8", "surrogatepass") if blocks else ""
+        return joined
 
     def _fold(self) -> None:
         pending = self._pending
-        block = "".join(pending)
+        block = "".join(pending).encode("utf-8", "surrogatepass")
         pending.clear()
         blocks = self._blocks
         while blocks and len(blocks[-1]) <= len(block):
