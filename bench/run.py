@@ -573,8 +573,11 @@ def main() -> None:
     except ImportError as exc:
         log(f"no chart (matplotlib missing: {exc})")
     if args.docs:
-        # docs/performance.md shows these: performance.png, performance-scaling.png, performance-<curve>.png
+        # docs/performance.md shows these: performance.png, performance-scaling.png, performance-<curve>.png.
+        # The first-round page (performance.png) only from a full run: a partial one would leave it half empty.
         for path in charts:
+            if path.name == f"{stem}.png" and not full:
+                continue
             target = REPO / "docs" / path.name.replace(stem, "performance", 1)
             target.write_bytes(path.read_bytes())
             log(f"copied to {target.relative_to(REPO)}")
