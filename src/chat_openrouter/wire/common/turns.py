@@ -63,8 +63,10 @@ _CONTAINERS = frozenset({list, dict, tuple})
 #: what both wires send. Leaving it out saves a fingerprint per tool call per request.
 _NOT_ENCODED = {ToolPart: frozenset({"arguments"})}
 
+_Reader = Callable[[Any], tuple[Any, ...]]
 
-def _reader(cls: type[Any]) -> Callable[[Any], tuple[Any, ...]]:
+
+def _reader(cls: type[Any]) -> _Reader:
     skip = _NOT_ENCODED.get(cls, frozenset())
     names = [f.name for f in fields(cls) if f.name not in skip]
     # Every part class has at least two fields (its data and `kind`), so attrgetter returns a tuple.
@@ -74,12 +76,9 @@ def _reader(cls: type[Any]) -> Callable[[Any], tuple[Any, ...]]:
 
 #: Per part class, a reader of every field an encoder may look at (exact class: a subclass of a part
 #: may hold more, so its turns are not cached).
-_READERS: dict[type[Any], Callable[[Any], tuple[Any, ...]]] = {
+_READERS: dict[type[Any], _Reader] = {
     cls: _reader(cls) for cls in (TextPart, ReasoningPart, ToolPart, FilePart, StructuredPart, RefusalPart)
 }
-
-
-_Reader = Callable[[Any], tuple[Any, ...]]
 
 
 class Turn:
