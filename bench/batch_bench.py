@@ -1,6 +1,9 @@
 """Batch throughput and rate-limit behaviour (issue 16), measured side by side in one run.
 
-Run by hand from the repository root (needs ``pip install -e ".[ray]" aiohttp`` for the Ray rows)::
+Part of ``python3 bench/run.py`` (the ``batch`` section: this module's :data:`SECTION` runs it in a child
+process; the bench venv installs ``ray[data]`` and ``aiohttp`` for the Ray rows, which are skipped, with
+the reason, when Ray is missing). Or run by hand from the repository root (needs
+``pip install -e ".[ray]" aiohttp`` for the Ray rows)::
 
     python bench/batch_bench.py                     # throughput: floor vs ours (local, Ray) vs ray.data.llm
     python bench/batch_bench.py --rpm               # + the 60-requests-per-minute section (~3 minutes)
@@ -160,6 +163,7 @@ def main() -> int:
     parser.add_argument("--skip-ray", action="store_true")
     parser.add_argument("--rpm", action="store_true", help="also run the 60 requests-per-minute section")
     parser.add_argument("--rpm-rows", type=int, default=90)
+    parser.add_argument("--json", metavar="FILE", help="also write the results as JSON (bench/run.py reads it)")
     args = parser.parse_args()
 
     print(f"batch bench: {args.rows} rows, {args.latency * 1000:.0f} ms server latency, concurrency "
@@ -200,12 +204,83 @@ def main() -> int:
     if "ray.data.llm HttpRequestProcessor" in table:
         ray_ratio = table["ours, Ray (run_on_ray)"] / table["ray.data.llm HttpRequestProcessor"]
         print(f"ours Ray / ray.data.llm: {ray_ratio:.1f}x (target >= 15x) {'MET' if ray_ratio >= 15 else 'MISSED'}")
+    rpm: list[tuple[str, float, float, int, int]] = []
     if args.rpm:
         print(f"\n60 requests per minute, {args.rpm_rows} rows (ideal: {args.rpm_rows} s at one row per second)")
-        for label, wall, ideal, lost, refused in rpm_section(args.rpm_rows):
+        rpm = rpm_section(args.rpm_rows)
+        for label, wall, ideal, lost, refused in rpm:
             verdict = "MET" if lost == 0 and wall <= 1.1 * ideal else "MISSED"
             print(f"  {label:30} wall {wall:6.1f} s = {wall / ideal:.2f}x ideal, {lost} lost, {refused} 429s  {verdict}")
+    if args.json:
+        settings = {k: getattr(args, k) for k in ("rows", "llm_rows", "latency", "concurrency", "actors", "batch_size", "rounds")}
+        Path(args.json).write_text(json.dumps({"settings": settings, "rows_per_s": table, "rpm": rpm}))
     return 0
+
+
+# -- the `batch` section of bench/run.py ---------------------------------------------------------------------
+def _ray_missing() -> str | None:
+    import importlib.util
+
+    for module in ("ray", "aiohttp"):
+        if importlib.util.find_spec(module) is None:
+            return f"{module} is not installed in the bench venv (python3 bench/run.py --reinstall)"
+    return None
+
+
+def run_section(runner: Any, url: str, names: list[str], quick: bool) -> dict[str, Any]:
+    """Run this benchmark in a child process (its own servers, and Ray if installed); return its results."""
+    missing = _ray_missing()
+    with tempfile.TemporaryDirectory() as folder:
+        out = Path(folder) / "batch.json"
+        cmd = [sys.executable, str(Path(__file__).resolve()), "--json", str(out)]
+        cmd += ["--rows", "600", "--llm-rows", "100", "--rounds", "1"] if quick else ["--rounds", "3"]
+        if missing:
+            cmd.append("--skip-ray")
+        done = subprocess.run(cmd, capture_output=True, text=True, timeout=1800)
+        if done.returncode != 0 or not out.exists():
+            tail = (done.stderr or done.stdout).strip().splitlines()[-1:] or ["no output"]
+            return {"error": f"batch_bench.py exited {done.returncode}: {tail[0][:200]}"}
+        result: dict[str, Any] = json.loads(out.read_text())
+    result["ray_skipped"] = missing
+    return result
+
+
+def render_section(result: dict[str, Any]) -> list[str]:
+    out = ["", "## Batch throughput (rows/s; bench/batch_bench.py against a fixed-latency server)", ""]
+    if "error" in result:
+        return [*out, f"failed: {result['error']}"]
+    settings = result["settings"]
+    out.append(
+        f"{settings['rows']} rows ({settings['llm_rows']} for ray.data.llm), {settings['latency'] * 1000:.0f} ms "
+        f"server latency, concurrency {settings['concurrency']}, {settings['actors']} Ray actors x batch "
+        f"{settings['batch_size']}; local rows: median of {settings['rounds']} interleaved rounds."
+    )
+    out += ["", "| contender | rows/s |", "|---|---:|"]
+    table: dict[str, float] = result["rows_per_s"]
+    out += [f"| {name} | {rate:,.1f} |" for name, rate in table.items()]
+    if result.get("ray_skipped"):
+        out += ["", f"Ray rows skipped: {result['ray_skipped']}."]
+    out += ["", "| target | measured | limit | status |", "|---|---:|---:|---:|"]
+    floor_rate, local = table.get("floor (asyncio + httpx2 semaphore)"), table.get("ours, local (BatchJob)")
+    if floor_rate and local:
+        ratio = local / floor_rate
+        out.append(f"| batch: ours local >= 0.9x the floor | {ratio:.2f}x | 0.9x | {'met' if ratio >= 0.9 else 'MISSED'} |")
+    ray_rate, llm = table.get("ours, Ray (run_on_ray)"), table.get("ray.data.llm HttpRequestProcessor")
+    if ray_rate and llm:
+        ratio = ray_rate / llm
+        out.append(f"| batch: ours on Ray >= 15x ray.data.llm | {ratio:.1f}x | 15x | {'met' if ratio >= 15 else 'MISSED'} |")
+    return out
+
+
+def _section() -> Any:
+    try:
+        import scaling  # bench/ is on sys.path when bench/run.py imports this module
+    except ImportError:
+        return None
+    return scaling.Section("batch", "Batch throughput (rows/s)", run_section, render_section)
+
+
+SECTION = _section()
 
 
 if __name__ == "__main__":

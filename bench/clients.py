@@ -57,11 +57,14 @@ SPECS: dict[str, Spec] = {
         Spec("floor", "floor: raw httpx2 + json.loads", ("chat", "responses")),
         Spec("ours", "chat-openrouter (ours)", ("chat", "responses")),
         # The same client with the stdlib's json even though orjson is installed (issue 18's "without the
-        # fast extra" targets). Until chat_openrouter._json is wired into the codecs, the two are alike.
+        # fast extra" targets).
         Spec(
             "ours_stdlib", "chat-openrouter (ours), stdlib JSON", ("chat", "responses"), json_backend="stdlib"
         ),
         Spec("ours_no_deadline", "chat-openrouter (ours), with_timeouts(total=None)", ("chat", "responses")),
+        # Tracing is on by default when opentelemetry-api is importable (the bench venv has it, through
+        # pydantic-ai): `ours` is the default, this row the same client with tracing switched off.
+        Spec("ours_tracing_off", "chat-openrouter (ours), with_tracing(False)", ("chat", "responses")),
         Spec("openai", "openai-python", ("chat", "responses")),
         Spec("openrouter", "openrouter (official SDK)", ("chat", "responses")),
         Spec(
@@ -262,6 +265,24 @@ class Ours(Client):
 
     async def aclose(self) -> None:
         await self.client.aclose()
+
+
+class OursTracingOff(Ours):
+    """Ours with tracing switched off (``with_tracing(False)``), to show what the default tracing costs
+    per request and per chunk. On a build without tracing it is ``ours`` again (``tracing_available``)."""
+
+    def __init__(self, base_url: str, wire: str, model: str) -> None:
+        from chat_openrouter import OpenRouterBuilder, TextChunk, messages
+
+        builder = OpenRouterBuilder().with_api_key(API_KEY).with_base_url(base_url).with_model(model)
+        self.tracing_available = hasattr(builder, "with_tracing")
+        if self.tracing_available:
+            builder = builder.with_tracing(False)
+        if wire == "chat":
+            builder = builder.with_completions()
+        self.client = builder.build()
+        self.messages = messages.from_user(PROMPT)
+        self.text_chunk = TextChunk
 
 
 class OursWithoutDeadline(Ours):
@@ -470,6 +491,7 @@ FACTORIES: dict[str, Callable[[str, str, str], Client]] = {
     "ours": Ours,
     "ours_stdlib": Ours,
     "ours_no_deadline": OursWithoutDeadline,
+    "ours_tracing_off": OursTracingOff,
     "openai": OpenAIPython,
     "openrouter": OpenRouterSDK,
     "pydantic_ai": PydanticAI,

@@ -381,6 +381,7 @@ def chart(results: dict[str, Any], path: Path) -> None:
         name, _, wire = key.partition("/")
         base = {
             "ours_no_deadline": "ours, total=None",
+            "ours_tracing_off": "ours, tracing off",
             "ours_stdlib": "ours, stdlib JSON",
             "python": "python",
             "floor": "floor",

@@ -37,7 +37,17 @@ BENCH = Path(__file__).resolve().parent
 REPO = BENCH.parent
 VENV = BENCH / ".venv-peers"
 RESULTS = BENCH / "results"
-PEER_REQUIREMENTS = ["openai", "openrouter", "litellm", "pydantic-ai-slim[openai]", "matplotlib", "uvloop"]
+PEER_REQUIREMENTS = [
+    "openai",
+    "openrouter",
+    "litellm",
+    "pydantic-ai-slim[openai]",
+    "matplotlib",
+    "uvloop",
+    # The `batch` section's Ray rows (ours on Ray vs ray.data.llm's HTTP processor); skipped when missing.
+    "ray[data]>=2.50",
+    "aiohttp",
+]
 SECTIONS = (
     "ready",
     "first_call",
@@ -447,6 +457,9 @@ def main() -> None:
         "--save", default="", help="write bench/results/NAME.{md,json,png} (e.g. --save baseline-issue18)"
     )
     parser.add_argument(
+        "--docs", action="store_true", help="copy this run's charts to docs/performance*.png (after a full run)"
+    )
+    parser.add_argument(
         "--baseline",
         default=str(DEFAULT_BASELINE),
         help="a saved run to compare ours with (default bench/results/baseline-issue18.json, if present)",
@@ -507,10 +520,11 @@ def main() -> None:
         budget = "2" if args.quick else "4"
         if "request" not in skip:
             log("CPU per non-stream request ...")
-            # `ours_no_deadline` shows what the sync deadline watchdog costs (docs/performance.md).
+            # `ours_no_deadline` shows what the sync deadline watchdog costs (docs/performance.md), and
+            # `ours_tracing_off` what the default tracing costs.
             results["request"] = measure_repeated(
                 "request",
-                names + (["ours_no_deadline"] if "ours" in names else []),
+                names + (["ours_no_deadline", "ours_tracing_off"] if "ours" in names else []),
                 server.url,
                 rounds,
                 ["--n", "300" if args.quick else "1000", "--warmup", "30", "--budget", budget],
@@ -520,7 +534,7 @@ def main() -> None:
             log("CPU per streamed chunk (2,000-chunk streams) ...")
             results["stream"] = measure_repeated(
                 "stream",
-                names,
+                names + (["ours_tracing_off"] if "ours" in names else []),
                 server.url,
                 rounds,
                 ["--n", "3" if args.quick else "10", "--warmup", "1", "--budget", budget, "--chunks", "2000"],
@@ -549,13 +563,24 @@ def main() -> None:
     results["saved_as"] = stem
     (RESULTS / f"{stem}.md").write_text(text + "\n")
     (RESULTS / f"{stem}.json").write_text(json.dumps(results, indent=1, default=str) + "\n")
+    charts: list[Path] = []
     try:
         report.chart(results, RESULTS / f"{stem}.png")
-        log(f"chart: {(RESULTS / f'{stem}.png').relative_to(REPO)}")
-        if scaling.chart(results, RESULTS / f"{stem}-scaling.png"):
-            log(f"chart: {(RESULTS / f'{stem}-scaling.png').relative_to(REPO)}")
+        charts.append(RESULTS / f"{stem}.png")
+        charts += scaling.chart(results, RESULTS / f"{stem}-scaling.png")
+        for path in charts:
+            log(f"chart: {path.relative_to(REPO)}")
     except ImportError as exc:
         log(f"no chart (matplotlib missing: {exc})")
+    if args.docs:
+        # docs/performance.md shows these: performance.png, performance-scaling.png, performance-<curve>.png.
+        # The first-round page (performance.png) only from a full run: a partial one would leave it half empty.
+        for path in charts:
+            if path.name == f"{stem}.png" and not full:
+                continue
+            target = REPO / "docs" / path.name.replace(stem, "performance", 1)
+            target.write_bytes(path.read_bytes())
+            log(f"copied to {target.relative_to(REPO)}")
     log(
         f"done in {results['elapsed_s']:.0f} s; raw numbers in {(RESULTS / f'{stem}.json').relative_to(REPO)}"
     )

@@ -563,21 +563,20 @@ def render_change(results: dict[str, Any], baseline: dict[str, Any]) -> list[str
 
 
 # ======================================================================================================
-# Chart: one panel per scaling curve
+# Charts: one per scaling curve, and all four on one page
 # ======================================================================================================
-def chart(results: dict[str, Any], path: Path) -> bool:
-    """Long history (CPU vs messages), tool loop (CPU per step), stream memory; False if nothing to draw."""
-    if not any(results.get(k) for k in ("long_history", "tool_loop", "stream_memory", "big_payload")):
-        return False
-    import matplotlib
+COLOURS = {"floor": "#868e96", "ours": "#d9480f", "ours_stdlib": "#f59f00", "openai": "#4c6ef5"}
+STYLES = {"chat": "-", "responses": "--"}
+#: The curves: file suffix -> (results key, drawing function name). docs/performance.md shows one each.
+CURVES = {
+    "history": "long_history",
+    "toolloop": "tool_loop",
+    "payloads": "big_payload",
+    "memory": "stream_memory",
+}
 
-    matplotlib.use("Agg")
-    import matplotlib.pyplot as plt
 
-    colours = {"floor": "#868e96", "ours": "#d9480f", "ours_stdlib": "#f59f00", "openai": "#4c6ef5"}
-    styles = {"chat": "-", "responses": "--"}
-    fig, axes = plt.subplots(2, 2, figsize=(14, 9))
-    ax = axes[0][0]
+def _draw_history(ax: Any, results: dict[str, Any]) -> None:
     for key in results.get("long_history") or {}:
         name, wire = key.split("/")
         points = [(n, history_cpu(results, key, n)) for n in HISTORY_SIZES]
@@ -585,9 +584,9 @@ def chart(results: dict[str, Any], path: Path) -> bool:
         if points:
             ax.plot(
                 *zip(*points, strict=True),
-                styles[wire],
+                STYLES[wire],
                 marker="o",
-                color=colours[name],
+                color=COLOURS[name],
                 label=f"{name} ({WIRE_TITLE[wire]})",
             )
     ax.set(
@@ -595,7 +594,9 @@ def chart(results: dict[str, Any], path: Path) -> bool:
     )
     ax.set_title("Long history: CPU per call", fontsize=10)
     ax.legend(fontsize=7)
-    ax = axes[0][1]
+
+
+def _draw_toolloop(ax: Any, results: dict[str, Any]) -> None:
     for key, entry in (results.get("tool_loop") or {}).items():
         name, wire = key.split("/")
         per_step = (entry or {}).get("per_step_us") or []
@@ -603,15 +604,17 @@ def chart(results: dict[str, Any], path: Path) -> bool:
             ax.plot(
                 range(1, len(per_step) + 1),
                 [v / 1000 for v in per_step],
-                styles[wire],
-                color=colours[name],
+                STYLES[wire],
+                color=COLOURS[name],
                 label=f"{name} ({WIRE_TITLE[wire]})",
                 linewidth=1,
             )
     ax.set(xlabel="step of the agent loop", ylabel="client CPU of that step (ms, log)", yscale="log")
     ax.set_title(f"Tool loop: CPU per step ({LOOP_STEPS} steps, ~1 KB tool results)", fontsize=10)
     ax.legend(fontsize=7)
-    ax = axes[1][0]
+
+
+def _draw_payloads(ax: Any, results: dict[str, Any]) -> None:
     payloads = results.get("big_payload") or {}
     labels, values, bar_colours = [], [], []
     for kind in PAYLOADS:
@@ -621,13 +624,15 @@ def chart(results: dict[str, Any], path: Path) -> bool:
                 if value is not None:
                     labels.append(f"{kind}, {WIRE_TITLE[wire][:5]}: {name}")
                     values.append(value / 1000)
-                    bar_colours.append(colours[name])
+                    bar_colours.append(COLOURS[name])
     ax.barh(labels, values, color=bar_colours)
     ax.invert_yaxis()
     ax.tick_params(labelsize=7)
     ax.set_xlabel("client CPU per call (ms)")
     ax.set_title("1 MB tool result and image: CPU per call", fontsize=10)
-    ax = axes[1][1]
+
+
+def _draw_memory(ax: Any, results: dict[str, Any]) -> None:
     memory = results.get("stream_memory") or {}
     labels, retained, text = [], [], []
     for key, entry in memory.items():
@@ -644,12 +649,39 @@ def chart(results: dict[str, Any], path: Path) -> bool:
     ax.set_xlabel("bytes per text chunk")
     ax.set_title(f"Stream memory ({MEMORY_CHUNKS:,}-chunk streams, tracemalloc)", fontsize=10)
     ax.legend(fontsize=7)
+
+
+_DRAW = {"history": _draw_history, "toolloop": _draw_toolloop, "payloads": _draw_payloads, "memory": _draw_memory}
+
+
+def chart(results: dict[str, Any], path: Path) -> list[Path]:
+    """Draw every scaling curve measured: all on one page at ``path``, and each in its own
+    ``<stem>-<curve>.png`` beside it (history, toolloop, payloads, memory). Returns the files written."""
+    curves = [curve for curve, key in CURVES.items() if results.get(key)]
+    if not curves:
+        return []
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
     env = results.get("environment", {})
-    fig.suptitle(
-        f"chat-openrouter scaling (issue 18): lower is better (Python {env.get('python')}, {env.get('date', '')})",
-        fontsize=11,
-    )
+    title = f"chat-openrouter scaling (issue 18): lower is better (Python {env.get('python')}, {env.get('date', '')})"
+    written: list[Path] = []
+    fig, axes = plt.subplots(2, 2, figsize=(14, 9))
+    for ax, curve in zip([a for row in axes for a in row], CURVES, strict=True):
+        _DRAW[curve](ax, results)
+    fig.suptitle(title, fontsize=11)
     fig.tight_layout()
     fig.savefig(path, dpi=80)
     plt.close(fig)
-    return True
+    written.append(path)
+    for curve in curves:
+        fig, ax = plt.subplots(figsize=(8, 5))
+        _DRAW[curve](ax, results)
+        fig.tight_layout()
+        one = path.with_name(f"{path.stem.removesuffix('-scaling')}-{curve}.png")
+        fig.savefig(one, dpi=80)
+        plt.close(fig)
+        written.append(one)
+    return written

@@ -23,6 +23,7 @@ from chat_openrouter.core.stream import (
     AsyncChatStream,
     ChatStream,
     _decisions,
+    _DecodeRest,
     _Progress,
     _Retry,
 )
@@ -37,6 +38,8 @@ class Echo:
     def handle(self, data: str) -> list[StreamEvent]:
         if data == "boom":
             raise errors.StreamError("in-band failure", code=503)
+        if data == "crash":  # a codec tripping over a payload: a foreign exception
+            raise KeyError("choices")
         if data == "":
             return []
         self.text += data
@@ -58,18 +61,39 @@ def reads(step: Any) -> bool:
     return step is _READ or isinstance(step, list)
 
 
-def steps(flow: Any, replies: list[Any]) -> list[Any]:
+def decode_rest(step: _DecodeRest, progress: _Progress, replies: list[Any], seen: list[Any]) -> Any:
+    """What a shell does with ``_DecodeRest``: decode the payloads itself (each event list recorded),
+    until they end (send None) or fail (throw)."""
+    data = step.data
+    try:
+        while data is not None:
+            if isinstance(data, Exception):
+                raise data
+            events = progress.state.handle(data)
+            if events:
+                seen.append(events)
+            data = replies.pop(0)
+    except errors.ChatOpenRouterError as error:
+        return error
+    return None
+
+
+def steps(flow: Any, replies: list[Any], progress: _Progress) -> list[Any]:
     """Run ``flow``, sending ``replies`` where it reads a payload (None elsewhere); record every step."""
     seen = [next(flow)]
     while seen[-1] is not _FINISHED:
-        reply = replies.pop(0) if reads(seen[-1]) else None
+        step = seen[-1]
+        if isinstance(step, _DecodeRest):
+            reply = decode_rest(step, progress, replies, seen)
+        else:
+            reply = replies.pop(0) if reads(step) else None
         seen.append(flow.throw(reply) if isinstance(reply, Exception) else flow.send(reply))
     return seen
 
 
 def test_without_retries_payloads_become_events_then_the_stream_finishes() -> None:
     progress = _Progress(Echo(), None)
-    seen = steps(_decisions(progress, retryable=False), ["a", "", "b", None])
+    seen = steps(_decisions(progress, retryable=False), ["a", "", "b", None], progress)
     events = [s for s in seen if isinstance(s, list)]
     assert events == [[TextChunk("a")], [TextChunk("b")]]
     assert _COMMIT not in seen
@@ -78,7 +102,7 @@ def test_without_retries_payloads_become_events_then_the_stream_finishes() -> No
 
 def test_the_commit_comes_once_right_before_the_first_event() -> None:
     progress = _Progress(Echo(), Echo)
-    seen = steps(_decisions(progress, retryable=True), ["", "a", "b", None])
+    seen = steps(_decisions(progress, retryable=True), ["", "a", "b", None], progress)
     assert seen.index(_COMMIT) == seen.index([TextChunk("a")]) - 1
     assert seen.count(_COMMIT) == 1
 
@@ -87,7 +111,7 @@ def test_an_error_before_output_asks_for_a_retry_then_decodes_with_a_fresh_state
     first = Echo()
     progress = _Progress(first, Echo)
     failure = errors.ConnectionError("reset")
-    seen = steps(_decisions(progress, retryable=True), [failure, "a", None])
+    seen = steps(_decisions(progress, retryable=True), [failure, "a", None], progress)
     retry = next(s for s in seen if isinstance(s, _Retry))
     assert retry.error is failure
     assert progress.state is not first  # the next attempt is decoded afresh
@@ -97,26 +121,34 @@ def test_an_error_before_output_asks_for_a_retry_then_decodes_with_a_fresh_state
 def test_a_codec_error_after_output_still_goes_through_retry_which_then_raises() -> None:
     progress = _Progress(Echo(), Echo)
     flow = _decisions(progress, retryable=True)
-    seen = steps_until_retry(flow, ["a", "boom"])
+    seen = steps_until_retry(flow, ["a", "b", "boom"], progress)
+    assert any(isinstance(step, _DecodeRest) for step in seen)  # decoded by the shell after the commit
     assert isinstance(seen[-1], _Retry) and isinstance(seen[-1].error, errors.StreamError)
 
 
-def steps_until_retry(flow: Any, payloads: list[str]) -> list[Any]:
+def steps_until_retry(flow: Any, payloads: list[str], progress: _Progress) -> list[Any]:
     seen = [next(flow)]
     while not isinstance(seen[-1], _Retry):
-        seen.append(flow.send(payloads.pop(0) if reads(seen[-1]) else None))
+        step = seen[-1]
+        if isinstance(step, _DecodeRest):
+            error = decode_rest(step, progress, payloads, seen)
+            seen.append(flow.throw(error) if error is not None else flow.send(None))
+        else:
+            seen.append(flow.send(payloads.pop(0) if reads(step) else None))
     return seen
 
 
 def test_without_a_state_factory_the_stream_commits_at_once() -> None:
-    seen = steps(_decisions(_Progress(Echo(), None), retryable=True), ["a", None])
+    progress = _Progress(Echo(), None)
+    seen = steps(_decisions(progress, retryable=True), ["a", None], progress)
     assert seen[0] is _COMMIT and seen.count(_COMMIT) == 1
 
 
 def test_without_retries_an_error_is_raised_from_the_flow() -> None:
-    flow = _decisions(_Progress(Echo(), None), retryable=False)
+    progress = _Progress(Echo(), None)
+    flow = _decisions(progress, retryable=False)
     with pytest.raises(errors.IncompleteStreamError):
-        steps(flow, [None])
+        steps(flow, [None], progress)
 
 
 # -- the twins ----------------------------------------------------------------------------------------------
@@ -171,6 +203,11 @@ SCRIPTS = [
     [[], ["a"]],  # an attempt that ended before any output is retried
     [["a", errors.ConnectionError("reset mid-answer")], ["never"]],
     [["boom"], ["boom"]],
+    # After output the shells decode on their own (_DecodeRest): the same errors, the same events.
+    [["a", "b", "c", "boom"], ["never"]],
+    [["a", "b", "crash"], ["never"]],
+    [["a", "b", errors.ConnectionError("reset")], ["never"]],
+    [["crash"], ["a"]],
 ]
 
 
@@ -219,3 +256,10 @@ def test_the_shells_retry_before_output_and_never_after() -> None:
     events, failure = run_sync(SCRIPTS[4])
     assert events == [TextChunk("a")]
     assert failure is not None and failure[0] is errors.ConnectionError
+
+
+def test_a_codec_that_trips_after_output_raises_a_decode_error_naming_the_payload() -> None:
+    for run in (run_sync, run_async):
+        events, failure = run([["a", "b", "crash"], ["never"]])
+        assert events == [TextChunk("a"), TextChunk("b")]
+        assert failure is not None and failure[0] is errors.DecodeError and "KeyError" in failure[1]

@@ -24,11 +24,11 @@ too, so the model sees the call that actually ran next to its result.
 
 from __future__ import annotations
 
-import json
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any, Literal
 
+from .. import _json
 from .messages import Messages
 from .parts import ToolPart, ToolStatus
 from .usage import Usage
@@ -76,7 +76,7 @@ class Pause:
         part = self.call(call_id)
         if arguments is not None:
             part.arguments = dict(arguments)
-            part.raw_arguments = json.dumps(part.arguments, separators=(",", ":"), ensure_ascii=False)
+            part.raw_arguments = _json.dumps_text(part.arguments)
         part.status = ToolStatus.APPROVED
         part.error = None
         return self

@@ -29,12 +29,12 @@ untouched, so it is replayed verbatim on the next step (reasoning models reject 
 
 from __future__ import annotations
 
-import json
 import logging
 from collections.abc import Callable, Generator, Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from typing import TYPE_CHECKING, Any
 
+from .. import _json
 from ..errors import ChatOpenRouterError, ConfigurationError, MaxStepsExceededError, StructuredOutputError
 from .approval import ApprovalPolicy, Pause
 from .events import Paused, StreamEvent, Structured, ToolResult
@@ -367,7 +367,7 @@ def _fail(part: ToolPart, message: str) -> None:
 
 def _json_problem(raw: str) -> str:
     try:
-        value = json.loads(raw)
+        value = _json.loads(raw)
     except ValueError as exc:
         return f"{exc}; send the arguments as one JSON object"
     except RecursionError:

@@ -70,7 +70,9 @@ def _as_parts(items: Iterable[PartLike]) -> list[Part]:
     return parts
 
 
-@dataclass(slots=True)
+# weakref_slot: a wire client's turn cache keeps each turn's encoding only while the turn lives
+# (wire/common/turns.py).
+@dataclass(slots=True, weakref_slot=True)
 class Content:
     """One turn of the conversation: a role and its ordered parts."""
 

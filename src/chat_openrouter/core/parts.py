@@ -18,6 +18,8 @@ from enum import Enum
 from pathlib import Path
 from typing import Any, Literal
 
+from .. import _json
+
 __all__ = [
     "AudioPart",
     "FilePart",
@@ -117,7 +119,7 @@ class ToolPart:
         if self.arguments is None and self.raw_arguments:
             self.arguments = parse_arguments(self.raw_arguments)
         elif self.arguments is not None and not self.raw_arguments:
-            self.raw_arguments = json.dumps(self.arguments, separators=(",", ":"), ensure_ascii=False)
+            self.raw_arguments = _json.dumps_text(self.arguments)
 
     @property
     def has_result(self) -> bool:
@@ -142,7 +144,7 @@ def parse_arguments(raw: str) -> dict[str, Any] | None:
     if not raw.strip():
         return {}
     try:
-        value = json.loads(raw)
+        value = _json.loads(raw)
     except (ValueError, RecursionError):
         return None
     return value if isinstance(value, dict) else None

@@ -96,17 +96,25 @@ AsyncSource = Callable[[], AbstractAsyncContextManager[AsyncIterator[str]]]
 StateFactory = Callable[[], StreamState]
 
 
+#: What a codec raises when it trips over a payload it could not read (a bug or a hostile server): it
+#: becomes a DecodeError naming the payload. The codec's own errors pass through.
+_UNREADABLE = (ValueError, TypeError, KeyError, IndexError, AttributeError, RecursionError)
+
+
 def _handle(state: StreamState, data: str) -> list[StreamEvent]:
-    # The codec's own errors pass through; anything else it raises is a payload it could not read.
     try:
         return state.handle(data)
     except ChatOpenRouterError:
         raise
-    except (ValueError, TypeError, KeyError, IndexError, AttributeError, RecursionError) as exc:
-        raise DecodeError(
-            f"could not decode a stream event ({type(exc).__name__}: {exc})",
-            snippet=data[:_SNIPPET] + ("…" if len(data) > _SNIPPET else ""),
-        ) from exc
+    except _UNREADABLE as exc:
+        raise _unreadable(exc, data) from exc
+
+
+def _unreadable(exc: Exception, data: str) -> DecodeError:
+    return DecodeError(
+        f"could not decode a stream event ({type(exc).__name__}: {exc})",
+        snippet=data[:_SNIPPET] + ("…" if len(data) > _SNIPPET else ""),
+    )
 
 
 def _attach_partial(error: ChatOpenRouterError, state: StreamState) -> None:
@@ -173,9 +181,24 @@ class _Finished:
     __slots__ = ()
 
 
+class _DecodeRest:
+    """Output reached the caller and nothing is left to decide per payload: decode ``data`` and every
+    payload after it with the state yourself (through :func:`_handle`), handing the events over as they
+    come; send None once the payloads are exhausted, or throw what reading or decoding raised.
+
+    The hot path of a stream: one tight loop in the shell instead of a round trip through this
+    generator per payload (bench: ~0.3 us of a chunk's ~4 us above the HTTP library).
+    """
+
+    __slots__ = ("data",)
+
+    def __init__(self, data: str) -> None:
+        self.data = data
+
+
 _READ, _COMMIT, _FINISHED = _Read(), _Commit(), _Finished()
 #: What the shell does next: read, commit, retry, finish -- or hand these events to the caller and read.
-_Step = _Read | _Commit | _Retry | _Finished | list[StreamEvent]
+_Step = _Read | _Commit | _Retry | _Finished | _DecodeRest | list[StreamEvent]
 
 
 def _decisions(progress: _Progress, retryable: bool) -> Generator[_Step, str | None, None]:
@@ -202,6 +225,8 @@ def _decisions(progress: _Progress, retryable: bool) -> Generator[_Step, str | N
                     committed = True
                     yield _COMMIT
                 data = yield events
+                if data is not None:  # committed: from now on errors are final, payloads only decoded
+                    data = yield _DecodeRest(data)
             progress.finished(progress.state.finish())
             break
         except ChatOpenRouterError as error:
@@ -236,6 +261,23 @@ def _sync_events(progress: _Progress, source: SyncSource) -> Generator[StreamEve
                             failure = error
                         step = flow.send(data) if failure is None else flow.throw(failure)
                         continue
+                    if type(step) is _DecodeRest:
+                        handle = progress.state.handle
+                        data = step.data
+                        try:
+                            while data is not None:
+                                try:
+                                    events = handle(data)  # _handle, inlined
+                                except ChatOpenRouterError:
+                                    raise
+                                except _UNREADABLE as exc:
+                                    raise _unreadable(exc, data) from exc
+                                yield from events
+                                data = next(payloads, None)
+                        except ChatOpenRouterError as error:
+                            failure = error
+                        step = flow.send(None) if failure is None else flow.throw(failure)
+                        continue
                     if step is _COMMIT and retrying is not None:
                         retrying.commit()
                     elif isinstance(step, _Retry) and retrying is not None:
@@ -269,6 +311,24 @@ async def _async_events(progress: _Progress, source: AsyncSource) -> AsyncGenera
                         except ChatOpenRouterError as error:
                             failure = error
                         step = flow.send(data) if failure is None else flow.throw(failure)
+                        continue
+                    if type(step) is _DecodeRest:
+                        handle = progress.state.handle
+                        data = step.data
+                        try:
+                            while data is not None:
+                                try:
+                                    events = handle(data)  # _handle, inlined
+                                except ChatOpenRouterError:
+                                    raise
+                                except _UNREADABLE as exc:
+                                    raise _unreadable(exc, data) from exc
+                                for event in events:
+                                    yield event
+                                data = await anext(payloads, None)
+                        except ChatOpenRouterError as error:
+                            failure = error
+                        step = flow.send(None) if failure is None else flow.throw(failure)
                         continue
                     if step is _COMMIT and retrying is not None:
                         retrying.commit()

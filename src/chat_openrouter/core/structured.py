@@ -17,12 +17,12 @@ pydantic is imported only when a :class:`StructuredOutput` is created.
 from __future__ import annotations
 
 import copy
-import json
 import re
 import typing
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
+from .. import _json
 from .json_schema import clean_schema, format_validation_errors
 from .options import OutputSchema
 
@@ -113,7 +113,7 @@ class StructuredOutput:
             if not self.wrapped:
                 return self.adapter.validate_json(text)
             try:
-                document = json.loads(text)
+                document = _json.loads(text)
             except ValueError as exc:
                 raise InvalidStructuredOutput(f"the answer is not valid JSON: {exc}") from None
             except RecursionError:

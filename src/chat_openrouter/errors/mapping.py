@@ -11,13 +11,13 @@ OpenRouter's error shape (reference §9.1)::
 
 from __future__ import annotations
 
-import json
 import math
 import re
 import time
 from collections.abc import Mapping
 from typing import Any
 
+from .. import _json
 from . import APIStatusError, PartialResponse, StreamError, error_for_status, redact
 
 __all__ = [
@@ -158,7 +158,7 @@ def api_error_from_response(status: int, headers: Mapping[str, str], content: by
     body: Any = None
     text = ""
     try:
-        body = json.loads(content) if content else None
+        body = _json.loads(content) if content else None
     except (ValueError, RecursionError):
         body = None
         text = content[:200].decode("utf-8", errors="replace").strip()

@@ -11,7 +11,6 @@ in :mod:`chat_openrouter.openrouter`.
 from __future__ import annotations
 
 import functools
-import json
 import time
 import warnings
 from collections.abc import AsyncIterator, Callable, Iterator, Mapping
@@ -20,6 +19,7 @@ from dataclasses import dataclass, field, replace
 from typing import Any, TypeVar
 from urllib.parse import urlsplit
 
+from .. import _json
 from .._version import version
 from ..errors import InsecureTransportWarning
 from .base import HttpRequest, Timeouts, Transport
@@ -146,7 +146,7 @@ class Endpoint:
             extra_headers = check_headers(extra_headers, where="extra_headers")
         payload = None
         if body is not None:
-            payload = json.dumps(body, ensure_ascii=False, separators=(",", ":")).encode("utf-8")
+            payload = _json.dumps_body(body)
         defaults: dict[str, str] = {
             "User-Agent": user_agent(),
             "Accept": "text/event-stream" if stream else "application/json",

@@ -10,10 +10,10 @@ happened.
 
 from __future__ import annotations
 
-import json
 from collections.abc import Callable, Generator, Mapping
 from typing import Any, TypeVar
 
+from .. import _json
 from ..errors import ChatOpenRouterError, DecodeError
 from ..errors.mapping import api_error_from_response, header, stream_error_from_object
 from .base import AsyncHttpStream, HttpRequest, HttpResponse, HttpStream
@@ -144,7 +144,7 @@ def decode_json(content: bytes) -> Any:
     """``content`` as JSON, or a :class:`DecodeError` quoting its start."""
     error: DecodeError | None = None
     try:
-        return json.loads(content)
+        return _json.loads(content)
     except (ValueError, RecursionError):
         error = DecodeError(
             "response body is not valid JSON", snippet=content[:SNIPPET_CHARS].decode("utf-8", "replace")

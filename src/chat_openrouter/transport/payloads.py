@@ -32,7 +32,7 @@ from .drivers import asleep
 from .flows import Command, Deliver, Open, ReadBody, Sleep
 from .limits import MAX_DRAIN_BYTES, MAX_ERROR_BODY_BYTES
 from .retry import RetryState
-from .sse import ServerSentEvent, SSEDecoder
+from .sse import SSEDecoder
 
 __all__ = ["AsyncPayloadStream", "PayloadStream"]
 
@@ -51,15 +51,15 @@ class _PayloadReader:
         if self.done:
             self.drained += len(chunk)
             return []
-        return self._payloads(self.decoder.feed(chunk))
+        return self.payloads(self.decoder.feed_data(chunk))
 
     def end(self) -> list[str]:
-        return [] if self.done else self._payloads(self.decoder.flush())
+        return [] if self.done else self.payloads(self.decoder.flush_data())
 
-    def _payloads(self, events: list[ServerSentEvent]) -> list[str]:
+    def payloads(self, payloads: list[str]) -> list[str]:
+        """The payloads among decoded events' data: empty data skipped, ``[DONE]`` ending the stream."""
         out: list[str] = []
-        for event in events:
-            data = event.data
+        for data in payloads:
             if data == "[DONE]":
                 self.done = True
                 break
@@ -202,16 +202,21 @@ class PayloadStream(_PayloadStreamBase, Iterator[str]):
                 self._drain(chunks, reader)
                 continue
             try:
-                self._check_deadline()
+                deadline = self._request.deadline  # _check_deadline, inlined: this runs per chunk
+                if deadline is not None and time.monotonic() >= deadline:
+                    self._check_deadline()
                 chunk = next(chunks, None)
                 if chunk is None:
                     ready.extend(reader.end())
                     self._release()  # the body is complete: the connection goes back to the pool
-                else:
-                    ready.extend(reader.feed(chunk))
+                    continue
+                payloads = reader.decoder.feed_data(chunk)
             except ChatOpenRouterError as error:
                 self._state.finish(error)
                 raise
+            if len(payloads) == 1 and payloads[0] and payloads[0] != "[DONE]":
+                return payloads[0]  # one event per chunk, as OpenRouter sends them: no queueing
+            ready.extend(reader.payloads(payloads))
         return ready.popleft()
 
     def _drain(self, chunks: Iterator[bytes], reader: _PayloadReader) -> None:
@@ -323,16 +328,21 @@ class AsyncPayloadStream(_PayloadStreamBase, AsyncIterator[str]):
                 await self._drain(chunks, reader)
                 continue
             try:
-                self._check_deadline()
+                deadline = self._request.deadline  # _check_deadline, inlined: this runs per chunk
+                if deadline is not None and time.monotonic() >= deadline:
+                    self._check_deadline()
                 chunk = await anext(chunks, None)
                 if chunk is None:
                     ready.extend(reader.end())
                     await self._release()
-                else:
-                    ready.extend(reader.feed(chunk))
+                    continue
+                payloads = reader.decoder.feed_data(chunk)
             except ChatOpenRouterError as error:
                 self._state.finish(error)
                 raise
+            if len(payloads) == 1 and payloads[0] and payloads[0] != "[DONE]":
+                return payloads[0]  # one event per chunk, as OpenRouter sends them: no queueing
+            ready.extend(reader.payloads(payloads))
         return ready.popleft()
 
     async def _drain(self, chunks: AsyncIterator[bytes], reader: _PayloadReader) -> None:

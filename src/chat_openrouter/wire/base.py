@@ -40,6 +40,9 @@ class RequestCheck(Protocol):
     ``complete_sync``/``stream_sync``, ``acheck`` for ``complete``/``stream`` (so a check that needs I/O
     never blocks the event loop). OpenRouter's capability pre-flight is one
     (:class:`chat_openrouter.openrouter.CapabilityCheck`).
+
+    A check reads the body and never changes it (hence ``Mapping``): the conversation's JSON may already
+    be cached from earlier turns (``wire/common/turns.py``), so a change made here would not be sent.
     """
 
     def check(self, body: Mapping[str, Any]) -> None: ...
@@ -111,6 +114,7 @@ class WireClient:
         self._observer = client_observer(
             tracing, provider_name=self.provider_name, wire=self.wire, model=model, base_url=endpoint.base_url
         )
+        self._turns = self._new_turn_cache()  # shared with with_options() copies
 
     def __repr__(self) -> str:
         return f"{type(self).__name__}(model={self.model!r}, base_url={self._endpoint.base_url!r})"
@@ -146,6 +150,10 @@ class WireClient:
 
     def _new_state(self) -> StreamState:
         raise NotImplementedError
+
+    def _new_turn_cache(self) -> object:
+        """What the wire keeps of the turns it encoded, reused by later requests (None: nothing)."""
+        return None
 
     def _decode_response(self, body: Any, headers: Mapping[str, str]) -> ChatResponse:
         response = self._decode(body, headers)

@@ -14,6 +14,7 @@ import json
 from collections.abc import Callable, Mapping
 from typing import Any
 
+from ... import _json
 from ...core.parts import AudioPart, ToolPart
 from ...core.response import ChatResponse, TokenLogprob, TopLogprob
 from ...core.usage import Usage, as_cost
@@ -58,7 +59,7 @@ def parse_payload(data: str, *, what: str, partial: Callable[[], ChatResponse]) 
     """
     error = None
     try:
-        return json.loads(data)
+        return _json.loads(data)
     except ValueError:
         error = f"{what} is not valid JSON"
     except RecursionError:

@@ -10,6 +10,7 @@ from ...core.request import ModelRequest
 from ...core.response import ChatResponse
 from ...transport.base import header
 from ..base import WireClient
+from ..common.turns import TurnCache
 from . import codec
 
 __all__ = ["CompletionsClient"]
@@ -20,6 +21,7 @@ class CompletionsClient(WireClient):
 
     path = "chat/completions"
     wire = "completions"
+    _turns: TurnCache
 
     def _encode(self, request: ModelRequest, *, stream: bool) -> dict[str, Any]:
         # The codec's signature stays the codec's own: the request value is unpacked here.
@@ -30,6 +32,7 @@ class CompletionsClient(WireClient):
             options=request.options or ChatOptions(),
             output=request.output,
             stream=stream,
+            turns=self._turns,
         )
 
     def _decode(self, body: Any, headers: Mapping[str, str]) -> ChatResponse:
@@ -39,3 +42,6 @@ class CompletionsClient(WireClient):
 
     def _new_state(self) -> codec.CompletionsStreamState:
         return codec.CompletionsStreamState(max_tool_calls=self.endpoint.limits.max_tool_calls)
+
+    def _new_turn_cache(self) -> TurnCache:
+        return TurnCache()

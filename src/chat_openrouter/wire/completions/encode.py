@@ -9,6 +9,7 @@ from __future__ import annotations
 from collections.abc import Iterable, Mapping, Sequence
 from typing import Any, cast
 
+from ... import _json
 from ...core.messages import Content, Messages
 from ...core.options import ChatOptions, OutputSchema
 from ...core.parts import (
@@ -33,6 +34,7 @@ from ..common.encoding import (
     output_fields,
     part_text,
 )
+from ..common.turns import TurnCache
 from .types import (
     ChatAudioPart,
     ChatContentPart,
@@ -56,6 +58,7 @@ def encode_request(
     options: ChatOptions,
     output: OutputSchema | None,
     stream: bool,
+    turns: TurnCache | None = None,
 ) -> dict[str, Any]:
     """The ``/chat/completions`` request body for a conversation.
 
@@ -63,7 +66,9 @@ def encode_request(
     OpenRouter does not default absent parameters (reference §3.1). ``options.extra_body`` is merged last
     and recursively (:func:`~chat_openrouter.core.options.merge_json`): an object extends what is
     computed here (``{"response_format": {"json_schema": {"strict": False}}}`` keeps the schema), any
-    other value replaces it (``models``, ``plugins`` ...).
+    other value replaces it (``models``, ``plugins`` ...). With ``turns`` (a client's
+    :class:`~chat_openrouter.wire.common.turns.TurnCache`), turns encoded before are reused (see
+    :func:`encode_messages`).
 
     >>> from chat_openrouter import messages
     >>> encode_request(messages.from_user("Hi"), model="openai/gpt-4o", tools=None,
@@ -73,7 +78,7 @@ def encode_request(
     body: dict[str, Any] = {}
     if model is not None:
         body["model"] = model
-    body["messages"] = encode_messages(messages)
+    body["messages"] = encode_messages(messages, turns=turns)
     if tools:
         body["tools"] = [encode_tool(tool) for tool in tools]
     _encode_options(body, options)
@@ -148,19 +153,39 @@ def encode_tool(tool: ToolLike) -> dict[str, Any]:
     return {"type": "function", "function": function, **tool.extra}
 
 
-def encode_messages(messages: Iterable[Content]) -> list[ChatMessage]:
-    """Every turn as Chat messages. A model turn can become several messages (see :func:`_encode_model`)."""
-    out: list[ChatMessage] = []
-    for content in messages:
-        if content.role == Role.MODEL:
-            out.extend(_encode_model(content.parts))
-        elif content.role == Role.SYSTEM:
-            out.append({"role": "system", "content": _encode_user_content(content.parts, system=True)})
-        else:
-            out.append({"role": "user", "content": _encode_user_content(content.parts, system=False)})
+def encode_messages(messages: Iterable[Content], *, turns: TurnCache | None = None) -> list[ChatMessage]:
+    """Every turn as Chat messages. A model turn can become several messages (see :func:`_encode_model`).
+
+    With ``turns``, each turn's messages and their JSON are taken from the cache when the turn is
+    unchanged since it was encoded (a message's encoding does not depend on its position), and kept
+    there otherwise; the result is then an :class:`~chat_openrouter._json.EncodedArray`, which the
+    transport writes from those bytes.
+    """
+    if turns is None:
+        out: list[ChatMessage] = []
+        for content in messages:
+            out.extend(_encode_turn(content))
+    else:
+        out = []
+        fragments: list[bytes] = []
+        for content in messages:
+            turn = turns.get(content)
+            if turn is None:
+                turn = turns.put(content, None, _encode_turn(content))
+            out.extend(turn.items)
+            fragments.append(turn.fragment)
+        out = _json.EncodedArray(out, fragments)
     if not out:
         raise ValueError("cannot send an empty conversation: add at least one message")
     return out
+
+
+def _encode_turn(content: Content) -> list[ChatMessage]:
+    if content.role == Role.MODEL:
+        return _encode_model(content.parts)
+    if content.role == Role.SYSTEM:
+        return [{"role": "system", "content": _encode_user_content(content.parts, system=True)}]
+    return [{"role": "user", "content": _encode_user_content(content.parts, system=False)}]
 
 
 def _encode_user_content(parts: Sequence[Part], *, system: bool) -> str | list[ChatContentPart]:

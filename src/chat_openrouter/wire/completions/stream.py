@@ -15,6 +15,7 @@ import base64
 from collections.abc import Mapping
 from typing import Any
 
+from ... import _json
 from ...core.events import (
     AudioChunk,
     ReasoningChunk,
@@ -95,6 +96,9 @@ class CompletionsStreamState:
         self._tools_by_index: dict[int, ToolCallAccumulator] = {}
         self._tools_by_id: dict[str, ToolCallAccumulator] = {}
         self._tool_parts: dict[str, ToolPart] = {}  # call id -> the part handed out in its ToolCall
+        # Top-level fields with nothing left to merge: the non-metadata ones and the first-wins ones
+        # already set. A chunk made only of these (nearly every chunk) skips the metadata merge.
+        self._settled: frozenset[str] = _NOT_METADATA
 
     # -- what is known so far (read-only views) ----------------------------------------------------------
     @property
@@ -119,27 +123,47 @@ class CompletionsStreamState:
 
         Raises :class:`StreamError` on an in-band error and :class:`DecodeError` on invalid JSON.
         """
-        chunk = parse_payload(data, what="a stream chunk", partial=self.snapshot)
-        if not isinstance(chunk, dict):
+        if len(data) <= _json.UNCHECKED_SAFE_BYTES and self.finish_reason is None:
+            text_events = self._text_delta(data)
+            if text_events is not None:
+                return text_events
+        # A payload is what json.loads made of it, so its objects are plain dicts (`type(x) is dict`,
+        # not an isinstance check against the Mapping ABC).
+        try:
+            chunk = _json.loads(data)
+        except ValueError:
+            chunk = parse_payload(data, what="a stream chunk", partial=self.snapshot)  # raises DecodeError
+        if type(chunk) is not dict:
             return []  # lenient: nothing we know how to read
-        self._merge_metadata(chunk)
+        if not chunk.keys() <= self._settled:
+            self._merge_metadata(chunk)
         usage = chunk.get("usage")
-        if isinstance(usage, Mapping):
+        if type(usage) is dict:
             self.usage = usage
 
         events: list[StreamEvent] = []
         failed_choice: Mapping[str, Any] | None = None
         choices = chunk.get("choices")
-        if isinstance(choices, list):  # `[]` on usage and debug chunks (§5.2)
+        if type(choices) is list:  # `[]` on usage and debug chunks (§5.2)
             for choice in choices:
-                if not isinstance(choice, Mapping) or choice.get("index") not in (0, None):
+                if type(choice) is not dict or choice.get("index") not in (0, None):
                     continue  # n > 1 is not modelled: follow the first choice only
-                logprobs = choice.get("logprobs")
                 delta = choice.get("delta")
-                if isinstance(delta, Mapping):
-                    self._handle_delta(delta, logprobs if isinstance(logprobs, Mapping) else None, events)
+                if type(delta) is dict:
+                    logprobs = choice.get("logprobs")
+                    content = delta.get("content")
+                    if (
+                        logprobs is None
+                        and type(content) is str
+                        and (len(delta) == 1 or (len(delta) == 2 and "role" in delta))
+                    ):
+                        if content:  # a text delta: nearly every chunk of an answer
+                            self._text.append(content)
+                            events.append(TextChunk(content))
+                    else:
+                        self._handle_delta(delta, logprobs if type(logprobs) is dict else None, events)
                 finish = choice.get("finish_reason")
-                if isinstance(finish, str):
+                if type(finish) is str:
                     self._finish_raw = finish
                     self.finish_reason = normalise_finish_reason(finish)
                     native = choice.get("native_finish_reason")
@@ -149,17 +173,17 @@ class CompletionsStreamState:
                         failed_choice = choice
 
         error = chunk.get("error")
-        if isinstance(error, Mapping) or failed_choice is not None:
+        if type(error) is dict or failed_choice is not None:
             # Any chunk with a top-level `error` is terminal (§5.5), whatever its finish_reason says.
             choice = failed_choice or {}
             raise failure(
-                error if isinstance(error, Mapping) else choice.get("error"),
+                error if type(error) is dict else choice.get("error"),
                 choice,
                 partial=self.snapshot(),
                 body=chunk,
                 generation_id=self.id,
             )
-        if self.finish_reason is not None:
+        if self.finish_reason is not None and self._tools:
             # Calls are complete once a finish reason arrived; `finish_reason: "tool_calls"` can come
             # twice (agno-agi/agno#8880), the `emitted` flag keeps ToolCall to once per call.
             for acc in self._tools:
@@ -169,6 +193,42 @@ class CompletionsStreamState:
                     self._tool_parts.setdefault(part.id, part)
                     events.append(ToolCall(part))
         return events
+
+    def _text_delta(self, data: str) -> list[StreamEvent] | None:
+        """The events of a chunk that only carries text (nearly every chunk of an answer), else None.
+
+        Parsed without ``_json.loads``'s checks (``loads_unchecked``): the chunk is short and only its
+        strings, ``None`` and the ``0`` index are read, which any JSON parser reads as the stdlib does;
+        anything more (metadata to merge, usage, a finish reason, tool calls...) is left to :meth:`handle`,
+        which parses it again, exactly.
+        """
+        try:
+            chunk = _json.loads_unchecked(data)
+        except ValueError:
+            return None
+        if type(chunk) is not dict or not chunk.keys() <= self._settled:
+            return None
+        choices = chunk.get("choices")
+        if type(choices) is not list or len(choices) != 1 or chunk.get("usage") is not None:
+            return None
+        choice = choices[0]
+        if type(choice) is not dict or chunk.get("error") is not None:
+            return None
+        delta = choice.get("delta")
+        if (
+            type(delta) is not dict
+            or choice.get("index") not in (0, None)
+            or choice.get("finish_reason") is not None
+            or choice.get("logprobs") is not None
+        ):
+            return None
+        content = delta.get("content")
+        if type(content) is not str or not (len(delta) == 1 or (len(delta) == 2 and "role" in delta)):
+            return None
+        if not content:
+            return []
+        self._text.append(content)
+        return [TextChunk(content)]
 
     def merged(self) -> dict[str, Any]:
         """The chunks so far merged into one ``chat.completion`` body (the final response's ``raw``)."""
@@ -228,6 +288,7 @@ class CompletionsStreamState:
                 continue
             if key in metadata or len(metadata) < _MAX_METADATA_FIELDS:
                 metadata[key] = value
+        self._settled = _NOT_METADATA | (_FIRST_WINS & metadata.keys())
 
     def _call_part(self, acc: ToolCallAccumulator) -> ToolPart:
         """The part a complete call becomes -- exactly what the final response decodes it to."""

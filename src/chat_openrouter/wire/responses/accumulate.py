@@ -1,9 +1,10 @@
 """What a Responses stream has delivered so far, item by item, and how it meets the terminal response.
 
 :class:`StreamedItem` accumulates one output item from its events (``output_item.added``, text /
-refusal / reasoning / argument deltas and their ``.done`` events, ``output_item.done``) in O(text): each
-entry's fragments go into one :class:`~chat_openrouter.wire.common.text.TextBuffer`, no list of deltas is
-kept. :func:`reconcile` pairs the streamed items with the copies the terminal event
+refusal / reasoning / argument deltas and their ``.done`` events, ``output_item.done``) in O(text): the
+deltas of each channel (text, refusal, reasoning) go once into one
+:class:`~chat_openrouter.wire.common.text.TextBuffer` -- what went out as chunks -- and each entry only
+notes which spans of it are its own; no list of deltas and no second copy of the text is kept. :func:`reconcile` pairs the streamed items with the copies the terminal event
 (``response.completed`` / ``.incomplete`` / ``.failed``) reports -- the authoritative ones.
 
 Why matching by id is not enough (real traffic, issue 11): OpenRouter streams items under temporary ids
@@ -22,24 +23,53 @@ from ..common.lenient import as_str
 from ..common.reasoning import is_replayable
 from ..common.text import TextBuffer
 
-__all__ = ["StreamedItem", "TextEntry", "reconcile"]
+__all__ = ["CHANNEL", "StreamedItem", "TextEntry", "reconcile"]
+
+
+#: The output channel each kind of entry streams into (message text and refusals go out as different
+#: chunks; reasoning summaries and raw reasoning text both as reasoning).
+CHANNEL = {"output_text": "text", "refusal": "refusal", "summary_text": "reasoning", "reasoning_text": "reasoning"}
 
 
 class TextEntry:
     """One text-bearing entry of an item: a message content part (``output_text`` / ``refusal``), a
-    reasoning summary or a raw reasoning text. The ``.done`` text, when it came, wins over the deltas."""
+    reasoning summary or a raw reasoning text. The ``.done`` text, when it came, wins over the deltas.
 
-    __slots__ = ("annotations", "done", "kind", "logprobs", "streamed")
+    Its deltas live in the item's buffer for the entry's channel (``channel``); the entry keeps the
+    spans that are its own (consecutive deltas extend one span)."""
 
-    def __init__(self, kind: str) -> None:
+    __slots__ = ("annotations", "channel", "done", "kind", "logprobs", "spans")
+
+    def __init__(self, kind: str, channel: TextBuffer) -> None:
         self.kind = kind
-        self.streamed = TextBuffer()
+        self.channel = channel
+        self.spans: list[list[int]] = []  # [start, end) in the channel buffer
         self.done: str | None = None
         self.annotations: list[dict[str, Any]] = []
         self.logprobs: list[Any] = []  # token entries (only non-empty deltas add any)
 
+    def stream(self, delta: str, separator: str = "") -> None:
+        """A delta of this entry, going out as a chunk: into the channel, after ``separator`` (which
+        belongs to the channel's text, not to this entry)."""
+        channel = self.channel
+        if separator:
+            channel.append(separator)
+        start = channel.append(delta)
+        spans = self.spans
+        if spans and spans[-1][1] == start:
+            spans[-1][1] = start + len(delta)
+        else:
+            spans.append([start, start + len(delta)])
+
+    def streamed(self) -> str:
+        """What arrived as deltas."""
+        if not self.spans:
+            return ""
+        channel = self.channel.value()
+        return "".join([channel[start:end] for start, end in self.spans])
+
     def text(self) -> str:
-        return self.done if self.done is not None else self.streamed.value()
+        return self.done if self.done is not None else self.streamed()
 
     def to_json(self) -> dict[str, Any]:
         """The entry as the content / summary JSON the item carries."""
@@ -96,13 +126,13 @@ class StreamedItem:
     def content_entry(self, index: int, kind: str) -> TextEntry:
         entry = self.content.get(index)
         if entry is None:
-            entry = self.content[index] = TextEntry(kind)
+            entry = self.content[index] = TextEntry(kind, self.emitted_text(CHANNEL.get(kind, kind)))
         return entry
 
     def summary_entry(self, index: int) -> TextEntry:
         entry = self.summary.get(index)
         if entry is None:
-            entry = self.summary[index] = TextEntry("summary_text")
+            entry = self.summary[index] = TextEntry("summary_text", self.emitted_text("reasoning"))
         return entry
 
     def reasoning_entry(self, section: str, index: int) -> TextEntry:

@@ -13,6 +13,7 @@ from ...core.request import ModelRequest
 from ...core.response import ChatResponse
 from ...transport.base import header
 from ..base import WireClient
+from ..common.turns import TurnCache
 from . import codec
 
 __all__ = ["ResponsesClient"]
@@ -23,6 +24,7 @@ class ResponsesClient(WireClient):
 
     path = "responses"
     wire = "responses"
+    _turns: TurnCache
 
     def _encode(self, request: ModelRequest, *, stream: bool) -> dict[str, Any]:
         # The codec's signature stays the codec's own: the request value is unpacked here.
@@ -33,6 +35,7 @@ class ResponsesClient(WireClient):
             options=request.options or ChatOptions(),
             output=request.output,
             stream=stream,
+            turns=self._turns,
         )
 
     def _decode(self, body: Any, headers: Mapping[str, str]) -> ChatResponse:
@@ -42,3 +45,6 @@ class ResponsesClient(WireClient):
 
     def _new_state(self) -> codec.ResponsesStreamState:
         return codec.ResponsesStreamState(max_output_items=self.endpoint.limits.max_output_items)
+
+    def _new_turn_cache(self) -> TurnCache:
+        return TurnCache()

@@ -14,6 +14,7 @@ import warnings
 from collections.abc import Iterable, Mapping, Sequence
 from typing import Any, cast
 
+from ... import _json
 from ...core.messages import Content, Messages
 from ...core.options import ChatOptions, OutputSchema, Reasoning
 from ...core.parts import (
@@ -38,6 +39,7 @@ from ..common.encoding import (
     part_text,
 )
 from ..common.reasoning import replay_items
+from ..common.turns import TurnCache
 from .types import (
     FunctionCallItem,
     FunctionCallOutputItem,
@@ -70,6 +72,7 @@ def encode_request(
     options: ChatOptions,
     output: OutputSchema | None,
     stream: bool,
+    turns: TurnCache | None = None,
 ) -> dict[str, Any]:
     """The ``/responses`` request body for a conversation.
 
@@ -78,7 +81,9 @@ def encode_request(
     (:func:`~chat_openrouter.core.options.merge_json`): an object extends what is computed here
     (``{"text": {"verbosity": "low"}}`` keeps a structured-output ``text.format``), any other value
     replaces it (``models``, ``include`` ...) -- except that the result must stay stateless: ``store:
-    true`` or a ``previous_response_id`` raise ``ValueError``.
+    true`` or a ``previous_response_id`` raise ``ValueError``. With ``turns`` (a client's
+    :class:`~chat_openrouter.wire.common.turns.TurnCache`), turns encoded before are reused (see
+    :func:`encode_input`).
 
     >>> from chat_openrouter import messages
     >>> encode_request(  # doctest: +NORMALIZE_WHITESPACE
@@ -90,7 +95,7 @@ def encode_request(
     body: dict[str, Any] = {}
     if model is not None:
         body["model"] = model
-    body["input"] = encode_input(messages)
+    body["input"] = encode_input(messages, turns=turns)
     if tools:
         body["tools"] = [encode_tool(tool) for tool in tools]
     _encode_options(body, options)
@@ -218,7 +223,7 @@ def encode_tool(tool: ToolLike) -> dict[str, Any]:
     return encoded
 
 
-def encode_input(messages: Iterable[Content]) -> list[InputItem]:
+def encode_input(messages: Iterable[Content], *, turns: TurnCache | None = None) -> list[InputItem]:
     """Every turn as ``input`` items, in conversation order.
 
     System contents become ``role: "system"`` message items *where they stand*, not ``instructions``:
@@ -226,18 +231,38 @@ def encode_input(messages: Iterable[Content]) -> list[InputItem]:
     (a mid-run steer, an injected context) would move to the front and change meaning. In-place items
     keep the order, round-trip losslessly, and OpenRouter maps them to each provider's system prompt
     (spec ``EasyInputMessage`` roles include ``system``).
+
+    With ``turns``, each turn's items and their JSON are taken from the cache when the turn is unchanged
+    since it was encoded -- a model turn also at the same position, since its item ids derive from it --
+    and kept there otherwise; the result is then an :class:`~chat_openrouter._json.EncodedArray`,
+    which the transport writes from those bytes.
     """
     items: list[InputItem] = []
-    for content in messages:
-        if content.role == Role.MODEL:
-            _encode_model(content.parts, items)
-        elif content.role == Role.SYSTEM:
-            items.append(_input_message("system", content.parts))
-        else:
-            items.append(_input_message("user", content.parts))
+    if turns is None:
+        for content in messages:
+            items.extend(_encode_turn(content, len(items)))
+    else:
+        fragments: list[bytes] = []
+        for content in messages:
+            offset = len(items) if content.role == Role.MODEL else None
+            turn = turns.get(content, offset)
+            if turn is None:
+                turn = turns.put(content, offset, _encode_turn(content, len(items)))
+            items.extend(turn.items)
+            fragments.append(turn.fragment)
+        items = _json.EncodedArray(items, fragments)
     if not items:
         raise ValueError("cannot send an empty conversation: add at least one message")
     return items
+
+
+def _encode_turn(content: Content, offset: int) -> list[InputItem]:
+    """One turn's items; ``offset`` is where they start in ``input`` (model items' ids derive from it)."""
+    if content.role == Role.MODEL:
+        items: list[InputItem] = []
+        _encode_model(content.parts, items, offset)
+        return items
+    return [_input_message("system" if content.role == Role.SYSTEM else "user", content.parts)]
 
 
 def _input_message(role: str, parts: Sequence[Part]) -> InputMessage:
@@ -310,8 +335,9 @@ def _encode_audio(part: FilePart) -> InputAudioPart:
     return {"type": "input_audio", "input_audio": {"data": data, "format": fmt}}
 
 
-def _encode_model(parts: Sequence[Part], items: list[InputItem]) -> None:
-    """A model turn as output items, appended to ``items`` in the original order of the parts.
+def _encode_model(parts: Sequence[Part], items: list[InputItem], offset: int) -> None:
+    """A model turn as output items, appended to ``items`` (which start at ``offset`` in ``input``) in the
+    original order of the parts.
 
     Consecutive text and refusal parts share one assistant ``message`` (a refusal is the message's
     ``refusal`` content part, as the model sent it: spec ``OpenAIResponsesRefusalContent``, accepted in
@@ -325,7 +351,7 @@ def _encode_model(parts: Sequence[Part], items: list[InputItem]) -> None:
 
     def flush_texts() -> None:
         if texts:
-            items.append(_assistant_message(texts, f"msg_{len(items)}"))
+            items.append(_assistant_message(texts, f"msg_{offset + len(items)}"))
             texts.clear()
 
     def flush_outputs() -> None:
@@ -349,14 +375,14 @@ def _encode_model(parts: Sequence[Part], items: list[InputItem]) -> None:
         if isinstance(part, ReasoningPart):
             # Ids are derived from the position in `input`, so the same history always encodes to the same
             # bytes (stable prefixes keep prompt caches warm).
-            reasoning = replay_items(part, id_prefix=f"rs_{len(items)}")
+            reasoning = replay_items(part, id_prefix=f"rs_{offset + len(items)}")
             items.extend(cast("list[ReasoningItem]", reasoning))
         elif isinstance(part, ToolPart):
             items.append(_function_call(part))
             if part.has_result:
                 outputs.append(part)
         elif isinstance(part, FilePart):
-            items.append(_image_generation_call(part, f"ig_{len(items)}"))
+            items.append(_image_generation_call(part, f"ig_{offset + len(items)}"))
     flush_texts()
     flush_outputs()
 

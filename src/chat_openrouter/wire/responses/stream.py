@@ -17,6 +17,7 @@ from __future__ import annotations
 from collections.abc import Callable, Mapping
 from typing import Any
 
+from ... import _json
 from ...core.events import (
     ReasoningChunk,
     RefusalChunk,
@@ -37,9 +38,6 @@ from .decode import failure, is_error, response_from, tool_part_from_item
 __all__ = ["ResponsesStreamState"]
 
 _Handler = Callable[["ResponsesStreamState", dict[str, Any], list[StreamEvent]], None]
-
-#: Output channels of a message item: its text and its refusal go out as different chunks.
-_CHANNEL = {"output_text": "text", "refusal": "refusal"}
 
 
 class ResponsesStreamState:
@@ -107,16 +105,49 @@ class ResponsesStreamState:
 
         Raises :class:`StreamError` on an in-band failure and :class:`DecodeError` on invalid JSON.
         """
-        event = parse_payload(data, what="a stream event", partial=self.snapshot)
-        if not isinstance(event, dict):
+        if len(data) <= _json.UNCHECKED_SAFE_BYTES and self._terminal is None:
+            text_events = self._text_delta(data)
+            if text_events is not None:
+                return text_events
+        # A payload is what json.loads made of it, so its objects are plain dicts (`type(x) is dict`,
+        # not an isinstance check against the Mapping ABC).
+        try:
+            event = _json.loads(data)
+        except ValueError:
+            event = parse_payload(data, what="a stream event", partial=self.snapshot)  # raises DecodeError
+        if type(event) is not dict:
             return []
         kind = event.get("type")
-        handler = _HANDLERS.get(kind) if isinstance(kind, str) else None
+        handler = _HANDLERS.get(kind) if type(kind) is str else None
         if handler is None or self._terminal is not None:
             return []  # unknown type, or trailing noise after the terminal event (the response is whole)
         events: list[StreamEvent] = []
         handler(self, event, events)
         return events
+
+    def _text_delta(self, data: str) -> list[StreamEvent] | None:
+        """The events of a text delta of a content entry already open, without log probabilities (nearly
+        every event of an answer), else None: the ``output_text.delta`` handler, inlined.
+
+        Parsed without ``_json.loads``'s checks (``loads_unchecked``): the event is short and only its
+        strings, ``int``-typed content index and the emptiness of ``logprobs`` are read, which any JSON
+        parser reads as the stdlib does; anything else goes to :meth:`handle`, which parses it again.
+        """
+        try:
+            event = _json.loads_unchecked(data)
+        except ValueError:
+            return None
+        if type(event) is not dict or event.get("type") != "response.output_text.delta":
+            return None
+        item_id, delta, index = event.get("item_id"), event.get("delta"), event.get("content_index")
+        acc = self._by_id.get(item_id) if type(item_id) is str else None
+        if acc is None or acc.kind is None or type(delta) is not str or not delta or type(index) is not int:
+            return None
+        entry = acc.content.get(index)
+        if entry is None or event.get("logprobs"):
+            return None
+        entry.stream(delta)
+        return [TextChunk(delta)]
 
     def snapshot(self) -> ChatResponse:
         """The response assembled so far (used as ``.partial`` on errors)."""
@@ -154,7 +185,15 @@ class ResponsesStreamState:
         ``kind`` is the item type the event implies (a text delta: ``message``), used until the item's
         own ``type`` is known: events may arrive before their ``output_item.added`` (§8.3).
         """
-        item_id = item_id or as_str(event.get("item_id"))
+        if not item_id:
+            item_id = event.get("item_id")
+            if type(item_id) is str and item_id:
+                known = self._by_id.get(item_id)
+                if known is not None and known.kind is not None:
+                    return known  # a delta of an item already seen: nearly every event
+            else:
+                item_id = None
+        acc = self._by_id.get(item_id) if item_id else None
         acc = self._by_id.get(item_id) if item_id else None
         index = opt_int(event.get("output_index"))
         if acc is None and index is not None:
@@ -342,21 +381,21 @@ def _on_part_done(state: ResponsesStreamState, event: dict[str, Any], events: li
 def _text_delta(kind: str) -> _Handler:
     """A handler for ``output_text.delta`` / ``refusal.delta``: the fragment joins its entry and goes out
     as a :class:`TextChunk` (with its tokens' log probabilities) or :class:`RefusalChunk`."""
-    channel = _CHANNEL[kind]
-
     def handler(state: ResponsesStreamState, event: dict[str, Any], events: list[StreamEvent]) -> None:
         delta = event.get("delta")
-        if not isinstance(delta, str) or not delta:
+        if type(delta) is not str or not delta:
             return
         acc = state._item(event, kind="message")
-        entry = acc.content_entry(as_int(event.get("content_index")), kind)
-        entry.streamed.append(delta)
-        acc.emitted_text(channel).append(delta)
+        index = event.get("content_index")
+        entry = acc.content.get(index) if type(index) is int else None
+        if entry is None:
+            entry = acc.content_entry(as_int(index), kind)
+        entry.stream(delta)
         if kind == "refusal":
             events.append(RefusalChunk(delta))
             return
         logprobs = event.get("logprobs")
-        if isinstance(logprobs, list) and logprobs:
+        if type(logprobs) is list and logprobs:
             entry.logprobs.extend(logprobs)
             events.append(TextChunk(delta, tuple(token_logprobs(logprobs))))
         else:
@@ -431,13 +470,13 @@ def _reasoning_delta(section: str, index_key: str) -> _Handler:
             return
         acc = state._item(event, kind="reasoning")
         index = as_int(event.get(index_key))
-        acc.reasoning_entry(section, index).streamed.append(delta)
-        sent = acc.emitted_text("reasoning")
-        if sent and acc.last_section != (section, index):
-            delta = TEXT_SEPARATOR + delta  # a new summary / text entry: separated as in the final text
+        entry = acc.reasoning_entry(section, index)
+        separator = ""
+        if entry.channel and acc.last_section != (section, index):
+            separator = TEXT_SEPARATOR  # a new summary / text entry: separated as in the final text
         acc.last_section = (section, index)
-        sent.append(delta)
-        events.append(ReasoningChunk(delta))
+        entry.stream(delta, separator)
+        events.append(ReasoningChunk(separator + delta if separator else delta))
 
     return handler
 
