@@ -47,6 +47,9 @@ PEER_REQUIREMENTS = [
     # The `batch` section's Ray rows (ours on Ray vs ray.data.llm's HTTP processor); skipped when missing.
     "ray[data]>=2.50",
     "aiohttp",
+    # The `tracing` section's SDK mode (spans to an in-memory exporter, metrics to an in-memory reader).
+    "opentelemetry-api",
+    "opentelemetry-sdk",
 ]
 SECTIONS = (
     "ready",

@@ -157,7 +157,11 @@ def run_hook(name: str, runner: Runner, url: str, names: list[str], quick: bool)
     if section is None:
         return {"pending": f"bench/{HOOKS[name]}.py is not there yet (it lands with its own issue)"}
     _log(f"  {section.title}")
-    return {"section": section.name, "result": section.run(runner, url, names, quick)}
+    try:
+        return {"section": section.name, "result": section.run(runner, url, names, quick)}
+    except (Exception, SystemExit) as exc:  # one section failing must not lose the rest of the run
+        _log(f"  {section.title}: FAILED ({exc})")
+        return {"failed": f"{type(exc).__name__}: {exc}"}
 
 
 # ======================================================================================================
@@ -500,6 +504,8 @@ def render(results: dict[str, Any]) -> list[str]:
             continue
         if "pending" in entry:
             out += ["", f"## {name}: pending ({entry['pending']})"]
+        elif "failed" in entry:
+            out += ["", f"## {name}: FAILED ({entry['failed']})"]
         else:
             section = hooked_section(name)
             out += section.render(entry["result"]) if section else []

@@ -14,7 +14,7 @@ from typing import Any
 import httpx2
 import pytest
 
-from chat_openrouter.transport import httpx_transport
+from chat_openrouter.transport import tls
 from chat_openrouter.transport.base import HttpRequest, Timeouts
 from chat_openrouter.transport.httpx_transport import HttpxTransport
 from faults._server import FaultServer, json_body
@@ -24,7 +24,7 @@ from faults._server import FaultServer, json_body
 def no_tls_context(monkeypatch: pytest.MonkeyPatch) -> list[bool]:
     """Fail the test if httpx2's default TLS context is built (the shared real context reset first)."""
     built: list[bool] = []
-    stand_in = httpx_transport._deferred_tls_context(True)
+    stand_in = tls.deferred_tls_context(True)
     monkeypatch.setattr(stand_in, "_real", None)
 
     original = httpx2.create_ssl_context
@@ -76,7 +76,7 @@ class FakeContext:
 
 
 def test_tls_connections_get_the_default_context_with_their_alpn(monkeypatch: pytest.MonkeyPatch) -> None:
-    stand_in = httpx_transport._deferred_tls_context(True)
+    stand_in = tls.deferred_tls_context(True)
     assert isinstance(stand_in, ssl.SSLContext)  # what httpx2 and asyncio require
     real = FakeContext()
     built: list[bool] = []
@@ -105,8 +105,8 @@ def test_the_context_follows_trust_env(trust_env: bool, monkeypatch: pytest.Monk
     context is built with the client's ``trust_env``, never with another client's."""
     transport = HttpxTransport(trust_env=trust_env)
     stand_in = transport._client_kwargs()["verify"]
-    assert stand_in is httpx_transport._deferred_tls_context(trust_env)
-    assert stand_in is not httpx_transport._deferred_tls_context(not trust_env)
+    assert stand_in is tls.deferred_tls_context(trust_env)
+    assert stand_in is not tls.deferred_tls_context(not trust_env)
     asked: list[bool] = []
     monkeypatch.setattr(stand_in, "_real", None)
     monkeypatch.setattr(

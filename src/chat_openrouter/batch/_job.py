@@ -10,7 +10,7 @@ import sys
 import time
 from collections.abc import Iterable, Iterator, Mapping
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any, TypeAlias, Union
 
 from ..core.options import ChatOptions, OutputSchema
 from ..errors import ConfigurationError
@@ -19,6 +19,13 @@ from ._output import ResultLog
 from ._row_runner import RowOutcome, RowPolicy, RowTarget, run_row
 from ._rows import BatchInputError, BatchRow, error_record, parse_row, row_key, valid_id
 from ._summary import BatchSummary, Progress
+
+if TYPE_CHECKING:
+    from ..core.chat import Chat, ChatBuilder
+    from ..core.provider import ChatProvider
+
+#: What a job sends its rows to: a wire client (any ChatProvider), or a Chat / ChatBuilder.
+BatchTarget: TypeAlias = Union["ChatProvider", "Chat[Any]", "ChatBuilder[Any]"]
 
 __all__ = ["BatchJob", "RowFilter", "RowSource", "read_rows"]
 
@@ -64,7 +71,7 @@ class BatchJob:
 
     def __init__(
         self,
-        model: Any,
+        model: BatchTarget,
         *,
         concurrency: int = 16,
         budget_usd: float | None = None,
