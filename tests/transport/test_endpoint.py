@@ -234,3 +234,18 @@ def test_driver_retries_an_empty_incomplete_attempt_with_a_fresh_state() -> None
     stream = ChatStream(NeedsOutput(), lambda: ep.stream("x", {}), new_state=NeedsOutput)
     assert stream.final_response().text == "ok"
     assert len(seen) == 2 and len(states) == 2 and stream.state is states[1]
+
+
+def test_log_labels_name_the_url_without_credentials_and_stay_bounded() -> None:
+    """The label a retry log line names is made once per URL (not per request) and the cache of them
+    stays bounded when a generic request reaches ever new paths."""
+    from chat_openrouter.transport import endpoint as endpoint_module
+
+    endpoint = Endpoint("https://openrouter.ai/api/v1", resolve_transport(None))
+    url = "https://me:sk-or-secret@openrouter.ai/api/v1/responses?key=abc"
+    assert endpoint._destination(url) == "https://openrouter.ai/api/v1/responses"
+    assert endpoint._destination(url) is endpoint._destination(url)  # made once
+    for n in range(endpoint_module._MAX_LABELS * 3):
+        endpoint._destination(f"https://openrouter.ai/api/v1/x/{n}")
+    assert len(endpoint._labels) <= endpoint_module._MAX_LABELS
+    assert "secret" not in repr(endpoint) and endpoint.with_changes(base_url="https://x.example")._labels == {}

@@ -92,6 +92,10 @@ def user_agent() -> str:
 
 # eq=False: an endpoint is compared (and hashed) by identity. It owns a connection pool, and caches keyed
 # by endpoint (the OpenRouter model catalogue) must not be shared by two clients that merely look alike.
+#: How many URLs' log labels an endpoint keeps.
+_MAX_LABELS = 64
+
+
 @dataclass(frozen=True, eq=False)
 class Endpoint:
     """Connection settings shared by a client and everything built on it. Immutable; safe to share
@@ -104,6 +108,8 @@ class Endpoint:
     timeouts: Timeouts = field(default_factory=Timeouts)
     retry: RetryPolicy = field(default_factory=RetryPolicy)
     limits: Limits = field(default_factory=Limits)
+    # Log labels per URL (`_destination`), made once: a handful of paths per endpoint, bounded anyway.
+    _labels: dict[str, str] = field(default_factory=dict, init=False, repr=False, compare=False)
 
     def __post_init__(self) -> None:
         # Checked here, once, so that a bad key or header is a ConfigurationError at build() -- never a
@@ -166,10 +172,17 @@ class Endpoint:
     def _destination(self, url: str) -> str:
         """Where ``url`` really goes, as log lines name it: the transport knows (an in-process emulator
         answers requests for any base URL, so the URL alone would name a server never contacted)."""
-        describe = getattr(self.transport, "destination", None)
-        if callable(describe):
-            return str(describe(url))
-        return f"{urlsplit(url).path} via {type(self.transport).__name__}"
+        label = self._labels.get(url)
+        if label is None:
+            describe = getattr(self.transport, "destination", None)
+            if callable(describe):
+                label = str(describe(url))
+            else:
+                label = f"{urlsplit(url).path} via {type(self.transport).__name__}"
+            if len(self._labels) >= _MAX_LABELS:  # generic requests to ever new paths: start over
+                self._labels.clear()
+            self._labels[url] = label
+        return label
 
     def _retry_state(self, request: HttpRequest, path: str, policy: RetryPolicy | None) -> RetryState:
         return RetryState(

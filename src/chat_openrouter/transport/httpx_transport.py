@@ -65,7 +65,8 @@ _DEADLINE_SLACK = 0.005
 
 
 def _remaining(deadline: float | None, url: str | None = None) -> float | None:
-    """Seconds left before ``deadline``; raises the total-deadline timeout when none are left."""
+    """Seconds left before ``deadline``; raises the total-deadline timeout (naming ``url``) when none are
+    left."""
     if deadline is None:
         return None
     left = deadline - time.monotonic()
@@ -75,6 +76,9 @@ def _remaining(deadline: float | None, url: str | None = None) -> float | None:
 
 
 def _total_timeout(url: str | None) -> TimeoutError:
+    """The overall deadline's error; ``url`` is the request's, shown without credentials or query (made
+    displayable here, on the rare error path, not on every read)."""
+    url = display_url(url) if url else None
     where = f" talking to {url}" if url else ""
     return TimeoutError(f"the call's overall deadline (Timeouts.total) passed{where}", phase="total", url=url)
 
@@ -137,7 +141,7 @@ def _map_error(
     if isinstance(exc, (httpx2.UnsupportedProtocol, httpx2.InvalidURL)):
         return ConfigurationError(f"cannot send a request to {url}: {detail}")
     if deadline_hit or (isinstance(exc, httpx2.TimeoutException) and _deadline_passed(request.deadline)):
-        return _total_timeout(url)
+        return _total_timeout(request.url)
     if isinstance(exc, httpx2.PoolTimeout):
         return TimeoutError(
             f"no free pooled connection for {url} within the first-byte timeout ({_fmt(t.first_byte)})",
@@ -208,7 +212,7 @@ class _SyncStream:
             yield chunk
         if watch is not None and watch.fired:
             # the shut-down socket looked like a clean end of a close-delimited body
-            raise _total_timeout(display_url(self._request.url))
+            raise _total_timeout(self._request.url)
 
     def read(self, limit: int) -> bytes:
         return _read_limited(self.iter_bytes(), limit)
@@ -229,7 +233,7 @@ class _AsyncStream:
 
         chunks = self._response.aiter_bytes()
         deadline, budget = self._request.deadline, self._read_budget
-        url = display_url(self._request.url)
+        url = self._request.url
         try:
             while True:
                 error: ChatOpenRouterError | None = None
@@ -405,7 +409,7 @@ class HttpxTransport:
     def _build(self, client: httpx2.Client | httpx2.AsyncClient, request: HttpRequest) -> httpx2.Request:
         import httpx2
 
-        timeout = _httpx_timeout(request.timeouts, _remaining(request.deadline, display_url(request.url)))
+        timeout = _httpx_timeout(request.timeouts, _remaining(request.deadline, request.url))
         error: ChatOpenRouterError | None = None
         try:
             built = client.build_request(
@@ -497,7 +501,7 @@ class HttpxTransport:
 
         client = self._async()
         httpx_request = self._build(client, request)
-        left = _remaining(request.deadline, display_url(request.url))
+        left = _remaining(request.deadline, request.url)
         error: ChatOpenRouterError | None = None
         try:
             if left is None:
@@ -509,7 +513,7 @@ class HttpxTransport:
         except ChatOpenRouterError:
             raise  # our TimeoutError is a builtins.TimeoutError too: never mistake it for wait_for's
         except builtins.TimeoutError:
-            error = _total_timeout(display_url(request.url))
+            error = _total_timeout(request.url)
         if error is not None:
             raise error
         try:
