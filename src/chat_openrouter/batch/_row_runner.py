@@ -72,11 +72,17 @@ class RowTarget:
         else:
             self.chat, self.client = None, model
         self.output_schema = output_schema
+        # A wire client with the job's "no client retries" made its default once, so the common row sends
+        # no per-call options (no merge of options per row; bench: the local engine is CPU-bound).
+        with_options = getattr(self.client, "with_options", None)
+        self._no_retries: ChatProvider | None = with_options(_NO_CLIENT_RETRIES) if callable(with_options) else None
 
     async def send(self, row: BatchRow, options: ChatOptions) -> ChatResponse:
         """One try: the model's (or the Chat run's) response."""
         if self.chat is not None:
             return await self.chat.complete(row.messages, options=options)
+        if options is _NO_CLIENT_RETRIES and self._no_retries is not None:
+            return await self._no_retries.complete(row.messages, output=self.output_schema)
         assert self.client is not None
         return await self.client.complete(row.messages, options=options, output=self.output_schema)
 

@@ -423,11 +423,17 @@ class ChatOptions:
         if override is None:
             return self
         changes: dict[str, Any] = {}
-        for f in fields(override):
-            value = getattr(override, f.name)
-            if f.name in ("extra_body", "extra_headers"):
-                if value:
-                    changes[f.name] = {**getattr(self, f.name), **value}
-            elif value is not None:
-                changes[f.name] = value
+        for name in _PLAIN_FIELDS:  # names listed once (dataclasses.fields() per call: ~2 us)
+            value = getattr(override, name)
+            if value is not None:
+                changes[name] = value
+        for name in _MERGED_DICTS:
+            value = getattr(override, name)
+            if value:
+                changes[name] = {**getattr(self, name), **value}
         return replace(self, **changes) if changes else self
+
+
+#: ChatOptions' fields that ``merged`` merges key by key, and all the others (which an override replaces).
+_MERGED_DICTS = ("extra_body", "extra_headers")
+_PLAIN_FIELDS = tuple(f.name for f in fields(ChatOptions) if f.name not in _MERGED_DICTS)

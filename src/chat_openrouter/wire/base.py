@@ -115,6 +115,7 @@ class WireClient:
             tracing, provider_name=self.provider_name, wire=self.wire, model=model, base_url=endpoint.base_url
         )
         self._turns = self._new_turn_cache()  # shared with with_options() copies
+        self._retry_policies: dict[int, RetryPolicy] = {}  # shared too: the endpoint is the same
 
     def __repr__(self) -> str:
         return f"{type(self).__name__}(model={self.model!r}, base_url={self._endpoint.base_url!r})"
@@ -193,8 +194,18 @@ class WireClient:
         tools: list[ToolLike] = [*self.server_tools, *(request.tools or ())]
         resolved = replace(request, tools=tools or None, options=opts)
         body = self._encode(resolved, stream=stream)
-        retry = None if opts.retries is None else replace(self._endpoint.retry, max_retries=opts.retries)
+        retry = None if opts.retries is None else self._retry_policy(opts.retries)
         return _Call(resolved, body, opts.extra_headers or None, retry, self._timeouts(opts))
+
+    def _retry_policy(self, retries: int) -> RetryPolicy:
+        """The endpoint's retry policy with ``retries`` retries (made once per value: a batch job asks for
+        ``retries=0`` on every row)."""
+        policy = self._retry_policies.get(retries)
+        if policy is None:
+            policy = replace(self._endpoint.retry, max_retries=retries)
+            if len(self._retry_policies) < 16:
+                self._retry_policies[retries] = policy
+        return policy
 
     def _timeouts(self, opts: ChatOptions) -> Timeouts | None:
         """Per-call timeouts: ``options.timeouts`` replaces the builder's, ``options.timeout`` its total."""
