@@ -136,3 +136,20 @@ def test_budget_and_missing_key_and_bad_input_exit_codes(tmp_path: Path, served:
                              env=env, check=False)
     assert offline.returncode == 0, offline.stderr
     assert sorted(_ids(tmp_path / "offline.jsonl")) == list(range(50))
+
+
+def test_offline_batch_answers_under_a_real_model_id(tmp_path: Path) -> None:
+    """``batch --offline -m openai/gpt-4o-mini`` (the command a user will run online) answers every row
+    offline instead of failing each with "not a valid model ID"."""
+    source = tmp_path / "in.jsonl"
+    source.write_text("".join(json.dumps({"id": i, "prompt": f"row {i}"}) + "\n" for i in range(5)))
+    out = tmp_path / "out.jsonl"
+    result = subprocess.run(
+        [sys.executable, "-m", "chat_openrouter", "batch", "--offline", "-m", "openai/gpt-4o-mini",
+         str(source), "-o", str(out)],
+        capture_output=True, text=True, timeout=TIMEOUT, env=_env(),
+    )  # fmt: skip
+    assert result.returncode == 0, result.stderr
+    lines = [json.loads(line) for line in out.read_text().splitlines()]
+    assert sorted(line["id"] for line in lines) == list(range(5))
+    assert all(line["error"] is None and line["text"] == f"row {line['id']}" for line in lines)

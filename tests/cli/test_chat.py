@@ -269,8 +269,9 @@ def test_json_is_never_taken_for_another_option() -> None:
 
 
 # -- errors ---------------------------------------------------------------------------------------------
-def test_bad_model_is_one_line_and_nonzero() -> None:
-    result = cli("chat", "--offline", "--completions", "-m", "acme/nope", "hi")
+def test_bad_model_is_one_line_and_nonzero(server: EmulatorServer) -> None:
+    # Against a server (offline, an unknown model is answered by the echo model: see below).
+    result = online(server.base_url, "chat", "--completions", "-m", "acme/nope", "hi")
     assert result.returncode == 1
     assert result.stdout == ""
     assert (
@@ -308,3 +309,13 @@ def test_base_url_points_the_real_client_at_any_server(server: EmulatorServer) -
     assert result.returncode == 0, result.stderr
     assert result.stdout == "over loopback\n"
     assert [r.path for r in server.app.requests] == ["/responses"]
+
+
+def test_offline_answers_under_a_real_model_id() -> None:
+    """A command written for OpenRouter runs offline unchanged: a model the emulator does not serve is
+    answered by its echo model under the name asked for (never a 400 "not a valid model ID")."""
+    result = cli("chat", "--offline", "-m", "openai/gpt-4o-mini", "--no-log", "Hello")
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.strip() == "Hello"
+    emulated = cli("chat", "--offline", "-m", "emulator/tools", "--no-log", "--json", "What's the weather?")
+    assert emulated.returncode == 0, emulated.stderr  # the emulator's own models keep their behaviour

@@ -100,9 +100,7 @@ def build_client(
         builder = builder.with_completions()
     if getattr(args, "offline", False):
         if emulator is None:
-            from ..testing.emulator import Emulator
-
-            emulator = Emulator()
+            emulator = offline_emulator(model or default_model(args))
         builder = builder.with_api_key("offline").with_transport(emulator.transport())
     else:
         if getattr(args, "base_url", None):
@@ -113,3 +111,13 @@ def build_client(
         builder = builder.with_api_key(key) if key else builder.without_api_key()
     client: WireClient = builder.with_model(model or default_model(args)).build()
     return client
+
+
+def offline_emulator(model: str | None) -> Emulator:
+    """The built-in emulator ``--offline`` talks to. A model it does not serve (``openai/gpt-4o-mini``) is
+    answered by ``emulator/echo`` under that name, so a command written for OpenRouter runs offline
+    unchanged; the emulator's own models (``emulator/tools``, ...) keep their behaviour."""
+    from ..testing.emulator import BUILTIN_MODELS, MEDIA_MODELS, Emulator
+
+    known = {m.id for m in (*BUILTIN_MODELS, *MEDIA_MODELS)}
+    return Emulator(aliases={model: OFFLINE_MODEL} if model and model not in known else None)

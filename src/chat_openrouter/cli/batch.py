@@ -25,14 +25,14 @@ from dataclasses import replace
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+from ._client import OFFLINE_MODEL
+
 if TYPE_CHECKING:
     from ..batch._summary import BatchSummary
     from ..core.options import OutputSchema
     from ..wire.base import WireClient
 
 __all__ = ["register"]
-
-OFFLINE_MODEL = "emulator/echo"
 
 
 def register(subparsers: Any) -> None:
@@ -136,9 +136,9 @@ def _run_ray(
     if offline:
         # Actors are other processes: they reach the emulator over loopback, with a throwaway key (the
         # emulator takes any), which they read from their environment like a real one.
-        from ..testing.emulator import Emulator
+        from ._client import offline_emulator
 
-        server = Emulator().loopback().start()
+        server = offline_emulator(model).loopback().start()
         spec = replace(spec, base_url=server.base_url, api_key_env=OFFLINE_KEY_ENV)
         os.environ[OFFLINE_KEY_ENV] = worker_env[OFFLINE_KEY_ENV] = "offline"
     try:
@@ -167,9 +167,9 @@ def _client(model: str, *, offline: bool, base_url: str | None, completions: boo
     if completions:
         builder = builder.with_completions()
     if offline:
-        from ..testing.emulator import Emulator
+        from ._client import offline_emulator
 
-        return builder.with_api_key("offline").with_transport(Emulator().transport()).build()
+        return builder.with_api_key("offline").with_transport(offline_emulator(model).transport()).build()
     if base_url:
         builder = builder.with_base_url(base_url)
     from ._config import resolve_key
