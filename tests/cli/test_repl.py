@@ -172,3 +172,13 @@ def test_json_without_a_prompt_in_a_terminal_is_a_usage_error_not_a_silent_repl(
     with Terminal(["chat", "--offline", "--json"]) as terminal:
         terminal.wait_for(b"--json prints one response")
         assert terminal.close() == 2
+
+
+def test_offline_repl_answers_under_real_model_ids_before_and_after_a_model_switch() -> None:
+    result = cli(
+        "chat", "--offline", "-i", "-m", "openai/gpt-4o",
+        stdin="first question\n/model anthropic/claude-sonnet-4\nsecond question\n/exit\n",
+    )  # fmt: skip
+    assert result.returncode == 0, result.stderr
+    assert "not a valid model" not in result.stderr
+    assert result.stdout == "first question\nsecond question\n"

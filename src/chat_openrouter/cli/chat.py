@@ -7,7 +7,7 @@ import json
 import sys
 from typing import TYPE_CHECKING, Any
 
-from ._client import add_client_arguments, add_model_argument, build_client, default_model, offline_emulator
+from ._client import add_client_arguments, add_model_argument, build_client, default_model
 from ._config import NO_LOG_ENV, env_flag, logs_path, resolve_model
 from ._output import UsageError, json_text, warn, write
 from ._request import (
@@ -138,11 +138,11 @@ def run(args: argparse.Namespace) -> int:
             "no prompt: pass one as an argument, pipe it on stdin, or run in a terminal for a REPL"
         )
 
-    emulator = offline_emulator(model) if args.offline else None
     store = _open_store() if logging_on else None
     try:
         session = Session(
-            make_client=lambda name: build_client(args, model=name, emulator=emulator),
+            # Offline, each model gets an emulator serving it (a /model switch to a real id works too).
+            make_client=lambda name: build_client(args, model=name),
             model=model,
             conversation=conversation,
             conversation_id=conversation_id,
