@@ -13,6 +13,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, BinaryIO
 
+from ..core.media import sniff_media_type
 from ._output import UsageError
 
 if TYPE_CHECKING:
@@ -152,33 +153,7 @@ def parse_options(
 
 
 # -- attachments ------------------------------------------------------------------------------------------
-_SIGNATURES: tuple[tuple[bytes, int, str], ...] = (
-    (b"\x89PNG\r\n\x1a\n", 0, "image/png"),
-    (b"\xff\xd8\xff", 0, "image/jpeg"),
-    (b"GIF87a", 0, "image/gif"),
-    (b"GIF89a", 0, "image/gif"),
-    (b"WEBP", 8, "image/webp"),
-    (b"%PDF-", 0, "application/pdf"),
-    (b"WAVE", 8, "audio/wav"),
-    (b"ID3", 0, "audio/mpeg"),
-    (b"\xff\xfb", 0, "audio/mpeg"),
-    (b"\xff\xf3", 0, "audio/mpeg"),
-    (b"\xff\xf2", 0, "audio/mpeg"),
-    (b"OggS", 0, "audio/ogg"),
-    (b"fLaC", 0, "audio/flac"),
-    (b"ftypM4A", 4, "audio/mp4"),
-    (b"ftyp", 4, "video/mp4"),
-    (b"\x1a\x45\xdf\xa3", 0, "video/webm"),
-)
 _ACCEPTED = "images, PDF, audio and video"
-
-
-def sniff(data: bytes) -> str | None:
-    """The media type the first bytes announce, for the formats models take; None when unknown."""
-    for magic, offset, mime in _SIGNATURES:
-        if data[offset : offset + len(magic)] == magic:
-            return mime
-    return None
 
 
 def _accepted(mime: str) -> bool:
@@ -215,7 +190,7 @@ def load_attachment(source: str, mime_type: str | None = None, *, stdin: BinaryI
         name = path.name
     guessed = mime_type or (mimetypes.guess_type(name)[0] if name else None)
     if guessed is None or not _accepted(guessed):
-        guessed = sniff(data) or guessed
+        guessed = sniff_media_type(data) or guessed
     if guessed is None or not _accepted(guessed):
         what = f"a {guessed} file" if guessed else "a file of unknown type"
         hint = "" if source == "-" else f' (cat {source} | chat-openrouter chat "...")'

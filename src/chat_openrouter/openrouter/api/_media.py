@@ -1,4 +1,5 @@
-"""What the media endpoint groups (images, audio, videos) share: media references and format sniffing."""
+"""What the media endpoint groups (images, audio, videos) share: media references, base64 and usage
+(format sniffing is :mod:`chat_openrouter.core.media`)."""
 
 from __future__ import annotations
 
@@ -15,44 +16,7 @@ from ...wire.common.lenient import as_mapping, opt_bool, opt_float, opt_int
 if TYPE_CHECKING:
     from decimal import Decimal
 
-__all__ = ["b64_bytes", "media_reference", "sniff_audio", "sniff_image", "usage_cost"]
-
-#: Magic numbers of the image formats ``POST /images`` makes (spec ``output_format``).
-_IMAGE_MAGIC = (
-    (b"\x89PNG\r\n\x1a\n", "image/png"),
-    (b"\xff\xd8\xff", "image/jpeg"),
-    (b"GIF8", "image/gif"),
-)
-
-
-def sniff_image(data: bytes) -> str | None:
-    """The MIME type of image bytes from their first bytes (PNG, JPEG, GIF, WebP, SVG), else None."""
-    for magic, mime in _IMAGE_MAGIC:
-        if data.startswith(magic):
-            return mime
-    if data[:4] == b"RIFF" and data[8:12] == b"WEBP":
-        return "image/webp"
-    head = data[:256].lstrip().lower()
-    if head.startswith(b"<svg") or (head.startswith(b"<?xml") and b"<svg" in head):
-        return "image/svg+xml"
-    return None
-
-
-def sniff_audio(data: bytes) -> str | None:
-    """The ``input_audio.format`` of audio bytes (wav, mp3, flac, ogg, m4a, aiff), else None."""
-    if data[:4] == b"RIFF" and data[8:12] == b"WAVE":
-        return "wav"
-    if data.startswith(b"ID3") or (len(data) > 1 and data[0] == 0xFF and data[1] & 0xE0 == 0xE0):
-        return "mp3"
-    if data.startswith(b"fLaC"):
-        return "flac"
-    if data.startswith(b"OggS"):
-        return "ogg"
-    if data[4:8] == b"ftyp":
-        return "m4a"
-    if data.startswith(b"FORM") and data[8:12] in (b"AIFF", b"AIFC"):
-        return "aiff"
-    return None
+__all__ = ["b64_bytes", "media_reference", "usage_cost"]
 
 
 def b64_bytes(value: Any, what: str) -> bytes:

@@ -23,6 +23,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Literal
 
+from ...core.media import sniff_audio_format
 from ...core.parts import FilePart
 from ...errors import ConfigurationError, DecodeError
 from ...transport.base import header
@@ -30,7 +31,7 @@ from ...transport.raw import AsyncByteStream, ByteStream
 from ...wire.common.encoding import audio_format
 from ...wire.common.lenient import as_mapping, as_str, dicts, opt_float, opt_int
 from ._calls import CallFlow, Download, EndpointGroup, Post
-from ._media import sniff_audio, tokens, usage_cost
+from ._media import tokens, usage_cost
 
 if TYPE_CHECKING:
     from decimal import Decimal
@@ -162,7 +163,7 @@ def _audio_input(audio: AudioSource, fmt: str | None) -> dict[str, str]:
         raise ConfigurationError(f"transcribe takes bytes, a Path or a FilePart, got {type(audio).__name__}")
     if not data:
         raise ConfigurationError("transcribe needs non-empty audio")
-    fmt = fmt or sniff_audio(data)
+    fmt = fmt or sniff_audio_format(data)
     if fmt is None:
         raise ConfigurationError(
             "cannot tell the audio's format: pass format='wav' (or mp3, flac, ogg, m4a...)"

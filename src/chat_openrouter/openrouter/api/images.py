@@ -19,13 +19,14 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any, Literal
 
+from ...core.media import sniff_image
 from ...core.parts import FilePart
 from ...errors import ConfigurationError, DecodeError
 from ...transport.base import header
 from ...wire.common.lenient import as_mapping, as_str, dicts, opt_bool, opt_int, strings
 from ..routing import ProviderPreferences
 from ._calls import CallFlow, EndpointGroup, Get, Post, segment
-from ._media import b64_bytes, media_reference, sniff_image, tokens, usage_cost
+from ._media import b64_bytes, media_reference, tokens, usage_cost
 
 if TYPE_CHECKING:
     from decimal import Decimal

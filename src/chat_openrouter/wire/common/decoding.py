@@ -15,6 +15,7 @@ from collections.abc import Callable, Mapping
 from typing import Any
 
 from ... import _json
+from ...core.media import sniff_audio_format
 from ...core.parts import AudioPart, ToolPart
 from ...core.response import ChatResponse, TokenLogprob, TopLogprob
 from ...core.usage import Usage, as_cost
@@ -30,7 +31,6 @@ __all__ = [
     "raw_arguments",
     "require_object",
     "server_tool_use",
-    "sniff_audio_format",
     "token_logprobs",
     "tool_part",
     "usage_from",
@@ -202,24 +202,6 @@ def token_logprobs(entries: Any) -> list[TokenLogprob]:
 
 
 # -- audio output ----------------------------------------------------------------------------------------
-def sniff_audio_format(data: bytes) -> str | None:
-    """The format of audio bytes from their first bytes (``wav``, ``mp3``, ``flac``, ``ogg``, ``m4a``,
-    ``aiff``), else None (headerless PCM, or unknown)."""
-    if data[:4] == b"RIFF" and data[8:12] == b"WAVE":
-        return "wav"
-    if data.startswith(b"ID3") or (len(data) > 1 and data[0] == 0xFF and data[1] & 0xE0 == 0xE0):
-        return "mp3"
-    if data.startswith(b"fLaC"):
-        return "flac"
-    if data.startswith(b"OggS"):
-        return "ogg"
-    if data[4:8] == b"ftyp":
-        return "m4a"
-    if data.startswith(b"FORM") and data[8:12] in (b"AIFF", b"AIFC"):
-        return "aiff"
-    return None
-
-
 def audio_bytes(value: Any) -> bytes:
     """Base64 audio (``message.audio.data``, a ``delta.audio.data`` piece) as bytes; b"" when it is not
     base64 -- a broken piece must not sink the text of the answer."""
