@@ -4,7 +4,15 @@ from __future__ import annotations
 
 import pytest
 
-from chat_openrouter.core.media import AUDIO_MEDIA_TYPES, sniff_audio_format, sniff_image, sniff_media_type
+from chat_openrouter.core.media import (
+    AUDIO_MEDIA_TYPES,
+    audio_format,
+    audio_format_name,
+    audio_media_type,
+    sniff_audio_format,
+    sniff_image,
+    sniff_media_type,
+)
 
 SAMPLES = [
     (b"\x89PNG\r\n\x1a\n....", "image/png"),
@@ -42,3 +50,16 @@ def test_the_narrow_sniffers_agree_with_the_general_one(data: bytes, expected: s
         assert image is None
     if expected is not None and expected.startswith("audio/"):
         assert audio is not None and AUDIO_MEDIA_TYPES[audio] == expected
+
+
+@pytest.mark.parametrize(
+    ("mime", "expected"),
+    [("audio/wav", "wav"), ("audio/MPEG; rate=44100", "mp3"), ("audio/x-flac", "flac"), ("audio/opus", None)],
+)
+def test_audio_format_knows_the_spec_names(mime: str, expected: str | None) -> None:
+    assert audio_format(mime) == expected
+
+
+def test_unknown_audio_formats_keep_their_name_both_ways() -> None:
+    assert audio_format_name("audio/x-opus") == "opus" and audio_format_name("audio/wav") == "wav"
+    assert audio_media_type("opus") == "audio/opus" and audio_media_type("mp3") == "audio/mpeg"

@@ -7,7 +7,15 @@ carry its own table of magic numbers; they agree now by construction.
 
 from __future__ import annotations
 
-__all__ = ["AUDIO_MEDIA_TYPES", "sniff_audio_format", "sniff_image", "sniff_media_type"]
+__all__ = [
+    "AUDIO_MEDIA_TYPES",
+    "audio_format",
+    "audio_format_name",
+    "audio_media_type",
+    "sniff_audio_format",
+    "sniff_image",
+    "sniff_media_type",
+]
 
 #: Magic numbers of the image formats models read and image models write (PNG, JPEG, GIF).
 _IMAGE_MAGIC = (
@@ -16,15 +24,64 @@ _IMAGE_MAGIC = (
     (b"GIF8", "image/gif"),
 )
 
-#: The media type of each audio format :func:`sniff_audio_format` names.
+#: The media type of each ``input_audio.format`` (spec ChatContentAudio: wav, mp3, flac, m4a, ogg, aiff,
+#: aac, pcm16), the names :func:`sniff_audio_format` gives too.
 AUDIO_MEDIA_TYPES = {
     "wav": "audio/wav",
     "mp3": "audio/mpeg",
     "flac": "audio/flac",
-    "ogg": "audio/ogg",
     "m4a": "audio/mp4",
+    "ogg": "audio/ogg",
     "aiff": "audio/aiff",
+    "aac": "audio/aac",
+    "pcm16": "audio/pcm",
 }
+
+# MIME type -> `input_audio.format`, every format the spec's ChatContentAudio lists (wav, mp3, flac, m4a,
+# ogg, aiff, aac, pcm16). The Responses wire accepts only the mp3 and wav rows (spec InputAudio).
+_AUDIO_FORMATS = {
+    "audio/wav": "wav",
+    "audio/wave": "wav",
+    "audio/x-wav": "wav",
+    "audio/vnd.wave": "wav",
+    "audio/mpeg": "mp3",
+    "audio/mp3": "mp3",
+    "audio/mpeg3": "mp3",
+    "audio/x-mpeg-3": "mp3",
+    "audio/flac": "flac",
+    "audio/x-flac": "flac",
+    "audio/mp4": "m4a",
+    "audio/m4a": "m4a",
+    "audio/x-m4a": "m4a",
+    "audio/ogg": "ogg",
+    "audio/aiff": "aiff",
+    "audio/x-aiff": "aiff",
+    "audio/aac": "aac",
+    "audio/x-aac": "aac",
+    "audio/l16": "pcm16",
+    "audio/pcm": "pcm16",
+}
+
+
+
+def audio_format(mime_type: str) -> str | None:
+    """The ``input_audio.format`` name of a known audio MIME type (parameters ignored), else None."""
+    return _AUDIO_FORMATS.get(mime_type.split(";", 1)[0].strip().lower())
+
+
+def audio_format_name(mime_type: str) -> str:
+    """The spec's name for a known type; else the MIME subtype (``audio/x-opus`` -> ``opus``), so a format
+    newer than the spec still reaches providers that take it."""
+    known = audio_format(mime_type)
+    if known is not None:
+        return known
+    subtype = mime_type.split(";", 1)[0].strip().lower().split("/", 1)[-1]
+    return subtype[2:] if subtype.startswith("x-") else subtype
+
+
+def audio_media_type(audio_format: str) -> str:
+    """The media type of an ``input_audio.format`` name (an unknown name ``x`` is ``audio/x``)."""
+    return AUDIO_MEDIA_TYPES.get(audio_format, f"audio/{audio_format}")
 
 
 def sniff_image(data: bytes) -> str | None:

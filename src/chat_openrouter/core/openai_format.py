@@ -28,6 +28,7 @@ import json
 from collections.abc import Iterable, Mapping, Sequence
 from typing import Any
 
+from .media import audio_format_name, audio_media_type
 from .parts import (
     FilePart,
     Part,
@@ -46,18 +47,6 @@ Turn = tuple[Role, list[Part]]
 
 _ROLES = {"system": Role.SYSTEM, "developer": Role.SYSTEM, "user": Role.USER, "assistant": Role.MODEL}
 
-# `input_audio.format` <-> MIME type (spec ChatContentAudio's formats).
-_AUDIO_MIME = {
-    "wav": "audio/wav",
-    "mp3": "audio/mpeg",
-    "flac": "audio/flac",
-    "m4a": "audio/mp4",
-    "ogg": "audio/ogg",
-    "aiff": "audio/aiff",
-    "aac": "audio/aac",
-    "pcm16": "audio/pcm",
-}
-_AUDIO_FORMAT = {mime: fmt for fmt, mime in _AUDIO_MIME.items()}
 
 
 # -- OpenAI -> turns ---------------------------------------------------------------------------------------
@@ -137,7 +126,7 @@ def _content_part(item: Mapping[str, Any], at: str, role: Role) -> Part:
             data = base64.b64decode(audio["data"], validate=True)
         except (binascii.Error, ValueError):
             raise ValueError(f"{at}.input_audio.data: not valid base64") from None
-        part = FilePart.from_bytes(data, _AUDIO_MIME.get(fmt, f"audio/{fmt}"))
+        part = FilePart.from_bytes(data, audio_media_type(fmt))
     elif kind == "file":
         spec = item.get("file")
         if not isinstance(spec, Mapping):
@@ -288,8 +277,7 @@ def _encode_part(part: Part) -> dict[str, Any]:
             image["detail"] = part.detail
         item = {"type": "image_url", "image_url": image}
     elif category == "audio" and part.data is not None:
-        fmt = _AUDIO_FORMAT.get(part.mime_type) or part.mime_type.split("/", 1)[-1]
-        item = {"type": "input_audio", "input_audio": {"data": part.base64(), "format": fmt}}
+        item = {"type": "input_audio", "input_audio": {"data": part.base64(), "format": audio_format_name(part.mime_type)}}
     elif category == "video":
         item = {"type": "video_url", "video_url": {"url": part.data_url()}}
     else:

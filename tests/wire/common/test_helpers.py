@@ -17,7 +17,7 @@ from chat_openrouter.wire.common.decoding import (
     tool_part,
     usage_from,
 )
-from chat_openrouter.wire.common.encoding import audio_format, inline_base64, inline_filename, is_inline
+from chat_openrouter.wire.common.encoding import inline_base64, inline_filename, is_inline
 from chat_openrouter.wire.common.lenient import (
     as_int,
     as_mapping,
@@ -84,14 +84,6 @@ def test_inline_filename_keeps_a_given_name_else_derives_one() -> None:
     assert inline_filename(FilePart.from_bytes(b"x", "application/pdf", filename="r.pdf")) == "r.pdf"
     assert inline_filename(FilePart.from_bytes(b"x", "application/pdf")) == "file.pdf"
     assert inline_filename(FilePart.from_bytes(b"x", "application/x-unknown-kind")) == "file"
-
-
-@pytest.mark.parametrize(
-    ("mime", "expected"),
-    [("audio/wav", "wav"), ("audio/MPEG; rate=44100", "mp3"), ("audio/x-flac", "flac"), ("audio/opus", None)],
-)
-def test_audio_format_knows_the_spec_names(mime: str, expected: str | None) -> None:
-    assert audio_format(mime) == expected
 
 
 # -- decoding helpers ------------------------------------------------------------------------------------

@@ -23,12 +23,11 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Literal
 
-from ...core.media import sniff_audio_format
+from ...core.media import audio_format, sniff_audio_format
 from ...core.parts import FilePart
 from ...errors import ConfigurationError, DecodeError
 from ...transport.base import header
 from ...transport.raw import AsyncByteStream, ByteStream
-from ...wire.common.encoding import audio_format
 from ...wire.common.lenient import as_mapping, as_str, dicts, opt_float, opt_int
 from ._calls import CallFlow, Download, EndpointGroup, Post
 from ._media import tokens, usage_cost

@@ -24,11 +24,12 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any, Literal
 
 from ...core.embeddings import EmbeddingInput, Embeddings, EmbeddingsInput, EmbeddingUsage
+from ...core.media import audio_format
 from ...core.parts import FilePart, TextPart
 from ...core.usage import as_cost
 from ...errors import ConfigurationError, DecodeError
 from ...transport.base import header
-from ...wire.common.encoding import audio_format, inline_base64
+from ...wire.common.encoding import inline_base64
 from ...wire.common.lenient import as_mapping, as_str, opt_bool, opt_float, opt_int
 from ..routing import ProviderPreferences
 from ._calls import CallFlow, EndpointGroup, Post, paged

@@ -16,7 +16,6 @@ from ...core.parts import FilePart, StructuredPart, TextPart
 __all__ = [
     "SAMPLING_FIELDS",
     "apply_extra_body",
-    "audio_format",
     "inline_base64",
     "inline_filename",
     "is_inline",
@@ -58,37 +57,6 @@ def inline_filename(part: FilePart) -> str:
     guessed from the MIME type (``file.pdf``). OpenAI-backed endpoints reject inline file data without
     a filename, on both wires."""
     return part.filename or "file" + (mimetypes.guess_extension(part.mime_type) or "")
-
-
-# MIME type -> `input_audio.format`, every format the spec's ChatContentAudio lists (wav, mp3, flac, m4a,
-# ogg, aiff, aac, pcm16). The Responses wire accepts only the mp3 and wav rows (spec InputAudio).
-_AUDIO_FORMATS = {
-    "audio/wav": "wav",
-    "audio/wave": "wav",
-    "audio/x-wav": "wav",
-    "audio/vnd.wave": "wav",
-    "audio/mpeg": "mp3",
-    "audio/mp3": "mp3",
-    "audio/mpeg3": "mp3",
-    "audio/x-mpeg-3": "mp3",
-    "audio/flac": "flac",
-    "audio/x-flac": "flac",
-    "audio/mp4": "m4a",
-    "audio/m4a": "m4a",
-    "audio/x-m4a": "m4a",
-    "audio/ogg": "ogg",
-    "audio/aiff": "aiff",
-    "audio/x-aiff": "aiff",
-    "audio/aac": "aac",
-    "audio/x-aac": "aac",
-    "audio/l16": "pcm16",
-    "audio/pcm": "pcm16",
-}
-
-
-def audio_format(mime_type: str) -> str | None:
-    """The ``input_audio.format`` name of a known audio MIME type (parameters ignored), else None."""
-    return _AUDIO_FORMATS.get(mime_type.split(";", 1)[0].strip().lower())
 
 
 def apply_extra_body(body: dict[str, Any], extra: Mapping[str, Any]) -> dict[str, Any]:

@@ -10,6 +10,7 @@ from collections.abc import Iterable, Mapping, Sequence
 from typing import Any, cast
 
 from ... import _json
+from ...core.media import audio_format_name
 from ...core.messages import Content, Messages
 from ...core.options import ChatOptions, OutputSchema
 from ...core.parts import (
@@ -26,7 +27,6 @@ from ...core.parts import (
 from ...core.tools import ToolLike, ToolSpec
 from ..common.encoding import (
     apply_extra_body,
-    audio_format,
     inline_base64,
     inline_filename,
     is_inline,
@@ -254,17 +254,7 @@ def _encode_audio(part: FilePart) -> ChatAudioPart:
             "Chat Completions accepts audio only as inline data (input_audio); "
             "load it with FilePart.from_bytes/from_path instead of a URL"
         )
-    return {"type": "input_audio", "input_audio": {"data": data, "format": _audio_format(part.mime_type)}}
-
-
-def _audio_format(mime_type: str) -> str:
-    """The spec's name for a known type; else the MIME subtype (``audio/x-opus`` -> ``opus``), so a format
-    newer than the spec still reaches providers that take it."""
-    known = audio_format(mime_type)
-    if known is not None:
-        return known
-    subtype = mime_type.split(";", 1)[0].strip().lower().split("/", 1)[-1]
-    return subtype[2:] if subtype.startswith("x-") else subtype
+    return {"type": "input_audio", "input_audio": {"data": data, "format": audio_format_name(part.mime_type)}}
 
 
 def _encode_model(parts: Sequence[Part]) -> list[ChatMessage]:

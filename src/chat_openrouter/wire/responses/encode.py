@@ -15,6 +15,7 @@ from collections.abc import Iterable, Mapping, Sequence
 from typing import Any, cast
 
 from ... import _json
+from ...core.media import audio_format
 from ...core.messages import Content, Messages
 from ...core.options import ChatOptions, OutputSchema, Reasoning
 from ...core.parts import (
@@ -31,7 +32,6 @@ from ...core.parts import (
 from ...core.tools import ToolLike, ToolSpec
 from ..common.encoding import (
     apply_extra_body,
-    audio_format,
     inline_base64,
     inline_filename,
     is_inline,
