@@ -41,7 +41,7 @@ from .parts import (
     ToolStatus,
 )
 
-__all__ = ["decode_openai", "encode_openai"]
+__all__ = ["decode_openai", "encode_openai", "model_turn_segments"]
 
 Turn = tuple[Role, list[Part]]
 
@@ -296,20 +296,33 @@ def _text(part: TextPart | StructuredPart) -> str:
     return part.value if isinstance(part.value, str) else json.dumps(part.value, ensure_ascii=False)
 
 
-def _model_messages(parts: Sequence[Part]) -> list[dict[str, Any]]:
-    # As the Chat Completions wire sends a model turn: a new assistant message after answered tool calls.
-    out: list[dict[str, Any]] = []
+def model_turn_segments(parts: Sequence[Part]) -> list[tuple[list[Part], list[ToolPart]]]:
+    """A model turn as OpenAI-style messages carry it: ``(assistant parts, answered tool calls)`` pairs,
+    each an ``assistant`` message followed by one ``tool`` message per answered call.
+
+    Order is preserved: when the turn continues after tool results (text or reasoning following a tool
+    part that has a result, as when a later step is appended to the same turn), a new assistant message
+    starts. Consecutive tool parts stay in one message: they are parallel calls of one step. An empty
+    turn is one empty assistant message. (The Chat Completions encoder splits turns with this too.)
+    """
+    out: list[tuple[list[Part], list[ToolPart]]] = []
     segment: list[Part] = []
     answered: list[ToolPart] = []
     for part in parts:
         if answered and not isinstance(part, ToolPart):
-            out.append(_assistant(segment))
-            out.extend(_tool_message(p) for p in answered)
+            out.append((segment, answered))
             segment, answered = [], []
         segment.append(part)
         if isinstance(part, ToolPart) and part.has_result:
             answered.append(part)
     if segment or not out:
+        out.append((segment, answered))
+    return out
+
+
+def _model_messages(parts: Sequence[Part]) -> list[dict[str, Any]]:
+    out: list[dict[str, Any]] = []
+    for segment, answered in model_turn_segments(parts):
         out.append(_assistant(segment))
         out.extend(_tool_message(p) for p in answered)
     return out

@@ -12,6 +12,7 @@ from typing import Any, cast
 from ... import _json
 from ...core.media import audio_format_name
 from ...core.messages import Content, Messages
+from ...core.openai_format import model_turn_segments
 from ...core.options import ChatOptions, OutputSchema
 from ...core.parts import (
     AudioPart,
@@ -258,24 +259,10 @@ def _encode_audio(part: FilePart) -> ChatAudioPart:
 
 
 def _encode_model(parts: Sequence[Part]) -> list[ChatMessage]:
-    """A model turn as ``assistant`` messages, each followed by its ``tool`` result messages.
-
-    Order is preserved: when the turn continues after tool results (text or reasoning following a tool
-    part that has a result, as when a later step is appended to the same turn), a new assistant message
-    starts. Consecutive tool parts stay in one message: they are parallel calls of one step.
-    """
+    """A model turn as ``assistant`` messages, each followed by its ``tool`` result messages (split as
+    :func:`~chat_openrouter.core.openai_format.model_turn_segments` says)."""
     out: list[ChatMessage] = []
-    segment: list[Part] = []
-    results: list[ToolPart] = []
-    for part in parts:
-        if results and not isinstance(part, ToolPart):
-            out.append(_assistant_message(segment))
-            out.extend(_tool_message(p) for p in results)
-            segment, results = [], []
-        segment.append(part)
-        if isinstance(part, ToolPart) and part.has_result:
-            results.append(part)
-    if segment or not out:
+    for segment, results in model_turn_segments(parts):
         out.append(_assistant_message(segment))
         out.extend(_tool_message(p) for p in results)
     return out
