@@ -19,6 +19,16 @@ __all__ = ["deferred_tls_context"]
 
 def deferred_tls_context(trust_env: bool) -> ssl.SSLContext:
     """The shared stand-in TLS context for clients with this ``trust_env`` (created on first use)."""
+    context = _DEFERRED_TLS.get(trust_env)
+    if context is None:
+        with _DEFERRED_TLS_LOCK:
+            context = _DEFERRED_TLS.get(trust_env)
+            if context is None:
+                context = _DEFERRED_TLS[trust_env] = _stand_in(trust_env)
+    return context
+
+
+def _stand_in(trust_env: bool) -> ssl.SSLContext:
     import ssl
 
     class DeferredTLSContext(ssl.SSLContext):
@@ -60,13 +70,9 @@ def deferred_tls_context(trust_env: bool) -> ssl.SSLContext:
         def wrap_bio(self, *args: Any, **kwargs: Any) -> ssl.SSLObject:  # asyncio and anyio connections
             return self._context().wrap_bio(*args, **kwargs)
 
-    with _DEFERRED_TLS_LOCK:
-        context = _DEFERRED_TLS.get(trust_env)
-        if context is None:
-            deferred = DeferredTLSContext(ssl.PROTOCOL_TLS_CLIENT)
-            deferred._trust_env = trust_env
-            context = _DEFERRED_TLS[trust_env] = deferred
-    return context
+    deferred = DeferredTLSContext(ssl.PROTOCOL_TLS_CLIENT)
+    deferred._trust_env = trust_env
+    return deferred
 
 
 #: One stand-in per ``trust_env`` value: the real context (and its CA bundle) is loaded once per process.
